@@ -1,0 +1,1 @@
+"""What the bot says and asks, as data, and the pure engine that walks it."""

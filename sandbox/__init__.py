@@ -1,0 +1,1 @@
+"""An offline Telegram: a Bot API emulator for demos, tests and benchmarks."""
