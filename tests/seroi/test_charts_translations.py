@@ -1,0 +1,51 @@
+"""Every label the seroi package asks gettext for is translated in fi, en, it and sv."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+import seroi
+from seroi.i18n import LANGUAGES, LOCALE_DIR
+
+SEROI_DIR = Path(seroi.__file__).parent
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def used_msgids() -> set[str]:
+    """The msgids that `_()` calls in seroi's sources ask for, extracted with Babel."""
+    found = extract_from_dir(str(SEROI_DIR), method_map=[("**.py", "python")])
+    return {message for _file, _line, message, _comments, _context in found}
+
+
+def test_sources_do_ask_for_translations() -> None:
+    assert {"Value by dimension", "What moves the ratio"} <= used_msgids()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_catalog_translates_every_msgid_used_in_seroi(lang: str) -> None:
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / "seroi.po").open("rb") as po_file:
+        catalog = read_po(po_file, locale=lang)
+    translated = {
+        message.id: message.string
+        for message in catalog
+        if message.id and message.string and not message.fuzzy
+    }
+    missing = sorted(used_msgids() - set(translated))
+    assert not missing, f"{lang} catalog lacks: {missing}"
+    broken = [
+        msgid
+        for msgid in used_msgids()
+        if sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(translated[msgid]))
+    ]
+    assert not broken, f"{lang} translations change placeholders: {broken}"
+
+
+def test_template_lists_every_msgid_used_in_seroi() -> None:
+    with (LOCALE_DIR / "seroi.pot").open("rb") as pot_file:
+        template = {message.id for message in read_po(pot_file) if message.id}
+    assert used_msgids() <= template
