@@ -1,0 +1,447 @@
+"""Impact maps: the YAML file a coordinator edits, validated into pydantic models.
+
+The format is documented in docs/impact_map.md. Loading never stops at the first problem:
+every problem is reported with its path in the YAML's own terms (``outcomes[2].deadweight``)
+and, where known, its line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from seroi.errors import ImpactMapError
+
+DIMENSIONS: tuple[str, ...] = ("social", "economic", "environmental")
+FRACTION_FIELDS: tuple[str, ...] = ("deadweight", "displacement", "attribution", "drop_off")
+# Fields a `ranges:` block may give a [low, high] for, in the order reports list them.
+RANGED_FIELDS: tuple[str, ...] = (
+    "quantity",
+    "proxy",
+    "deadweight",
+    "displacement",
+    "attribution",
+    "drop_off",
+    "duration",
+    "discount_rate",
+)
+# Fields that get a default range (±20 % of the central value) when none is declared.
+DEFAULT_RANGED_FIELDS: tuple[str, ...] = RANGED_FIELDS[:6]
+DEFAULT_RELATIVE_RANGE = 0.20
+DEFAULT_DISCOUNT_RATE = 0.035  # HM Treasury Green Book rate (seroi_method.md)
+
+
+def _fraction(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be between 0 and 1 (write 20 % as 0.20)")
+    return value
+
+
+def _rate(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be between 0 and 1 (write 3.5 % as 0.035)")
+    return value
+
+
+def _non_negative(value: float) -> float:
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _positive_years(value: int) -> int:
+    if value < 1:
+        raise ValueError("must be at least 1 year")
+    return value
+
+
+def _year(value: int) -> int:
+    if value < 0:
+        raise ValueError("must be 0 (now) or a later year")
+    return value
+
+
+Fraction = Annotated[float, AfterValidator(_fraction)]
+Rate = Annotated[float, AfterValidator(_rate)]
+NonNegative = Annotated[float, AfterValidator(_non_negative)]
+Years = Annotated[int, AfterValidator(_positive_years)]
+Text = Annotated[str, Field(min_length=1)]
+
+_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, coerce_numbers_to_str=True)
+
+
+class Proxy(BaseModel):
+    """A financial proxy: money value per unit of outcome, with where it comes from."""
+
+    model_config = _CONFIG
+
+    value: float
+    unit: Text
+    source: Text
+    licence: str = "not stated"
+    price_year: int | None = None
+
+
+class Input(BaseModel):
+    """One contribution to the investment, cash or in kind, in a given year (0 = now)."""
+
+    model_config = _CONFIG
+
+    stakeholder: Text
+    description: Text
+    amount: NonNegative
+    year: Annotated[int, AfterValidator(_year)] = 0
+    in_kind: bool = False
+    source: str = ""
+
+
+class Ranges(BaseModel):
+    """Declared [low, high] per field for sensitivity analysis; unset fields use defaults."""
+
+    model_config = _CONFIG
+
+    quantity: tuple[NonNegative, NonNegative] | None = None
+    proxy: tuple[float, float] | None = None
+    deadweight: tuple[Fraction, Fraction] | None = None
+    displacement: tuple[Fraction, Fraction] | None = None
+    attribution: tuple[Fraction, Fraction] | None = None
+    drop_off: tuple[Fraction, Fraction] | None = None
+    duration: tuple[Years, Years] | None = None
+    discount_rate: tuple[Rate, Rate] | None = None
+
+    @model_validator(mode="after")
+    def _low_not_above_high(self) -> Ranges:
+        for field in RANGED_FIELDS:
+            bounds = getattr(self, field)
+            if bounds is not None and bounds[0] > bounds[1]:
+                raise ValueError(f"{field}: low {bounds[0]:g} is above high {bounds[1]:g}")
+        return self
+
+
+class DeriveSpec(BaseModel):
+    """How the evaluative (actual) quantity is computed from check-in observations."""
+
+    model_config = _CONFIG
+
+    name: Text
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Outcome(BaseModel):
+    """One row of the impact map: a change experienced by one stakeholder group."""
+
+    model_config = _CONFIG
+
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")]
+    stakeholder: Text
+    dimension: Literal["social", "economic", "environmental"]
+    description: Text
+    indicator: str | None = None
+    baseline: float | None = None
+    target: float | None = None
+    quantity: NonNegative
+    proxy: Proxy
+    duration: Years
+    starts: Literal["during", "after"] = "during"
+    deadweight: Fraction = 0.0
+    displacement: Fraction = 0.0
+    attribution: Fraction = 0.0
+    drop_off: Fraction = 0.0
+    discount_rate: Rate | None = None
+    ranges: Ranges = Field(default_factory=Ranges)
+    derive: DeriveSpec | None = None
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _central_within_ranges(self) -> Outcome:
+        problems = []
+        for field in RANGED_FIELDS:
+            if field == "discount_rate" and self.discount_rate is None:
+                continue  # the map's rate applies; ImpactMap checks that pair
+            problems.extend(_range_problem(self, field, central_value(self, field, 0.0)))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class ImpactMap(BaseModel):
+    """A whole impact map: the investment and the outcomes it is expected to bring."""
+
+    model_config = _CONFIG
+
+    name: Text
+    description: str = ""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    discount_rate: Rate = DEFAULT_DISCOUNT_RATE
+    discount_first_year: bool = True
+    inputs: list[Input] = Field(default_factory=list)
+    outcomes: Annotated[list[Outcome], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _map_rate_within_ranges(self) -> ImpactMap:
+        problems = []
+        for index, outcome in enumerate(self.outcomes):
+            if outcome.discount_rate is None:
+                for problem in _range_problem(outcome, "discount_rate", self.discount_rate):
+                    problems.append(f"outcomes[{index}].{problem}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def outcome(self, outcome_id: str) -> Outcome:
+        """The outcome with this id (KeyError if there is none)."""
+        for outcome in self.outcomes:
+            if outcome.id == outcome_id:
+                return outcome
+        raise KeyError(outcome_id)
+
+
+def _range_problem(outcome: Outcome, field: str, central: float) -> list[str]:
+    bounds = getattr(outcome.ranges, field)
+    if bounds is None or bounds[0] <= central <= bounds[1]:
+        return []
+    return [
+        f"ranges.{field}: the central value {central:g} is outside [{bounds[0]:g}, {bounds[1]:g}]"
+    ]
+
+
+def central_value(outcome: Outcome, field: str, map_rate: float) -> float:
+    """The value an outcome uses for a ranged field (`proxy` means the proxy's value)."""
+    if field == "proxy":
+        return outcome.proxy.value
+    if field == "discount_rate":
+        return map_rate if outcome.discount_rate is None else outcome.discount_rate
+    return float(getattr(outcome, field))
+
+
+def field_range(outcome: Outcome, field: str, map_rate: float) -> tuple[float, float]:
+    """The [low, high] used for sensitivity: declared, else ±20 % (fractions clipped to 0..1).
+
+    Duration and discount rate have no default range: they vary only when declared.
+    """
+    declared = getattr(outcome.ranges, field)
+    if declared is not None:
+        return float(declared[0]), float(declared[1])
+    central = central_value(outcome, field, map_rate)
+    if field not in DEFAULT_RANGED_FIELDS:
+        return central, central
+    low, high = sorted(
+        (central * (1 - DEFAULT_RELATIVE_RANGE), central * (1 + DEFAULT_RELATIVE_RANGE))
+    )
+    if field in FRACTION_FIELDS:
+        low, high = max(low, 0.0), min(high, 1.0)
+    return low, high
+
+
+# --- loading and error reporting -------------------------------------------------------------
+
+# Which model describes the mapping found at a path (list indices removed), for "did you mean".
+_MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
+    (): ImpactMap,
+    ("inputs",): Input,
+    ("outcomes",): Outcome,
+    ("outcomes", "proxy"): Proxy,
+    ("outcomes", "ranges"): Ranges,
+    ("outcomes", "derive"): DeriveSpec,
+}
+
+# Extra checks that need the raw data (pydantic reports field problems; these see across rows).
+RawCheck = Callable[[Any], list[tuple[tuple[Any, ...], str]]]
+_RAW_CHECKS: list[RawCheck] = []
+
+
+def register_raw_check(check: RawCheck) -> RawCheck:
+    """Add a whole-document check returning (path, message) pairs; used for derive blocks."""
+    _RAW_CHECKS.append(check)
+    return check
+
+
+def load_impact_map(path: str | Path) -> ImpactMap:
+    """Read and validate an impact map YAML file (raises ImpactMapError listing every problem)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImpactMapError([f"{path.name}: cannot read the file: {exc}"]) from exc
+    return parse_impact_map(text, path.name)
+
+
+def parse_impact_map(text: str, source_name: str = "impact map") -> ImpactMap:
+    """Validate impact-map YAML text; `source_name` prefixes every problem reported."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        raise ImpactMapError([_yaml_problem(source_name, exc)]) from exc
+    except yaml.YAMLError as exc:
+        raise ImpactMapError([f"{source_name}: not valid YAML: {exc}"]) from exc
+    finally:
+        loader.dispose()
+
+    if not isinstance(data, dict):
+        raise ImpactMapError(
+            [f"{source_name}: the file must be a mapping with at least `name` and `outcomes`"]
+        )
+    lines: dict[tuple[Any, ...], int] = {}
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    _walk_nodes(node, (), lines, problems)
+
+    impact_map = None
+    try:
+        impact_map = ImpactMap.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_translate(error) for error in exc.errors())
+    problems.extend(_duplicate_ids(data))
+    for check in _RAW_CHECKS:
+        problems.extend(check(data))
+    if problems:
+        unique = dict.fromkeys(
+            _format_problem(source_name, loc, message, lines)
+            for loc, message in sorted(problems, key=lambda item: _sort_key(item[0]))
+        )
+        raise ImpactMapError(list(unique))
+    assert impact_map is not None
+    return impact_map
+
+
+def _yaml_problem(source_name: str, exc: yaml.MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    what = exc.problem or exc.context or "not valid YAML"
+    if exc.context and exc.problem:
+        what = f"{exc.problem} ({exc.context})"
+    return f"{source_name}: {where}{what}"
+
+
+def _walk_nodes(
+    node: yaml.Node,
+    path: tuple[Any, ...],
+    lines: dict[tuple[Any, ...], int],
+    problems: list[tuple[tuple[Any, ...], str]],
+) -> None:
+    """Record the line of every key and list item; report keys written twice in one mapping."""
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.append(((*path, key), "this key is written twice; keep one"))
+            seen.add(key)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            _walk_nodes(value_node, (*path, key), lines, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk_nodes(item, (*path, index), lines, problems)
+
+
+def _duplicate_ids(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    outcomes = data.get("outcomes")
+    if not isinstance(outcomes, list):
+        return []
+    first_index: dict[Any, int] = {}
+    problems = []
+    for index, row in enumerate(outcomes):
+        if not isinstance(row, dict) or "id" not in row:
+            continue
+        outcome_id = row["id"]
+        if outcome_id in first_index:
+            problems.append(
+                (
+                    ("outcomes", index, "id"),
+                    f"duplicate outcome id {outcome_id!r} (already used by "
+                    f"outcomes[{first_index[outcome_id]}])",
+                )
+            )
+        else:
+            first_index[outcome_id] = index
+    return problems
+
+
+def _translate(error: Any) -> tuple[tuple[Any, ...], str]:
+    """Turn one pydantic error into (path, message in plain words)."""
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    given = error.get("input")
+    if kind == "missing":
+        return loc, "required field is missing"
+    if kind == "extra_forbidden":
+        return loc, _unknown_key_message(loc)
+    if kind == "finite_number":
+        return loc, f"must be a finite number (got {given})"
+    if kind in ("value_error", "assertion_error"):
+        return loc, str(ctx.get("error", error["msg"]))
+    if kind == "literal_error":
+        return loc, f"must be one of {ctx.get('expected', '')} (got {given!r})"
+    if kind in ("int_from_float", "int_type", "int_parsing"):
+        return loc, f"must be a whole number (got {given!r})"
+    if kind in ("float_type", "float_parsing"):
+        return loc, f"must be a number (got {given!r})"
+    if kind in ("bool_type", "bool_parsing"):
+        return loc, f"must be true or false (got {given!r})"
+    if kind in ("string_type",):
+        return loc, f"must be text (got {given!r})"
+    if kind == "string_too_short":
+        return loc, "must not be empty"
+    if kind == "string_pattern_mismatch":
+        if loc[-1] == "currency":
+            return loc, f"must be a three-letter currency code such as EUR (got {given!r})"
+        return loc, f"may contain only letters, digits, '_' and '-' (got {given!r})"
+    if kind in ("list_type", "tuple_type"):
+        if "ranges" in loc:
+            return loc, f"must be a list [low, high] (got {given!r})"
+        return loc, f"must be a list (got {given!r})"
+    if kind in ("too_short", "too_long"):
+        if "ranges" in loc:
+            return loc, "must be a list of exactly two numbers [low, high]"
+        return loc, "must have at least one entry"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return loc, f"must be a mapping of keys to values (got {given!r})"
+    return loc, error["msg"][:1].lower() + error["msg"][1:]
+
+
+def _unknown_key_message(loc: tuple[Any, ...]) -> str:
+    model = _MODEL_AT.get(tuple(part for part in loc[:-1] if isinstance(part, str)))
+    message = f"unknown key {loc[-1]!r}"
+    if model is None:
+        return message
+    allowed = list(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+    if close:
+        return f"{message}; did you mean {close[0]!r}?"
+    return f"{message}; allowed keys: {', '.join(allowed)}"
+
+
+def format_path(loc: tuple[Any, ...]) -> str:
+    """Write a location tuple as the YAML reader sees it: ``outcomes[2].proxy.value``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _format_problem(
+    source_name: str, loc: tuple[Any, ...], message: str, lines: dict[tuple[Any, ...], int]
+) -> str:
+    line = None
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            line = lines[loc[:end]]
+            break
+    where = f" (line {line})" if line is not None else ""
+    path = format_path(loc) or "(top level)"
+    return f"{source_name}: {path}: {message}{where}"
+
+
+def _sort_key(loc: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((1, part, "") if isinstance(part, int) else (0, 0, str(part)) for part in loc)
