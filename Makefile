@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PO_FILES := $(wildcard bot/locale/*/LC_MESSAGES/*.po seroi/locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: demo test lint format translations extract-messages bench
+.PHONY: demo test format translations messages bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,14 @@ format: $(STAMP)
 bench: translations
 	$(BIN)/python bench/seroi_bench.py
 	$(BIN)/python bench/throughput.py
+
+# After changing UI text: extract it and merge it into each language's catalog.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o bot/locale/seroi_bot.pot .
+	for lang in fi en it sv; do \
+	  if [ -f bot/locale/$$lang/LC_MESSAGES/seroi_bot.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching --omit-header -D seroi_bot -l $$lang -d bot/locale -i bot/locale/seroi_bot.pot; \
+	  else \
+	    $(BIN)/pybabel init -D seroi_bot -l $$lang -d bot/locale -i bot/locale/seroi_bot.pot; \
+	  fi; \
+	done

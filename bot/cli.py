@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+from telegram import Update
 
 
 def build_parser() -> argparse.ArgumentParser:
     """One parser for every subcommand, so `--help` lists them all."""
     parser = argparse.ArgumentParser(prog="seroi-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser(
+        "run", help="run the bot (long polling) against Telegram or the API URL in settings"
+    )
+    demo = commands.add_parser(
+        "demo", help="play a scripted pilot against the offline sandbox and save what the bot sent"
+    )
+    demo.add_argument("--out", metavar="DIR", default="demo-output")
+    demo.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="inject Telegram errors (429s and timeouts) into this share of calls, e.g. 0.1",
+    )
 
     report = commands.add_parser(
         "report", help="evaluate an impact map and write charts, a PDF and a markdown summary"
@@ -30,7 +50,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.report_cli import run_report
 
         return run_report(args)
-    return 2
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request at INFO; the bot's own log is what an operator needs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return run_demo(Path(args.out), fault_rate=args.faults)
+    return run_bot()
+
+
+def run_bot() -> int:
+    """Long polling until interrupted; updates that arrived while stopped are not dropped."""
+    from bot.app import build_application
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "SEROI_" + "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"seroi-bot: setting {name}: {problem['msg']}", file=sys.stderr)
+        return 2
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0
 
 
 if __name__ == "__main__":

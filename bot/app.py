@@ -1,0 +1,102 @@
+"""`build_application`: the one seam used by production, the sandbox demo and the tests.
+
+Handlers are registered here, in the order they match: the gate first (duplicates and
+permissions), then each capability, then the catch-alls, then the bookkeeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.errors import on_error
+from bot.handlers import admin, buttons, common, gate, onboarding, privacy
+from bot.menus import set_default_menus
+from bot.services import BotContext, Services, services_of
+from bot.settings import Settings
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+NETWORK_RETRIES = 4
+
+
+class ResilientRateLimiter(AIORateLimiter):
+    """Telegram's flood limits and RetryAfter (AIORateLimiter), plus retries of lost calls.
+
+    A call that timed out or met a 5xx is retried with a short backoff; errors that
+    Telegram answered deliberately (400 Bad Request, 403 Forbidden) are not.
+    """
+
+    def __init__(self, *, throttle: bool) -> None:
+        if throttle:
+            super().__init__(max_retries=5)
+        else:
+            super().__init__(overall_max_rate=0, group_max_rate=0, max_retries=5)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Run the call through the rate limiter, retrying lost calls a few times."""
+        for attempt in range(NETWORK_RETRIES + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except BadRequest:
+                raise
+            except NetworkError as error:
+                # getUpdates has its own retry loop in the updater.
+                if endpoint == "getUpdates" or attempt == NETWORK_RETRIES:
+                    raise
+                log.info("%s failed (%s); retry %d", endpoint, error, attempt + 1)
+                await asyncio.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+def build_application(settings: Settings, *, request: BaseRequest | None = None) -> Application:
+    """The bot, wired: handlers in matching order, storage opened at start, closed at stop."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .rate_limiter(ResilientRateLimiter(throttle=settings.rate_limit))
+        .post_init(_open)
+        .post_shutdown(_close)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.bot_data["settings"] = settings
+    application.add_handlers(gate.before(), group=-1)
+    for module in (onboarding, privacy, admin, buttons, common):
+        application.add_handlers(module.handlers(), group=0)
+    application.add_handlers(gate.after(), group=1)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _open(application: Application) -> None:
+    settings: Settings = application.bot_data["settings"]
+    database = await Database.open(settings.db_path)
+    application.bot_data["services"] = Services(settings=settings, db=database)
+    await set_default_menus(application.bot, settings.default_language)
+
+
+async def _close(application: Application) -> None:
+    if "services" in application.bot_data:
+        await services_of(application).db.close()

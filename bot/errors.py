@@ -1,0 +1,49 @@
+"""What happens when something goes wrong: blocked users, Telegram errors, our own bugs."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden
+
+from bot.i18n import resolve_language, translator
+from bot.services import BotContext, services_of
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the detail; tell the person, in their language, that their answers are safe."""
+    services = services_of(context.application)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(context.error, Forbidden):
+        if chat is not None:
+            async with services.db.transaction():
+                changed = await services.people.mark_blocked(chat.id)
+            if changed:
+                log.info("chat %s blocked the bot: contact marked inactive", chat.id)
+        return
+    log.error("error while handling an update", exc_info=context.error)
+    if chat is None or chat.type != "private":
+        return
+    try:
+        if not await services.people.contact_active(chat.id):
+            return
+        user = update.effective_user
+        person = await services.people.get(services.pseudonym(user.id)) if user else None
+        language = resolve_language(
+            person.language if person else None,
+            user.language_code if user else None,
+            services.settings.default_language,
+        )
+        _ = translator(language)
+        await context.bot.send_message(
+            chat.id,
+            _(
+                "Sorry, something went wrong on my side. Your answers so far are saved; "
+                "you can carry on where you left off."
+            ),
+        )
+    except Exception:
+        log.exception("could not tell chat %s about the error", chat.id)

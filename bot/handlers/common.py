@@ -1,0 +1,49 @@
+"""/help, and a helpful answer to anything the bot did not expect."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from bot.commands import menu
+from bot.handlers import onboarding
+from bot.render import say
+from bot.services import BotContext, identify
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List the commands this person may use, in their language."""
+    caller = await identify(context.services, update)
+    lines = [
+        f"/{command.command} — {command.description}" for command in menu(caller.level, caller._)
+    ]
+    await say(context, caller, caller._("What you can do here:") + "\n" + "\n".join(lines))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """An unknown command: a short hint, and the current buttons again."""
+    caller = await identify(context.services, update)
+    await say(context, caller, caller._("I do not know that command. /help lists what you can do."))
+    await onboarding.reprompt(context, caller)
+
+
+async def free_text(update: Update, context: BotContext) -> None:
+    """Text where a button is expected: a hint and the buttons again."""
+    caller = await identify(context.services, update)
+    if caller.person is None:
+        await say(
+            context, caller, caller._("To join a pilot, open the invite link you were given.")
+        )
+        return
+    if await onboarding.reprompt(context, caller, caller._("Please answer with the buttons.")):
+        return
+    await say(context, caller, caller._("Please use the buttons or a command. /help"))
+
+
+def handlers() -> list[BaseHandler]:
+    """Help, then the catch-alls (registered last so every other handler matches first)."""
+    return [
+        CommandHandler("help", help_command),
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, free_text),
+    ]

@@ -1,0 +1,301 @@
+"""Joining a pilot: invite → language → privacy notice → consents → stakeholder group."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.callbacks import Press
+from bot.i18n import LANGUAGE_NAMES, N_
+from bot.menus import refresh_menu
+from bot.render import button, keyboard, retire_keyboard, say
+from bot.services import BotContext, Caller, identify
+from bot.settings import LANGUAGES
+from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS, Member, Pilot
+from bot.storage.repositories import InviteProblem
+
+log = logging.getLogger(__name__)
+
+CONSENT_LABELS = {
+    "checkins": N_("Weekly check-ins on work and travel"),
+    "wellbeing": N_("Monthly wellbeing questions (health-related data)"),
+    "workshops": N_("Invitations to workshops"),
+}
+GROUP_LABELS = {
+    "resident": N_("Resident"),
+    "entrepreneur": N_("Entrepreneur or business"),
+    "association": N_("Association or club"),
+    "public_body": N_("Municipality or public body"),
+    "other": N_("Other"),
+}
+INVITE_PROBLEMS = {
+    InviteProblem.UNKNOWN: N_(
+        "This invite link is not valid. Please check that you opened the whole link, "
+        "or ask the pilot's coordinator for a new one."
+    ),
+    InviteProblem.EXPIRED: N_(
+        "This invite link has expired. Please ask the pilot's coordinator for a new one."
+    ),
+    InviteProblem.USED_UP: N_(
+        "This invite link has already been used as many times as allowed. "
+        "Please ask the pilot's coordinator for a new one."
+    ),
+}
+ROLE_NAMES = {
+    "member": N_("member"),
+    "facilitator": N_("facilitator"),
+    "coordinator": N_("coordinator"),
+}
+
+
+def short_notice(caller: Caller, pilot: Pilot) -> str:
+    """The short privacy notice shown before any consent is asked."""
+    _ = caller._
+    return _(
+        "Before we start, how your data is used in “{pilot}”:\n\n"
+        "• Controller: {controller}.\n"
+        "• Purpose: to measure the social, economic and environmental value of the "
+        "pilot's actions (SEROI+).\n"
+        "• Your answers are stored under a pseudonym, never with your name or Telegram id, "
+        "and results are never shown for groups of fewer than five people.\n"
+        "• Messages travel through Telegram's cloud and are not end-to-end encrypted.\n"
+        "• Answers are kept until the pilot's evaluation is finished, then deleted.\n"
+        "• At any time: /mydata gives you a copy, /withdraw stops everything, "
+        "/delete erases your data. The full notice: /privacy."
+    ).format(pilot=pilot.name, controller=pilot.controller)
+
+
+async def show_step(context: BotContext, caller: Caller, pilot: Pilot, member: Member) -> None:
+    """Send the prompt of the member's current onboarding step."""
+    _ = caller._
+    step = member.onboarding_step
+    if step == "language":
+        preferred = caller.language
+        order = [preferred, *[code for code in LANGUAGES if code != preferred]]
+        rows = [
+            [
+                button(
+                    caller,
+                    context,
+                    ("✓ " if code == preferred else "") + LANGUAGE_NAMES[code],
+                    "lang",
+                    f"{pilot.id}:{code}",
+                )
+            ]
+            for code in order
+        ]
+        text = _("Welcome to the pilot “{pilot}”! Which language would you like to use?")
+        await say(context, caller, text.format(pilot=pilot.name), keyboard(rows))
+    elif step == "notice":
+        rows = [[button(caller, context, _("Continue"), "notice", str(pilot.id))]]
+        await say(context, caller, short_notice(caller, pilot), keyboard(rows))
+    elif step == "consent":
+        await say(context, caller, consent_text(caller), consent_keyboard(context, caller, member))
+    elif step == "group":
+        rows = [
+            [button(caller, context, _(GROUP_LABELS[group]), "group", f"{pilot.id}:{group}")]
+            for group in STAKEHOLDER_GROUPS
+        ]
+        await say(
+            context, caller, _("Which group do you mainly belong to in this pilot?"), keyboard(rows)
+        )
+
+
+def consent_text(caller: Caller) -> str:
+    """The consent question."""
+    return caller._(
+        "You decide what you take part in. Tap each item you agree to, then confirm. "
+        "Saying no to one does not stop the others, and you can change your mind later "
+        "with /privacy."
+    )
+
+
+def consent_keyboard(context: BotContext, caller: Caller, member: Member):
+    """One toggle per purpose, then a confirm button."""
+    _ = caller._
+    rows = [
+        [
+            button(
+                caller,
+                context,
+                ("☑ " if purpose in member.pending_consents else "☐ ") + _(CONSENT_LABELS[purpose]),
+                "consent",
+                f"{member.pilot_id}:{purpose}",
+            )
+        ]
+        for purpose in CONSENT_PURPOSES
+    ]
+    rows.append(
+        [button(caller, context, _("Confirm my choices"), "consented", str(member.pilot_id))]
+    )
+    return keyboard(rows)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """`/start [invite]`: explain how to join, or redeem an invite and begin onboarding."""
+    services = context.services
+    caller = await identify(services, update)
+    _ = caller._
+    if not context.args:
+        await say(
+            context,
+            caller,
+            _(
+                "Hello! I help the Smart Villages pilots measure what their actions are worth "
+                "(SEROI+). To join a pilot you need an invite link or QR code from its "
+                "coordinator: open it and press Start. Until you do, I store nothing about you."
+            ),
+        )
+        return
+    invite = await services.invites.check(context.args[0])
+    if isinstance(invite, InviteProblem):
+        log.info("rejected invite: %s", invite.value)
+        await say(context, caller, _(INVITE_PROBLEMS[invite]))
+        return
+    pilot = await services.pilots.by_id(invite.pilot_id)
+    member = await services.members.get(pilot.id, caller.pseudonym)
+    held = await services.roles.of(pilot.id, caller.pseudonym)
+    if member and member.status != "withdrawn" and invite.role in held:
+        caller.pilot = pilot
+        await say(context, caller, _("You are already in “{pilot}”.").format(pilot=pilot.name))
+        if member.status == "onboarding":
+            await show_step(context, caller, pilot, member)
+        return
+    async with services.db.transaction(update.update_id):
+        await services.people.ensure(caller.pseudonym, caller.chat_id, None)
+        await services.people.set_current_pilot(caller.pseudonym, pilot.id)
+        await services.people.set_processing_stopped(caller.pseudonym, False)
+        await services.members.start_onboarding(pilot.id, caller.pseudonym)
+        await services.roles.grant(pilot.id, caller.pseudonym, invite.role)
+        await services.invites.use(invite.id)
+        await services.audit.add(
+            "joined", actor=caller.pseudonym, pilot_id=pilot.id, detail=f"role={invite.role}"
+        )
+    caller = await identify(services, update)
+    member = await services.members.get(pilot.id, caller.pseudonym)
+    await refresh_menu(context, caller)
+    if member.status != "onboarding":
+        role = caller._(ROLE_NAMES[invite.role])
+        await say(
+            context,
+            caller,
+            caller._("You are now also a {role} in “{pilot}”.").format(role=role, pilot=pilot.name),
+        )
+        return
+    await show_step(context, caller, pilot, member)
+
+
+async def load_step(
+    context: BotContext, caller: Caller, pilot_id: str, expected_step: str
+) -> tuple[Pilot, Member] | None:
+    """The pilot and membership a button refers to, if it is still the member's current step."""
+    if not pilot_id.isdigit():
+        return None
+    pilot = await context.services.pilots.by_id(int(pilot_id))
+    if pilot is None:
+        return None
+    member = await context.services.members.get(pilot.id, caller.pseudonym)
+    if member is None or member.onboarding_step != expected_step:
+        return None
+    return pilot, member
+
+
+async def on_press(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
+    """Handle an onboarding button; False when the button is not (or no longer) valid."""
+    services = context.services
+    query = update.callback_query
+    pilot_id, _sep, value = press.argument.partition(":")
+    step_of_action = {"lang": "language", "notice": "notice", "consent": "consent"}
+    step_of_action |= {"consented": "consent", "group": "group"}
+    loaded = await load_step(context, caller, pilot_id, step_of_action[press.action])
+    if loaded is None:
+        return False
+    pilot, member = loaded
+    was_active = member.status == "active"
+    if press.action == "lang":
+        if value not in LANGUAGES:
+            return False
+        async with services.db.transaction(update.update_id):
+            await services.people.set_language(caller.pseudonym, value)
+            await services.members.set_step(pilot.id, caller.pseudonym, "notice")
+        caller.language = value
+        await refresh_menu(context, caller)
+    elif press.action == "notice":
+        async with services.db.transaction(update.update_id):
+            await services.members.set_step(pilot.id, caller.pseudonym, "consent")
+    elif press.action == "consent":
+        if value not in CONSENT_PURPOSES:
+            return False
+        chosen = member.pending_consents ^ {value}
+        async with services.db.transaction(update.update_id):
+            await services.members.set_pending_consents(pilot.id, caller.pseudonym, chosen)
+        member = member.model_copy(update={"pending_consents": chosen})
+        await query.edit_message_reply_markup(consent_keyboard(context, caller, member))
+        return True
+    elif press.action == "consented":
+        async with services.db.transaction(update.update_id):
+            for purpose in CONSENT_PURPOSES:
+                granted = purpose in member.pending_consents
+                await services.consents.record(
+                    pilot, caller.pseudonym, purpose, granted, caller.language
+                )
+            await services.members.set_step(
+                pilot.id, caller.pseudonym, "done" if was_active else "group"
+            )
+        if was_active:
+            await retire_keyboard(context, caller.chat_id, query.message.message_id)
+            await say(context, caller, caller._("Your choices are saved."))
+            return True
+    elif press.action == "group":
+        if value not in STAKEHOLDER_GROUPS:
+            return False
+        async with services.db.transaction(update.update_id):
+            await services.members.finish_onboarding(pilot.id, caller.pseudonym, value)
+            await services.audit.add("onboarded", actor=caller.pseudonym, pilot_id=pilot.id)
+    await retire_keyboard(context, caller.chat_id, query.message.message_id)
+    member = await services.members.get(pilot.id, caller.pseudonym)
+    if member.status == "active":
+        await welcome(context, caller, pilot)
+    else:
+        await show_step(context, caller, pilot, member)
+    return True
+
+
+async def welcome(context: BotContext, caller: Caller, pilot: Pilot) -> None:
+    """Say what happens next, according to the consents given."""
+    _ = caller._
+    consents = await context.services.consents.current(pilot.id, caller.pseudonym)
+    granted = {purpose for purpose, consent in consents.items() if consent.granted}
+    lines = [_("Thank you, you are now part of “{pilot}”!").format(pilot=pilot.name)]
+    if "checkins" in granted:
+        lines.append(_("Each week I will send you a short check-in about work and travel."))
+    if "wellbeing" in granted:
+        lines.append(_("Once a month I will ask a few questions about your wellbeing."))
+    if "workshops" in granted:
+        lines.append(_("I will let you know when there is a workshop."))
+    if not granted:
+        lines.append(
+            _("You have not chosen any check-ins; you can change that at any time with /privacy.")
+        )
+    lines.append(_("Next: the pilot's five SEROI+ steps, starting with the local goals. /help"))
+    await say(context, caller, "\n\n".join(lines))
+
+
+async def reprompt(context: BotContext, caller: Caller, hint: str | None = None) -> bool:
+    """Show the current onboarding step again (after a hint); False if not onboarding."""
+    if caller.pilot is None:
+        return False
+    member = await context.services.members.get(caller.pilot.id, caller.pseudonym)
+    if member is None or member.status != "onboarding":
+        return False
+    if hint:
+        await say(context, caller, hint)
+    await show_step(context, caller, caller.pilot, member)
+    return True
+
+
+def handlers() -> list[BaseHandler]:
+    """Onboarding handlers (its button presses are routed by `bot.handlers.buttons`)."""
+    return [CommandHandler("start", start)]

@@ -1,0 +1,195 @@
+"""The member's rights in chat: /privacy, /mydata, /delete, /withdraw, /language."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.callbacks import Press
+from bot.handlers.onboarding import consent_keyboard, consent_text
+from bot.i18n import LANGUAGE_NAMES
+from bot.menus import refresh_menu
+from bot.render import button, keyboard, retire_keyboard, say
+from bot.services import BotContext, Caller, identify
+from bot.settings import LANGUAGES
+
+
+def full_notice(caller: Caller) -> str:
+    """The full privacy notice: controller, purposes, data, retention, Telegram, rights."""
+    _ = caller._
+    controller = caller.pilot.controller if caller.pilot else _("the pilot's organiser")
+    return _(
+        "Privacy notice\n\n"
+        "Controller: {controller}.\n\n"
+        "Purposes: to run the pilot's SEROI+ process (local goals, stakeholders, co-design, "
+        "indicators and values, monitoring) and to measure the social, economic and "
+        "environmental value of its actions.\n\n"
+        "What we store: your answers, your choices of consent (what, when, notice version, "
+        "language), your stakeholder group, your roles, your language, and the Telegram chat id "
+        "needed to message you, kept apart from your answers. Answers are stored under a "
+        "pseudonym (a keyed hash of your Telegram id); we never store your name, username, "
+        "phone number or photo.\n\n"
+        "Wellbeing answers are health-related data: we collect them only with your separate, "
+        "explicit consent.\n\n"
+        "Who sees what: coordinators see only summaries; a group of fewer than five people "
+        "(fewer than ten for wellbeing) is never shown.\n\n"
+        "Telegram: messages travel through Telegram's cloud and are not end-to-end encrypted.\n\n"
+        "Retention: until the pilot's evaluation is finished, then deleted; published results "
+        "contain only aggregates.\n\n"
+        "Your rights: /mydata gives you a file of everything stored about you; /withdraw stops "
+        "all processing at once; /delete erases your data; /language changes the language. "
+        "You can correct an answer by answering the same check-in again."
+    ).format(controller=controller)
+
+
+async def privacy(update: Update, context: BotContext) -> None:
+    """Show the full notice and, to members, a way to change their consents."""
+    caller = await identify(context.services, update)
+    markup = None
+    if caller.pilot:
+        member = await context.services.members.get(caller.pilot.id, caller.pseudonym)
+        if member and member.status == "active":
+            markup = keyboard(
+                [[button(caller, context, caller._("Change my choices"), "rechoose")]]
+            )
+    await say(context, caller, full_notice(caller), markup)
+
+
+async def mydata(update: Update, context: BotContext) -> None:
+    """Send a file with everything stored about the caller."""
+    services = context.services
+    caller = await identify(services, update)
+    if caller.person is None:
+        await say(context, caller, caller._("I store nothing about you."))
+        return
+    exported = await services.personal_data.export(caller.pseudonym)
+    document = {
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "pilots": [
+            pilot.model_dump() for pilot in await services.pilots.of_person(caller.pseudonym)
+        ],
+        **exported,
+    }
+    payload = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    await context.bot.send_document(
+        caller.chat_id,
+        payload,
+        filename="my-data.json",
+        caption=caller._("Everything stored about you, as of today."),
+    )
+
+
+async def delete(update: Update, context: BotContext) -> None:
+    """Ask for confirmation before erasing."""
+    caller = await identify(context.services, update)
+    _ = caller._
+    if caller.person is None:
+        await say(context, caller, _("I store nothing about you."))
+        return
+    rows = [
+        [button(caller, context, _("Yes, erase my data"), "erase")],
+        [button(caller, context, _("No, keep it"), "keep")],
+    ]
+    await say(
+        context,
+        caller,
+        _(
+            "This erases your answers, your consents, your roles and the link between you and "
+            "your pseudonym, in every pilot. It cannot be undone. Erase?"
+        ),
+        keyboard(rows),
+    )
+
+
+async def withdraw(update: Update, context: BotContext) -> None:
+    """Stop all processing at once: consents withdrawn, memberships stopped."""
+    services = context.services
+    caller = await identify(services, update)
+    if caller.person is None:
+        await say(context, caller, caller._("I store nothing about you."))
+        return
+    async with services.db.transaction(update.update_id):
+        await services.consents.withdraw_all(caller.pseudonym, caller.language)
+        await services.members.withdraw_all(caller.pseudonym)
+        await services.people.set_processing_stopped(caller.pseudonym, True)
+        await services.audit.add("withdrew", actor=caller.pseudonym)
+    await say(
+        context,
+        caller,
+        caller._(
+            "Done: I have stopped all processing of your data and will not send you check-ins. "
+            "Your earlier answers stay stored until the end of the pilot unless you /delete them. "
+            "To take part again, open an invite link."
+        ),
+    )
+
+
+async def language(update: Update, context: BotContext) -> None:
+    """Offer the four languages."""
+    caller = await identify(context.services, update)
+    rows = [[button(caller, context, LANGUAGE_NAMES[code], "setlang", code)] for code in LANGUAGES]
+    await say(context, caller, caller._("Which language would you like to use?"), keyboard(rows))
+
+
+async def on_press(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
+    """Handle the privacy buttons; False when the button is not valid any more."""
+    services = context.services
+    message_id = update.callback_query.message.message_id
+    if press.action == "setlang":
+        if press.argument not in LANGUAGES:
+            return False
+        async with services.db.transaction(update.update_id):
+            await services.people.ensure(caller.pseudonym, caller.chat_id, press.argument)
+            await services.people.set_language(caller.pseudonym, press.argument)
+        caller.language = press.argument
+        await retire_keyboard(context, caller.chat_id, message_id)
+        await refresh_menu(context, caller)
+        await say(context, caller, caller._("From now on I will speak English with you."))
+        return True
+    if caller.person is None:
+        return False
+    if press.action == "keep":
+        await retire_keyboard(context, caller.chat_id, message_id)
+        await say(context, caller, caller._("Nothing was erased."))
+        return True
+    if press.action == "erase":
+        async with services.db.transaction(update.update_id):
+            await services.personal_data.erase(caller.pseudonym)
+            await services.audit.add("erased", actor="erased")
+        await retire_keyboard(context, caller.chat_id, message_id)
+        await say(
+            context,
+            caller,
+            caller._(
+                "Your data has been erased. What remains are results that were already "
+                "published as aggregates of at least five people, which do not identify you."
+            ),
+        )
+        caller.roles = frozenset()
+        await refresh_menu(context, caller)
+        return True
+    if press.action == "rechoose" and caller.pilot:
+        member = await services.members.get(caller.pilot.id, caller.pseudonym)
+        if member is None or member.status != "active":
+            return False
+        async with services.db.transaction(update.update_id):
+            await services.members.set_step(caller.pilot.id, caller.pseudonym, "consent")
+        await retire_keyboard(context, caller.chat_id, message_id)
+        member = await services.members.get(caller.pilot.id, caller.pseudonym)
+        await say(context, caller, consent_text(caller), consent_keyboard(context, caller, member))
+        return True
+    return False
+
+
+def handlers() -> list[BaseHandler]:
+    """Privacy and language commands."""
+    return [
+        CommandHandler("privacy", privacy),
+        CommandHandler("mydata", mydata),
+        CommandHandler("delete", delete),
+        CommandHandler(["withdraw", "stop"], withdraw),
+        CommandHandler("language", language),
+    ]

@@ -1,0 +1,62 @@
+"""UI text through gettext catalogs (`bot/locale/<lang>/LC_MESSAGES/seroi_bot.po`).
+
+The language is resolved for every update (stored choice → Telegram's language_code →
+the default) and passed around; nothing here is global state.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.settings import LANGUAGES
+
+DOMAIN = "seroi_bot"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+Translate = Callable[[str], str]
+
+LANGUAGE_NAMES = {"fi": "Suomi", "en": "English", "it": "Italiano", "sv": "Svenska"}
+
+
+@cache
+def catalog(language: str) -> gettext.GNUTranslations:
+    """The compiled catalog of a language (compiled in memory when `make` has not run)."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    compiled, source = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    if compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime:
+        with compiled.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    with source.open("rb") as handle:
+        po = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, po)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def translator(language: str) -> Translate:
+    """The gettext function for one language."""
+    return catalog(language).gettext
+
+
+def resolve_language(stored: str | None, telegram_code: str | None, default: str) -> str:
+    """The member's choice, else their Telegram app's language if we speak it, else the default."""
+    if stored in LANGUAGES:
+        return stored
+    if telegram_code:
+        base = telegram_code.split("-")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return default
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated later, where the language is known."""
+    return message

@@ -1,0 +1,41 @@
+"""Command menus (`setMyCommands`): per chat for people we know, per language for everyone else."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import BadRequest
+
+from bot.commands import menu
+from bot.i18n import translator
+from bot.services import BotContext, Caller
+from bot.settings import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+
+async def set_default_menus(bot: Bot, default_language: str) -> None:
+    """The menu of someone who has not joined yet, in each language and as a fallback."""
+    for language in LANGUAGES:
+        await bot.set_my_commands(
+            menu("everyone", translator(language)),
+            scope=BotCommandScopeDefault(),
+            language_code=language,
+        )
+    await bot.set_my_commands(
+        menu("everyone", translator(default_language)), scope=BotCommandScopeDefault()
+    )
+
+
+async def refresh_menu(context: BotContext, caller: Caller) -> None:
+    """Show this person exactly the commands their role allows, in their language."""
+    scope = BotCommandScopeChat(caller.chat_id)
+    try:
+        if caller.level == "everyone":
+            await context.bot.delete_my_commands(scope=scope)
+        else:
+            await context.bot.set_my_commands(menu(caller.level, caller._), scope=scope)
+    except BadRequest:
+        # A menu is a convenience; the server checks every command anyway.
+        log.warning("could not update the command menu of chat %s", caller.chat_id, exc_info=True)

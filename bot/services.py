@@ -1,0 +1,132 @@
+"""What every handler needs: the repositories, and who is acting in this update."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.commands import LEVELS, Level
+from bot.i18n import Translate, resolve_language, translator
+from bot.settings import Settings
+from bot.storage.db import Database
+from bot.storage.models import Person, Pilot, Role
+from bot.storage.repositories import (
+    Audit,
+    Consents,
+    Invites,
+    Members,
+    People,
+    PersonalData,
+    Pilots,
+    Roles,
+)
+
+
+@dataclass
+class Services:
+    """The repositories over one database, and the settings."""
+
+    settings: Settings
+    db: Database
+    pilots: Pilots = field(init=False)
+    people: People = field(init=False)
+    members: Members = field(init=False)
+    roles: Roles = field(init=False)
+    invites: Invites = field(init=False)
+    consents: Consents = field(init=False)
+    audit: Audit = field(init=False)
+    personal_data: PersonalData = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pilots = Pilots(self.db)
+        self.people = People(self.db)
+        self.members = Members(self.db)
+        self.roles = Roles(self.db)
+        self.invites = Invites(self.db)
+        self.consents = Consents(self.db)
+        self.audit = Audit(self.db)
+        self.personal_data = PersonalData(self.db)
+
+    @property
+    def key(self) -> bytes:
+        """The secret behind pseudonyms and button signatures (kept out of the database)."""
+        return self.settings.pseudonym_key.get_secret_value().encode()
+
+    def pseudonym(self, telegram_id: int) -> str:
+        """HMAC-SHA256 of the Telegram id: the only identity analysis tables hold."""
+        return hmac.new(self.key, str(telegram_id).encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Caller:
+    """The person behind an update, as far as this pilot is concerned."""
+
+    telegram_id: int
+    chat_id: int
+    pseudonym: str
+    person: Person | None
+    language: str
+    is_admin: bool
+    pilot: Pilot | None
+    roles: frozenset[Role]
+
+    @property
+    def _(self) -> Translate:
+        """gettext in the caller's language."""
+        return translator(self.language)
+
+    @property
+    def level(self) -> Level:
+        """The highest thing this person may do in their current pilot."""
+        if self.is_admin:
+            return "admin"
+        for level in reversed(LEVELS[1:-1]):
+            if level in self.roles:
+                return level
+        return "everyone"
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """CallbackContext with a typed way to the services."""
+
+    @property
+    def services(self) -> Services:
+        """The services of this application."""
+        return self.application.bot_data["services"]
+
+
+def services_of(application: Application) -> Services:
+    """The services stored on an application at start-up."""
+    return application.bot_data["services"]
+
+
+async def identify(services: Services, update: Update) -> Caller:
+    """Who is acting, in which language, with which roles in their current pilot."""
+    user = update.effective_user
+    chat = update.effective_chat
+    pseudonym = services.pseudonym(user.id)
+    person = await services.people.get(pseudonym)
+    language = resolve_language(
+        person.language if person else None,
+        user.language_code,
+        services.settings.default_language,
+    )
+    pilot = None
+    roles: frozenset[Role] = frozenset()
+    if person and person.current_pilot_id is not None:
+        pilot = await services.pilots.by_id(person.current_pilot_id)
+        roles = await services.roles.of(person.current_pilot_id, pseudonym)
+    return Caller(
+        telegram_id=user.id,
+        chat_id=chat.id if chat else user.id,
+        pseudonym=pseudonym,
+        person=person,
+        language=language,
+        is_admin=user.id in services.settings.admin_ids,
+        pilot=pilot,
+        roles=roles,
+    )

@@ -1,0 +1,124 @@
+"""The one aiosqlite connection, its migrations and its transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyProcessedError(Exception):
+    """The update was applied before (Telegram delivered it again after a crash)."""
+
+
+def utc_now() -> str:
+    """A sortable ISO timestamp in UTC."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("bot.storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    """One connection in WAL mode; writes go through `transaction()`, one at a time."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        """Open (creating if needed) and migrate the database at `path`."""
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        database = cls(connection)
+        await database.migrate()
+        return database
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.connection.close()
+
+    async def migrate(self) -> None:
+        """Apply the numbered SQL files newer than `PRAGMA user_version`."""
+        async with self.connection.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()
+        for number, script in _migrations():
+            if number <= version:
+                continue
+            log.info("applying migration %04d", number)
+            async with self._write_lock:
+                await self.connection.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+
+    @asynccontextmanager
+    async def transaction(
+        self, update_id: int | None = None
+    ) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; with `update_id`, it also records the update as applied.
+
+        Recording the update in the same transaction as its effects is what makes a
+        redelivered update (after a crash) have its effect once: the second time,
+        `AlreadyProcessedError` is raised before anything is written.
+        """
+        async with self._write_lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                if update_id is not None:
+                    cursor = await self.connection.execute(
+                        "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) "
+                        "VALUES (?, ?)",
+                        (update_id, utc_now()),
+                    )
+                    if cursor.rowcount == 0:
+                        raise AlreadyProcessedError(update_id)
+                yield self.connection
+            except BaseException:
+                await self.connection.execute("ROLLBACK")
+                raise
+            else:
+                await self.connection.execute("COMMIT")
+
+    async def fetch_one(self, sql: str, parameters: tuple = ()) -> aiosqlite.Row | None:
+        """The first row of a query, or None."""
+        async with self.connection.execute(sql, parameters) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
+        """All rows of a query."""
+        async with self.connection.execute(sql, parameters) as cursor:
+            return list(await cursor.fetchall())
+
+    async def mark_processed(self, update_id: int) -> None:
+        """Record an update as applied (a no-op if its handler already did)."""
+        async with self.transaction():
+            await self.connection.execute(
+                "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+                (update_id, utc_now()),
+            )
+
+    async def was_processed(self, update_id: int) -> bool:
+        """Whether an update was already applied."""
+        row = await self.fetch_one(
+            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+        )
+        return row is not None

@@ -1,0 +1,62 @@
+"""What the repositories return."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+Role = Literal["coordinator", "facilitator", "member"]
+ROLES: tuple[Role, ...] = ("coordinator", "facilitator", "member")
+MemberStatus = Literal["onboarding", "active", "withdrawn"]
+OnboardingStep = Literal["language", "notice", "consent", "group", "done"]
+
+CONSENT_PURPOSES: tuple[str, ...] = ("checkins", "wellbeing", "workshops")
+STAKEHOLDER_GROUPS: tuple[str, ...] = (
+    "resident",
+    "entrepreneur",
+    "association",
+    "public_body",
+    "other",
+)
+
+
+class Pilot(BaseModel):
+    id: int
+    slug: str
+    name: str
+    controller: str
+    notice_version: str
+
+
+class Person(BaseModel):
+    pseudonym: str
+    language: str | None
+    current_pilot_id: int | None
+    processing_stopped: bool
+
+
+class Member(BaseModel):
+    pilot_id: int
+    pseudonym: str
+    status: MemberStatus
+    onboarding_step: OnboardingStep
+    pending_consents: frozenset[str]
+    stakeholder_group: str | None
+
+
+class Invite(BaseModel):
+    id: int
+    pilot_id: int
+    role: Role
+    expires_at: str
+    max_uses: int
+    uses: int
+
+
+class Consent(BaseModel):
+    purpose: str
+    granted: bool
+    notice_version: str
+    language: str
+    recorded_at: str

@@ -1,0 +1,439 @@
+"""All SQL of the bot. Write methods run inside `Database.transaction()`."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from bot.storage.db import Database, utc_now
+from bot.storage.models import (
+    Consent,
+    Invite,
+    Member,
+    Person,
+    Pilot,
+    Role,
+)
+
+NOTICE_VERSION = "2026-11"
+
+
+def _slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "pilot"
+
+
+def hash_invite_code(code: str) -> str:
+    """Invite codes are stored hashed, so a leaked database does not leak working links."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class InviteProblem(Enum):
+    """Why an invite code cannot be used."""
+
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+
+
+class Pilots:
+    """Pilots (one per community project)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, name: str, controller: str) -> Pilot:
+        """Create a pilot with a unique slug derived from its name."""
+        base = _slugify(name)
+        slug, suffix = base, 1
+        while await self.by_slug(slug) is not None:
+            suffix += 1
+            slug = f"{base}-{suffix}"
+        cursor = await self.db.connection.execute(
+            "INSERT INTO pilots (slug, name, controller, notice_version, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (slug, name, controller, NOTICE_VERSION, utc_now()),
+        )
+        return Pilot(
+            id=cursor.lastrowid,
+            slug=slug,
+            name=name,
+            controller=controller,
+            notice_version=NOTICE_VERSION,
+        )
+
+    async def by_id(self, pilot_id: int) -> Pilot | None:
+        """The pilot with this id."""
+        row = await self.db.fetch_one("SELECT * FROM pilots WHERE id = ?", (pilot_id,))
+        return _pilot(row) if row else None
+
+    async def by_slug(self, slug: str) -> Pilot | None:
+        """The pilot with this slug."""
+        row = await self.db.fetch_one("SELECT * FROM pilots WHERE slug = ?", (slug,))
+        return _pilot(row) if row else None
+
+    async def all(self) -> list[Pilot]:
+        """Every pilot, oldest first."""
+        return [_pilot(row) for row in await self.db.fetch_all("SELECT * FROM pilots ORDER BY id")]
+
+    async def of_person(self, pseudonym: str) -> list[Pilot]:
+        """The pilots a person has joined or holds a role in."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM pilots WHERE id IN (SELECT pilot_id FROM members WHERE pseudonym = ? "
+            "UNION SELECT pilot_id FROM roles WHERE pseudonym = ?) ORDER BY id",
+            (pseudonym, pseudonym),
+        )
+        return [_pilot(row) for row in rows]
+
+
+def _pilot(row) -> Pilot:
+    return Pilot(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        controller=row["controller"],
+        notice_version=row["notice_version"],
+    )
+
+
+class People:
+    """A person's own settings, keyed by pseudonym, and their contact (the Telegram chat id)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, pseudonym: str) -> Person | None:
+        """The person, or None if we store nothing about them."""
+        row = await self.db.fetch_one("SELECT * FROM people WHERE pseudonym = ?", (pseudonym,))
+        if row is None:
+            return None
+        return Person(
+            pseudonym=row["pseudonym"],
+            language=row["language"],
+            current_pilot_id=row["current_pilot_id"],
+            processing_stopped=row["processing_stopped_at"] is not None,
+        )
+
+    async def ensure(self, pseudonym: str, chat_id: int, language: str | None) -> None:
+        """Create the person and their contact if absent; reactivate a stale contact."""
+        await self.db.connection.execute(
+            "INSERT OR IGNORE INTO people (pseudonym, language, created_at) VALUES (?, ?, ?)",
+            (pseudonym, language, utc_now()),
+        )
+        await self.db.connection.execute(
+            "INSERT INTO contacts (pseudonym, chat_id) VALUES (?, ?) "
+            "ON CONFLICT (pseudonym) DO UPDATE SET chat_id = excluded.chat_id, active = 1, "
+            "blocked_at = NULL",
+            (pseudonym, chat_id),
+        )
+
+    async def set_language(self, pseudonym: str, language: str) -> None:
+        """Remember the person's chosen language."""
+        await self.db.connection.execute(
+            "UPDATE people SET language = ? WHERE pseudonym = ?", (language, pseudonym)
+        )
+
+    async def set_current_pilot(self, pseudonym: str, pilot_id: int) -> None:
+        """The pilot the person's commands apply to."""
+        await self.db.connection.execute(
+            "UPDATE people SET current_pilot_id = ? WHERE pseudonym = ?", (pilot_id, pseudonym)
+        )
+
+    async def set_processing_stopped(self, pseudonym: str, stopped: bool) -> None:
+        """Record that the person withdrew (or came back)."""
+        await self.db.connection.execute(
+            "UPDATE people SET processing_stopped_at = ? WHERE pseudonym = ?",
+            (utc_now() if stopped else None, pseudonym),
+        )
+
+    async def mark_blocked(self, chat_id: int) -> bool:
+        """The person blocked the bot: never message them again. True if a contact changed."""
+        cursor = await self.db.connection.execute(
+            "UPDATE contacts SET active = 0, blocked_at = ? WHERE chat_id = ? AND active = 1",
+            (utc_now(), chat_id),
+        )
+        return cursor.rowcount > 0
+
+    async def contact_active(self, chat_id: int) -> bool:
+        """Whether messages to this chat may be sent."""
+        row = await self.db.fetch_one("SELECT active FROM contacts WHERE chat_id = ?", (chat_id,))
+        return row is None or bool(row["active"])
+
+
+class Members:
+    """Membership of a pilot and where the member is in onboarding."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, pilot_id: int, pseudonym: str) -> Member | None:
+        """The membership, or None."""
+        row = await self.db.fetch_one(
+            "SELECT * FROM members WHERE pilot_id = ? AND pseudonym = ?", (pilot_id, pseudonym)
+        )
+        if row is None:
+            return None
+        return Member(
+            pilot_id=row["pilot_id"],
+            pseudonym=row["pseudonym"],
+            status=row["status"],
+            onboarding_step=row["onboarding_step"],
+            pending_consents=frozenset(p for p in row["pending_consents"].split(",") if p),
+            stakeholder_group=row["stakeholder_group"],
+        )
+
+    async def start_onboarding(self, pilot_id: int, pseudonym: str) -> None:
+        """Create the membership at the language step, or restart a withdrawn one."""
+        await self.db.connection.execute(
+            "INSERT INTO members (pilot_id, pseudonym, status, onboarding_step, joined_at) "
+            "VALUES (?, ?, 'onboarding', 'language', ?) "
+            "ON CONFLICT (pilot_id, pseudonym) DO UPDATE SET status = 'onboarding', "
+            "onboarding_step = 'language', pending_consents = '' WHERE status = 'withdrawn'",
+            (pilot_id, pseudonym, utc_now()),
+        )
+
+    async def set_step(self, pilot_id: int, pseudonym: str, step: str) -> None:
+        """Move the member to an onboarding step."""
+        await self.db.connection.execute(
+            "UPDATE members SET onboarding_step = ? WHERE pilot_id = ? AND pseudonym = ?",
+            (step, pilot_id, pseudonym),
+        )
+
+    async def set_pending_consents(
+        self, pilot_id: int, pseudonym: str, purposes: frozenset[str]
+    ) -> None:
+        """The consent toggles pressed so far, before the member confirms them."""
+        await self.db.connection.execute(
+            "UPDATE members SET pending_consents = ? WHERE pilot_id = ? AND pseudonym = ?",
+            (",".join(sorted(purposes)), pilot_id, pseudonym),
+        )
+
+    async def finish_onboarding(self, pilot_id: int, pseudonym: str, group: str) -> None:
+        """Record the stakeholder group and make the member active."""
+        await self.db.connection.execute(
+            "UPDATE members SET stakeholder_group = ?, status = 'active', onboarding_step = 'done' "
+            "WHERE pilot_id = ? AND pseudonym = ?",
+            (group, pilot_id, pseudonym),
+        )
+
+    async def withdraw_all(self, pseudonym: str) -> None:
+        """Stop every membership of the person."""
+        await self.db.connection.execute(
+            "UPDATE members SET status = 'withdrawn' WHERE pseudonym = ?", (pseudonym,)
+        )
+
+    async def count(self, pilot_id: int, status: str = "active") -> int:
+        """How many members of a pilot have a status."""
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*) AS n FROM members WHERE pilot_id = ? AND status = ?",
+            (pilot_id, status),
+        )
+        return row["n"]
+
+
+class Roles:
+    """Roles per pilot (admins come from settings, not from here)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def grant(self, pilot_id: int, pseudonym: str, role: Role) -> bool:
+        """Give a role; False if the person had it already."""
+        cursor = await self.db.connection.execute(
+            "INSERT OR IGNORE INTO roles (pilot_id, pseudonym, role, granted_at) "
+            "VALUES (?, ?, ?, ?)",
+            (pilot_id, pseudonym, role, utc_now()),
+        )
+        return cursor.rowcount > 0
+
+    async def of(self, pilot_id: int, pseudonym: str) -> frozenset[Role]:
+        """The roles a person holds in a pilot."""
+        rows = await self.db.fetch_all(
+            "SELECT role FROM roles WHERE pilot_id = ? AND pseudonym = ?", (pilot_id, pseudonym)
+        )
+        return frozenset(row["role"] for row in rows)
+
+
+class Invites:
+    """Invite links: random codes, stored hashed, with expiry and a use limit."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self, pilot_id: int, role: Role, max_uses: int, days_valid: int
+    ) -> tuple[str, Invite]:
+        """A new code (returned once, in clear) and its stored invite."""
+        code = secrets.token_urlsafe(12)
+        expires_at = (datetime.now(UTC) + timedelta(days=days_valid)).isoformat(timespec="seconds")
+        cursor = await self.db.connection.execute(
+            "INSERT INTO invites (pilot_id, code_hash, role, created_at, expires_at, max_uses) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (pilot_id, hash_invite_code(code), role, utc_now(), expires_at, max_uses),
+        )
+        invite = Invite(
+            id=cursor.lastrowid,
+            pilot_id=pilot_id,
+            role=role,
+            expires_at=expires_at,
+            max_uses=max_uses,
+            uses=0,
+        )
+        return code, invite
+
+    async def check(self, code: str) -> Invite | InviteProblem:
+        """The invite behind a code, or why it cannot be used."""
+        row = await self.db.fetch_one(
+            "SELECT * FROM invites WHERE code_hash = ?", (hash_invite_code(code),)
+        )
+        if row is None:
+            return InviteProblem.UNKNOWN
+        if row["expires_at"] <= utc_now():
+            return InviteProblem.EXPIRED
+        if row["uses"] >= row["max_uses"]:
+            return InviteProblem.USED_UP
+        return Invite(
+            id=row["id"],
+            pilot_id=row["pilot_id"],
+            role=row["role"],
+            expires_at=row["expires_at"],
+            max_uses=row["max_uses"],
+            uses=row["uses"],
+        )
+
+    async def use(self, invite_id: int) -> None:
+        """Count one use of an invite."""
+        await self.db.connection.execute(
+            "UPDATE invites SET uses = uses + 1 WHERE id = ?", (invite_id,)
+        )
+
+
+class Consents:
+    """The consent log: what, when, notice version, language."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(
+        self,
+        pilot: Pilot,
+        pseudonym: str,
+        purpose: str,
+        granted: bool,
+        language: str,
+    ) -> None:
+        """Append one consent decision."""
+        await self.db.connection.execute(
+            "INSERT INTO consents (pilot_id, pseudonym, purpose, granted, notice_version, "
+            "language, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (pilot.id, pseudonym, purpose, int(granted), pilot.notice_version, language, utc_now()),
+        )
+
+    async def current(self, pilot_id: int, pseudonym: str) -> dict[str, Consent]:
+        """The latest decision per purpose."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM consents WHERE id IN (SELECT MAX(id) FROM consents "
+            "WHERE pilot_id = ? AND pseudonym = ? GROUP BY purpose)",
+            (pilot_id, pseudonym),
+        )
+        return {
+            row["purpose"]: Consent(
+                purpose=row["purpose"],
+                granted=bool(row["granted"]),
+                notice_version=row["notice_version"],
+                language=row["language"],
+                recorded_at=row["recorded_at"],
+            )
+            for row in rows
+        }
+
+    async def withdraw_all(self, pseudonym: str, language: str) -> int:
+        """Record a withdrawal of every consent still granted; returns how many."""
+        rows = await self.db.fetch_all(
+            "SELECT c.pilot_id, c.purpose, p.notice_version FROM consents c "
+            "JOIN pilots p ON p.id = c.pilot_id WHERE c.id IN (SELECT MAX(id) FROM consents "
+            "WHERE pseudonym = ? GROUP BY pilot_id, purpose) AND c.granted = 1",
+            (pseudonym,),
+        )
+        for row in rows:
+            await self.db.connection.execute(
+                "INSERT INTO consents (pilot_id, pseudonym, purpose, granted, notice_version, "
+                "language, recorded_at) VALUES (?, ?, ?, 0, ?, ?, ?)",
+                (
+                    row["pilot_id"],
+                    pseudonym,
+                    row["purpose"],
+                    row["notice_version"],
+                    language,
+                    utc_now(),
+                ),
+            )
+        return len(rows)
+
+
+class Audit:
+    """Who changed which role or data, and when."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self,
+        action: str,
+        *,
+        actor: str | None,
+        pilot_id: int | None = None,
+        subject: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Append one entry."""
+        await self.db.connection.execute(
+            "INSERT INTO audit_log (at, actor, action, pilot_id, subject, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (utc_now(), actor, action, pilot_id, subject, detail),
+        )
+
+
+class PersonalData:
+    """Everything stored about one person: for access (`/mydata`) and erasure (`/delete`)."""
+
+    # Tables keyed by pseudonym; erasure walks them in this order (children first).
+    _TABLES = ("consents", "roles", "members", "contacts", "people")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def export(self, pseudonym: str) -> dict[str, list[dict]]:
+        """Every row about the person, table by table, plus the audit entries about them."""
+        exported: dict[str, list[dict]] = {}
+        for table in reversed(self._TABLES):
+            rows = await self.db.fetch_all(
+                f"SELECT * FROM {table} WHERE pseudonym = ?", (pseudonym,)
+            )
+            exported[table] = [dict(row) for row in rows]
+        rows = await self.db.fetch_all(
+            "SELECT at, action, pilot_id, detail FROM audit_log WHERE subject = ? OR actor = ?",
+            (pseudonym, pseudonym),
+        )
+        exported["audit_log"] = [dict(row) for row in rows]
+        return exported
+
+    async def erase(self, pseudonym: str) -> dict[str, int]:
+        """Delete every row about the person; the audit log keeps the event, not the pseudonym."""
+        deleted = {}
+        for table in self._TABLES:
+            cursor = await self.db.connection.execute(
+                f"DELETE FROM {table} WHERE pseudonym = ?", (pseudonym,)
+            )
+            deleted[table] = cursor.rowcount
+        await self.db.connection.execute(
+            "UPDATE audit_log SET subject = 'erased' WHERE subject = ?", (pseudonym,)
+        )
+        await self.db.connection.execute(
+            "UPDATE audit_log SET actor = 'erased' WHERE actor = ?", (pseudonym,)
+        )
+        return deleted

@@ -1,0 +1,118 @@
+"""Storage: migrations, exactly-once updates, invites, consents, erasure."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.services import Services
+from bot.settings import Settings
+from bot.storage.db import AlreadyProcessedError, Database
+from bot.storage.repositories import InviteProblem, hash_invite_code
+
+
+@pytest.fixture
+async def services(tmp_path):
+    settings = Settings(
+        _env_file=None,
+        telegram_token="1:test",
+        pseudonym_key="k" * 32,
+        db_path=tmp_path / "seroi.db",
+    )
+    database = await Database.open(settings.db_path)
+    yield Services(settings=settings, db=database)
+    await database.close()
+
+
+async def test_migrations_are_applied_once(tmp_path, services) -> None:
+    await services.db.migrate()
+    row = await services.db.fetch_one("PRAGMA user_version")
+    assert row[0] == 1
+    reopened = await Database.open(tmp_path / "seroi.db")
+    await reopened.close()
+
+
+async def test_an_update_has_its_effect_once(services) -> None:
+    async with services.db.transaction(update_id=42):
+        pilot = await services.pilots.create("Laitila", controller="Leader Ravakka")
+    with pytest.raises(AlreadyProcessedError):
+        async with services.db.transaction(update_id=42):
+            pass
+    assert [p.id for p in await services.pilots.all()] == [pilot.id]
+
+
+async def test_a_failed_transaction_leaves_nothing_behind(services) -> None:
+    async def crash_in_the_middle() -> None:
+        async with services.db.transaction(update_id=7):
+            await services.pilots.create("Rauma", controller="Leader Ravakka")
+            raise RuntimeError("crash in the middle")
+
+    with pytest.raises(RuntimeError):
+        await crash_in_the_middle()
+    assert await services.pilots.all() == []
+    assert not await services.db.was_processed(7)
+
+
+async def test_invites_are_stored_hashed_and_limited(services) -> None:
+    async with services.db.transaction():
+        pilot = await services.pilots.create("Laitila", controller="Leader Ravakka")
+        code, invite = await services.invites.create(pilot.id, "member", max_uses=1, days_valid=1)
+    raw = sqlite3.connect(services.settings.db_path).execute("SELECT code_hash FROM invites")
+    assert raw.fetchall() == [(hash_invite_code(code),)]
+    assert (await services.invites.check(code)).id == invite.id
+    async with services.db.transaction():
+        await services.invites.use(invite.id)
+    assert await services.invites.check(code) is InviteProblem.USED_UP
+    assert await services.invites.check("no-such-code") is InviteProblem.UNKNOWN
+
+
+async def test_expired_invite_is_refused(services) -> None:
+    async with services.db.transaction() as connection:
+        pilot = await services.pilots.create("Laitila", controller="Leader Ravakka")
+        code, invite = await services.invites.create(pilot.id, "member", max_uses=5, days_valid=1)
+        await connection.execute(
+            "UPDATE invites SET expires_at = '2000-01-01T00:00:00+00:00' WHERE id = ?",
+            (invite.id,),
+        )
+    assert await services.invites.check(code) is InviteProblem.EXPIRED
+
+
+async def test_slugs_stay_unique(services) -> None:
+    async with services.db.transaction():
+        first = await services.pilots.create("Laitila", controller="x")
+        second = await services.pilots.create("Laitila", controller="x")
+    assert (first.slug, second.slug) == ("laitila", "laitila-2")
+
+
+async def test_erasure_removes_every_row_about_the_person(services) -> None:
+    someone = services.pseudonym(123456789)
+    async with services.db.transaction():
+        pilot = await services.pilots.create("Laitila", controller="x")
+        await services.people.ensure(someone, 123456789, "fi")
+        await services.members.start_onboarding(pilot.id, someone)
+        await services.roles.grant(pilot.id, someone, "member")
+        await services.consents.record(pilot, someone, "checkins", True, "fi")
+        await services.audit.add("joined", actor=someone, pilot_id=pilot.id)
+    exported = await services.personal_data.export(someone)
+    assert {table: len(rows) for table, rows in exported.items()} == {
+        "people": 1,
+        "contacts": 1,
+        "members": 1,
+        "roles": 1,
+        "consents": 1,
+        "audit_log": 1,
+    }
+    async with services.db.transaction():
+        await services.personal_data.erase(someone)
+    exported = await services.personal_data.export(someone)
+    assert all(rows == [] for rows in exported.values())
+    dump = "\n".join(sqlite3.connect(services.settings.db_path).iterdump())
+    assert someone not in dump
+    assert "123456789" not in dump
+
+
+def test_pseudonyms_are_keyed_and_stable(services) -> None:
+    assert services.pseudonym(5) == services.pseudonym(5)
+    assert services.pseudonym(5) != services.pseudonym(6)
+    assert len(services.pseudonym(5)) == 64
