@@ -1,0 +1,143 @@
+"""The HTTP transport: a real HTTP/1.1 server on loopback speaking the Bot API."""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from sandbox.core import Sandbox
+from sandbox.errors import ApiError, not_found
+from sandbox.wire import API_ROUTE, FILE_ROUTE, Reply, error_reply, parse_body
+
+
+def _client_gone(connection: socket.socket) -> bool:
+    """True once the client closed its end (a long poll nobody waits for any more)."""
+    try:
+        readable, _, _ = select.select([connection], [], [], 0)
+        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _SandboxHTTPServer
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        sandbox = self.server.sandbox
+        if match := FILE_ROUTE.fullmatch(parts.path):
+            reply = sandbox.handle_file(match["token"], unquote(match["path"]))
+        elif match := API_ROUTE.fullmatch(parts.path):
+            try:
+                fields, files = parse_body(self.headers.get("Content-Type", ""), body)
+            except ApiError as error:
+                reply = error_reply(error)
+            else:
+                fields = {**dict(parse_qsl(parts.query)), **fields}
+                reply = sandbox.handle_api(
+                    match["token"],
+                    match["method"],
+                    fields,
+                    files,
+                    abandoned=lambda: _client_gone(self.connection),
+                )
+        else:
+            reply = error_reply(not_found())
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        if reply.delay and self.server.stopping.wait(reply.delay):
+            return
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except OSError:
+            self.close_connection = True  # the client gave up (e.g. a timeout fault)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the sandbox's outbox and transcript are the log."""
+
+
+class _SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.stopping = threading.Event()
+        super().__init__(address, _Handler)
+
+
+class SandboxServer:
+    """Serve a Sandbox over HTTP on loopback; `base_url`/`base_file_url` go to PTB's builder."""
+
+    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.sandbox = sandbox
+        self._host = host
+        self._port = port
+        self._httpd: _SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SandboxServer:
+        """Bind and serve in a daemon thread; returns self."""
+        self._httpd = _SandboxHTTPServer((self._host, self._port), self.sandbox)
+        self._port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="sandbox-http", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port (long polls are woken and end)."""
+        if self._httpd is None:
+            return
+        self._httpd.stopping.set()
+        self.sandbox.interrupt_polls()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port."""
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """For ApplicationBuilder().base_url(...): http://HOST:PORT/bot."""
+        return f"http://{self._host}:{self._port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """For ApplicationBuilder().base_file_url(...): http://HOST:PORT/file/bot."""
+        return f"http://{self._host}:{self._port}/file/bot"
