@@ -8,13 +8,13 @@ and, where known, its line.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from seroi.derivations import DERIVATIONS
 from seroi.errors import ImpactMapError
 
 DIMENSIONS: tuple[str, ...] = ("social", "economic", "environmental")
@@ -114,14 +114,6 @@ class Ranges(BaseModel):
     duration: tuple[Years, Years] | None = None
     discount_rate: tuple[Rate, Rate] | None = None
 
-    @model_validator(mode="after")
-    def _low_not_above_high(self) -> Ranges:
-        for field in RANGED_FIELDS:
-            bounds = getattr(self, field)
-            if bounds is not None and bounds[0] > bounds[1]:
-                raise ValueError(f"{field}: low {bounds[0]:g} is above high {bounds[1]:g}")
-        return self
-
 
 class DeriveSpec(BaseModel):
     """How the evaluative (actual) quantity is computed from check-in observations."""
@@ -157,17 +149,6 @@ class Outcome(BaseModel):
     derive: DeriveSpec | None = None
     notes: str = ""
 
-    @model_validator(mode="after")
-    def _central_within_ranges(self) -> Outcome:
-        problems = []
-        for field in RANGED_FIELDS:
-            if field == "discount_rate" and self.discount_rate is None:
-                continue  # the map's rate applies; ImpactMap checks that pair
-            problems.extend(_range_problem(self, field, central_value(self, field, 0.0)))
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
 
 class ImpactMap(BaseModel):
     """A whole impact map: the investment and the outcomes it is expected to bring."""
@@ -182,17 +163,6 @@ class ImpactMap(BaseModel):
     inputs: list[Input] = Field(default_factory=list)
     outcomes: Annotated[list[Outcome], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _map_rate_within_ranges(self) -> ImpactMap:
-        problems = []
-        for index, outcome in enumerate(self.outcomes):
-            if outcome.discount_rate is None:
-                for problem in _range_problem(outcome, "discount_rate", self.discount_rate):
-                    problems.append(f"outcomes[{index}].{problem}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
     def outcome(self, outcome_id: str) -> Outcome:
         """The outcome with this id (KeyError if there is none)."""
         for outcome in self.outcomes:
@@ -201,13 +171,23 @@ class ImpactMap(BaseModel):
         raise KeyError(outcome_id)
 
 
-def _range_problem(outcome: Outcome, field: str, central: float) -> list[str]:
-    bounds = getattr(outcome.ranges, field)
-    if bounds is None or bounds[0] <= central <= bounds[1]:
-        return []
-    return [
-        f"ranges.{field}: the central value {central:g} is outside [{bounds[0]:g}, {bounds[1]:g}]"
-    ]
+def _range_problems(impact_map: ImpactMap) -> list[tuple[tuple[Any, ...], str]]:
+    """Declared ranges must run low to high and contain the value the row uses."""
+    problems = []
+    for index, outcome in enumerate(impact_map.outcomes):
+        for field in RANGED_FIELDS:
+            bounds = getattr(outcome.ranges, field)
+            if bounds is None:
+                continue
+            loc = ("outcomes", index, "ranges", field)
+            central = central_value(outcome, field, impact_map.discount_rate)
+            if bounds[0] > bounds[1]:
+                problems.append((loc, f"low {bounds[0]:g} is above high {bounds[1]:g}"))
+            elif not bounds[0] <= central <= bounds[1]:
+                problems.append(
+                    (loc, f"the value used, {central:g}, is outside [{bounds[0]:g}, {bounds[1]:g}]")
+                )
+    return problems
 
 
 def central_value(outcome: Outcome, field: str, map_rate: float) -> float:
@@ -250,16 +230,6 @@ _MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
     ("outcomes", "derive"): DeriveSpec,
 }
 
-# Extra checks that need the raw data (pydantic reports field problems; these see across rows).
-RawCheck = Callable[[Any], list[tuple[tuple[Any, ...], str]]]
-_RAW_CHECKS: list[RawCheck] = []
-
-
-def register_raw_check(check: RawCheck) -> RawCheck:
-    """Add a whole-document check returning (path, message) pairs; used for derive blocks."""
-    _RAW_CHECKS.append(check)
-    return check
-
 
 def load_impact_map(path: str | Path) -> ImpactMap:
     """Read and validate an impact map YAML file (raises ImpactMapError listing every problem)."""
@@ -298,8 +268,9 @@ def parse_impact_map(text: str, source_name: str = "impact map") -> ImpactMap:
     except ValidationError as exc:
         problems.extend(_translate(error) for error in exc.errors())
     problems.extend(_duplicate_ids(data))
-    for check in _RAW_CHECKS:
-        problems.extend(check(data))
+    problems.extend(_derive_problems(data))
+    if impact_map is not None:
+        problems.extend(_range_problems(impact_map))
     if problems:
         unique = dict.fromkeys(
             _format_problem(source_name, loc, message, lines)
@@ -364,16 +335,48 @@ def _duplicate_ids(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     return problems
 
 
-def _translate(error: Any) -> tuple[tuple[Any, ...], str]:
+def _derive_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """Unknown derivation names and bad derivation params, with their paths."""
+    outcomes = data.get("outcomes")
+    if not isinstance(outcomes, list):
+        return []
+    problems = []
+    for index, row in enumerate(outcomes):
+        derive = row.get("derive") if isinstance(row, dict) else None
+        if not isinstance(derive, dict) or not isinstance(derive.get("name"), str):
+            continue  # shape problems are reported by the schema
+        where = ("outcomes", index, "derive")
+        derivation = DERIVATIONS.get(derive["name"])
+        if derivation is None:
+            close = difflib.get_close_matches(derive["name"], DERIVATIONS, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(DERIVATIONS)}"
+            problems.append(((*where, "name"), f"unknown derivation {derive['name']!r}; {hint}"))
+            continue
+        params = derive.get("params", {})
+        if not isinstance(params, dict):
+            continue
+        try:
+            derivation.params_model.model_validate(params)
+        except ValidationError as exc:
+            problems.extend(
+                _translate(error, (*where, "params"), derivation.params_model)
+                for error in exc.errors()
+            )
+    return problems
+
+
+def _translate(
+    error: Any, prefix: tuple[Any, ...] = (), model: type[BaseModel] | None = None
+) -> tuple[tuple[Any, ...], str]:
     """Turn one pydantic error into (path, message in plain words)."""
-    loc = tuple(error["loc"])
+    loc = (*prefix, *error["loc"])
     kind = error["type"]
     ctx = error.get("ctx") or {}
     given = error.get("input")
     if kind == "missing":
         return loc, "required field is missing"
     if kind == "extra_forbidden":
-        return loc, _unknown_key_message(loc)
+        return loc, _unknown_key_message(loc, model)
     if kind == "finite_number":
         return loc, f"must be a finite number (got {given})"
     if kind in ("value_error", "assertion_error"):
@@ -382,6 +385,15 @@ def _translate(error: Any) -> tuple[tuple[Any, ...], str]:
         return loc, f"must be one of {ctx.get('expected', '')} (got {given!r})"
     if kind in ("int_from_float", "int_type", "int_parsing"):
         return loc, f"must be a whole number (got {given!r})"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        words = {
+            "greater_than": ("above", "gt"),
+            "greater_than_equal": ("at least", "ge"),
+            "less_than": ("below", "lt"),
+            "less_than_equal": ("at most", "le"),
+        }
+        phrase, key = words[kind]
+        return loc, f"must be {phrase} {ctx.get(key)} (got {given!r})"
     if kind in ("float_type", "float_parsing"):
         return loc, f"must be a number (got {given!r})"
     if kind in ("bool_type", "bool_parsing"):
@@ -407,8 +419,8 @@ def _translate(error: Any) -> tuple[tuple[Any, ...], str]:
     return loc, error["msg"][:1].lower() + error["msg"][1:]
 
 
-def _unknown_key_message(loc: tuple[Any, ...]) -> str:
-    model = _MODEL_AT.get(tuple(part for part in loc[:-1] if isinstance(part, str)))
+def _unknown_key_message(loc: tuple[Any, ...], model: type[BaseModel] | None) -> str:
+    model = model or _MODEL_AT.get(tuple(part for part in loc[:-1] if isinstance(part, str)))
     message = f"unknown key {loc[-1]!r}"
     if model is None:
         return message

@@ -1,0 +1,169 @@
+"""The whole SEROI+ analysis of one impact map: forecast, sensitivity and, with check-in
+observations, the actual (evaluative) return."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from seroi.derivations import DERIVATIONS, derive_quantity
+from seroi.impact_map import ImpactMap
+from seroi.observations import Observation, validate_observations
+from seroi.returns import Evaluation, evaluate
+from seroi.sensitivity import (
+    MonteCarloResult,
+    SwitchingValues,
+    TornadoBar,
+    monte_carlo,
+    scenarios,
+    switching_values,
+    tornado,
+)
+
+
+class ActualQuantity(BaseModel):
+    """The quantity an outcome uses in the actual return, and where it came from."""
+
+    outcome_id: str
+    quantity: float
+    forecast_quantity: float
+    source: Literal["observed", "forecast"]
+    derivation: str | None
+    members: int
+    note: str
+
+
+class Analysis(BaseModel):
+    """Everything the report and the bot show about one impact map."""
+
+    forecast: Evaluation
+    switching_values: dict[str, SwitchingValues]
+    tornado: list[TornadoBar]
+    scenarios: dict[str, Evaluation]
+    monte_carlo: MonteCarloResult
+    actual: Evaluation | None = None
+    derived_quantities: dict[str, ActualQuantity] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: the forecast's figures at the top level, then the rest.
+
+        JSON has no NaN or infinity: any non-finite number becomes None (undefined).
+        """
+        data: dict[str, Any] = self.forecast.model_dump()
+        data["switching_values"] = {
+            outcome_id: values.model_dump() for outcome_id, values in self.switching_values.items()
+        }
+        data["tornado"] = [bar.model_dump() for bar in self.tornado]
+        data["scenarios"] = {name: result.model_dump() for name, result in self.scenarios.items()}
+        data["monte_carlo"] = self.monte_carlo.model_dump()
+        if self.actual is not None:
+            data["actual"] = self.actual.model_dump()
+        if self.derived_quantities is not None:
+            data["derived_quantities"] = {
+                outcome_id: quantity.model_dump()
+                for outcome_id, quantity in self.derived_quantities.items()
+            }
+        return _finite(data)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
+def validate_observations_for_map(
+    impact_map: ImpactMap, observations: Sequence[Observation]
+) -> list[str]:
+    """Raise ObservationsError for observations outside the vocabulary; return warnings.
+
+    Warnings name outcomes whose derivation reads indicators no observation answers.
+    """
+    validate_observations(observations)
+    answered = {observation.indicator for observation in observations}
+    warnings = []
+    for outcome in impact_map.outcomes:
+        if outcome.derive is None:
+            continue
+        needed = DERIVATIONS[outcome.derive.name].indicators
+        if not answered.intersection(needed):
+            warnings.append(
+                f"{outcome.id}: derivation {outcome.derive.name} needs {', '.join(needed)}, "
+                "but no observation answers any of them"
+            )
+    return warnings
+
+
+def actual_quantities(
+    impact_map: ImpactMap, observations: Sequence[Observation]
+) -> dict[str, ActualQuantity]:
+    """Per outcome, the observed quantity from its derivation, else its forecast (flagged)."""
+    result = {}
+    for outcome in impact_map.outcomes:
+        forecast = outcome.quantity
+        if outcome.derive is None:
+            result[outcome.id] = ActualQuantity(
+                outcome_id=outcome.id,
+                quantity=forecast,
+                forecast_quantity=forecast,
+                source="forecast",
+                derivation=None,
+                members=0,
+                note="no derivation in the impact map: forecast quantity kept",
+            )
+            continue
+        derived = derive_quantity(outcome.derive.name, outcome.derive.params, observations)
+        observed = derived.quantity is not None
+        result[outcome.id] = ActualQuantity(
+            outcome_id=outcome.id,
+            quantity=derived.quantity if observed else forecast,
+            forecast_quantity=forecast,
+            source="observed" if observed else "forecast",
+            derivation=outcome.derive.name,
+            members=derived.members,
+            note=(
+                f"derived from observations of {derived.members} member(s)"
+                if observed
+                else "no usable observations: forecast quantity kept"
+            ),
+        )
+    return result
+
+
+def analyse(
+    impact_map: ImpactMap,
+    observations: Sequence[Observation] | None = None,
+    *,
+    draws: int = 10_000,
+    seed: int = 0,
+) -> Analysis:
+    """Forecast return with sensitivity; with observations, also the actual return."""
+    actual = derived = None
+    if observations is not None:
+        warnings = validate_observations_for_map(impact_map, observations)
+        derived = actual_quantities(impact_map, observations)
+        actual = evaluate(
+            impact_map, {outcome_id: item.quantity for outcome_id, item in derived.items()}
+        )
+        kept = [item.outcome_id for item in derived.values() if item.source == "forecast"]
+        if kept:
+            actual.notes.append(
+                "Forecast quantities kept (not observed) for: " + ", ".join(kept) + "."
+            )
+        actual.notes.extend(warnings)
+    return Analysis(
+        forecast=evaluate(impact_map),
+        switching_values=switching_values(impact_map),
+        tornado=tornado(impact_map),
+        scenarios=scenarios(impact_map),
+        monte_carlo=monte_carlo(impact_map, draws=draws, seed=seed),
+        actual=actual,
+        derived_quantities=derived,
+    )
