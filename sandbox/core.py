@@ -1392,6 +1392,12 @@ class Sandbox:
             return [call for call in self._outbox if call.method == method]
 
     @property
+    def is_polling(self) -> bool:
+        """Whether a getUpdates long poll is waiting right now."""
+        with self._lock:
+            return self._polling
+
+    @property
     def unimplemented_calls(self) -> list[ApiCall]:
         """Calls of methods the sandbox does not implement (answered 404)."""
         with self._lock:
