@@ -383,6 +383,7 @@ class Sandbox:
                 raise ApiError(409, CONFLICT)
             self._polling = True
             self._poll_abandoned = abandoned
+            self._touch()
             try:
                 if "allowed_updates" in params:
                     allowed = params["allowed_updates"] or []

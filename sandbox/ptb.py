@@ -61,9 +61,10 @@ class SandboxRequest(BaseRequest):
 
     async def _reply(self, url: str, request_data: RequestData | None) -> Reply:
         parts = urlsplit(url)
-        if match := FILE_ROUTE.fullmatch(parts.path):
-            return self._sandbox.handle_file(match["token"], unquote(match["path"]))
-        match = API_ROUTE.fullmatch(parts.path)
+        path = unquote(parts.path)  # PTB percent-encodes the token's colon in file URLs
+        if match := FILE_ROUTE.fullmatch(path):
+            return self._sandbox.handle_file(match["token"], match["path"])
+        match = API_ROUTE.fullmatch(path)
         if match is None:
             return error_reply(not_found())
         fields: dict[str, Any] = dict(parse_qsl(parts.query))

@@ -38,9 +38,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         sandbox = self.server.sandbox
-        if match := FILE_ROUTE.fullmatch(parts.path):
-            reply = sandbox.handle_file(match["token"], unquote(match["path"]))
-        elif match := API_ROUTE.fullmatch(parts.path):
+        path = unquote(parts.path)  # PTB percent-encodes the token's colon in file URLs
+        if match := FILE_ROUTE.fullmatch(path):
+            reply = sandbox.handle_file(match["token"], match["path"])
+        elif match := API_ROUTE.fullmatch(path):
             try:
                 fields, files = parse_body(self.headers.get("Content-Type", ""), body)
             except ApiError as error:
@@ -99,7 +100,10 @@ class SandboxServer:
         self._httpd = _SandboxHTTPServer((self._host, self._port), self.sandbox)
         self._port = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="sandbox-http", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # so stop() returns promptly
+            name="sandbox-http",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from telegram.ext import Application, ApplicationBuilder
+
 from sandbox.core import Sandbox
+from sandbox.ptb import SandboxRequest
+from sandbox.server import SandboxServer
 from sandbox.wire import Upload
 
 PNG_1x1 = bytes.fromhex(
@@ -42,3 +46,41 @@ def error(sb: Sandbox, method: str, **params: Any) -> tuple[int, str]:
     assert body["ok"] is False, body
     assert body["error_code"] == status, body
     return status, body["description"]
+
+
+def http_application(sb: Sandbox, server: SandboxServer) -> Application:
+    """A real PTB Application pointed at the sandbox's HTTP server."""
+    return (
+        ApplicationBuilder()
+        .token(sb.token)
+        .base_url(server.base_url)
+        .base_file_url(server.base_file_url)
+        .build()
+    )
+
+
+def in_process_application(sb: Sandbox, read_timeout: float = 5.0) -> Application:
+    """A real PTB Application whose requests go straight into the sandbox core."""
+    return (
+        ApplicationBuilder()
+        .token(sb.token)
+        .request(SandboxRequest(sb, read_timeout=read_timeout))
+        .get_updates_request(SandboxRequest(sb, read_timeout=read_timeout))
+        .build()
+    )
+
+
+async def start_polling(app: Application) -> None:
+    """Initialize, start and long-poll (stopping is quick: the sandbox sees the poll abandoned)."""
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(timeout=10, poll_interval=0)
+
+
+async def stop_polling(app: Application) -> None:
+    """Stop polling and shut the application down."""
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
