@@ -78,7 +78,9 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         .post_init(_open)
         .post_shutdown(_close)
     )
-    if request is not None:
+    if request is None:
+        builder = builder.read_timeout(settings.telegram_timeout)
+    else:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     application.bot_data["settings"] = settings

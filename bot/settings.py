@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr
     default_language: Language = "fi"
     timezone: str = "Europe/Helsinki"
+    # Seconds to wait for Telegram's answer to one call before retrying it.
+    telegram_timeout: float = Field(default=10.0, gt=0, le=120)
     # Off only for benchmarks that measure processing speed rather than Telegram's caps.
     rate_limit: bool = True
     invite_days_valid: int = Field(default=14, ge=1, le=365)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import segno
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.callbacks import Press
@@ -90,7 +90,7 @@ async def invite(update: Update, context: BotContext) -> None:
     qr = io.BytesIO()
     segno.make(link, error="m").save(qr, kind="png", scale=12, border=4)
     caption = _(
-        "Invite to “{pilot}” as {role}: {link}\nValid until {expires}, at most {uses} uses."
+        "Invite to “{pilot}” as {role}: {link}\nValid until {expires}; use limit {uses}."
     ).format(
         pilot=caller.pilot.name,
         role=_(ROLE_NAMES[role]),
@@ -98,7 +98,8 @@ async def invite(update: Update, context: BotContext) -> None:
         expires=created.expires_at[:10],
         uses=uses,
     )
-    await context.bot.send_photo(caller.chat_id, qr.getvalue(), caption=caption)
+    image = InputFile(qr.getvalue(), filename=f"invite-{caller.pilot.slug}-{role}.png")
+    await context.bot.send_photo(caller.chat_id, image, caption=caption)
 
 
 async def pilots(update: Update, context: BotContext) -> None:

@@ -279,7 +279,9 @@ async def welcome(context: BotContext, caller: Caller, pilot: Pilot) -> None:
         lines.append(
             _("You have not chosen any check-ins; you can change that at any time with /privacy.")
         )
-    lines.append(_("Next: the pilot's five SEROI+ steps, starting with the local goals. /help"))
+    lines.append(
+        _("The coordinators will invite you to the next steps. /help shows what you can do.")
+    )
     await say(context, caller, "\n\n".join(lines))
 
 

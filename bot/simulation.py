@@ -1,0 +1,141 @@
+"""Simulated people driving the real bot through the offline sandbox.
+
+Used by the `demo` command, the end-to-end tests and the benchmarks; nothing in the bot
+itself imports this module (or the sandbox).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.settings import Settings
+from sandbox.core import Sandbox, SimUser
+
+INVITE_LINK = re.compile(r"https://t\.me/\w+\?start=([A-Za-z0-9_-]+)")
+REPLY_TIMEOUT = 20.0
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, **builder_options: Any) -> AsyncIterator[Application]:
+    """The real application, long polling as in production, stopped cleanly afterwards."""
+    application = build_application(settings, **builder_options)
+    await application.initialize()
+    # As Application.run_polling does: post_init opens the database and sets the menus.
+    await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+    )
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)
+
+
+def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [button for row in rows for button in row if "callback_data" in button]
+
+
+def _action(button: dict[str, Any]) -> tuple[str, str]:
+    """(action, argument) of our versioned callback data `v1|action|argument|signature`."""
+    parts = button["callback_data"].split("|")
+    return (parts[1], parts[2]) if len(parts) == 4 else ("", "")
+
+
+@dataclass
+class Participant:
+    """One person in the sandbox, acting as they would in the Telegram app."""
+
+    sandbox: Sandbox
+    user: SimUser
+
+    @classmethod
+    def create(cls, sandbox: Sandbox, name: str, language_code: str = "fi") -> Participant:
+        """A new Telegram user with a private chat with the bot."""
+        return cls(sandbox, sandbox.add_user(name, language_code=language_code))
+
+    @property
+    def name(self) -> str:
+        """The person's first name."""
+        return self.user.first_name
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """What the bot has sent this person, oldest first (as currently shown)."""
+        return self.sandbox.bot_messages(self.user.id)
+
+    async def _replies(self, before: int, count: int) -> list[dict[str, Any]]:
+        chat = self.user.id
+        await self.sandbox.wait_for_async(
+            lambda: len(self.sandbox.bot_messages(chat)) >= before + count, REPLY_TIMEOUT
+        )
+        return self.sandbox.bot_messages(chat)[before:]
+
+    async def say(self, text: str, replies: int = 1) -> list[dict[str, Any]]:
+        """Write text (or a command) and wait for the bot's `replies` messages."""
+        before = len(self.messages)
+        self.sandbox.send_text(self.user, text)
+        return await self._replies(before, replies)
+
+    async def command(
+        self, name: str, payload: str | None = None, replies: int = 1
+    ) -> list[dict[str, Any]]:
+        """Send /name [payload] and wait for the bot's replies."""
+        before = len(self.messages)
+        self.sandbox.command(self.user, name, payload)
+        return await self._replies(before, replies)
+
+    def find_button(self, action: str, argument: str | None = None) -> tuple[dict, dict]:
+        """The newest bot message with a button for this action (and argument)."""
+        for message in reversed(self.messages):
+            for button in _buttons(message):
+                found_action, found_argument = _action(button)
+                matches = argument is None or found_argument.split(":")[-1] == argument
+                if found_action == action and matches:
+                    return message, button
+        raise LookupError(f"{self.name} sees no button {action}:{argument}")
+
+    async def press(
+        self, action: str, argument: str | None = None, replies: int = 1
+    ) -> list[dict[str, Any]]:
+        """Press a button and wait until the bot has answered it (and sent `replies`)."""
+        message, button = self.find_button(action, argument)
+        before = len(self.messages)
+        query = self.sandbox.press_button(self.user, message, button["callback_data"])
+        await self.sandbox.wait_for_async(
+            lambda: (self.sandbox.callback_answer(query["id"]) or {}).get("answered"),
+            REPLY_TIMEOUT,
+        )
+        return await self._replies(before, replies)
+
+    async def join(
+        self, code: str, language: str, consents: set[str], group: str
+    ) -> list[dict[str, Any]]:
+        """The whole onboarding, from the invite link to the welcome; returns the welcome."""
+        await self.command("start", code)
+        await self.press("lang", language)
+        await self.press("notice")
+        for purpose in sorted(consents):
+            await self.press("consent", purpose, replies=0)
+        await self.press("consented")
+        return await self.press("group", group)
+
+
+def invite_code(message: dict[str, Any]) -> str:
+    """The invite code in the caption of an invite the bot sent."""
+    found = INVITE_LINK.search(message.get("caption", "") or message.get("text", ""))
+    if found is None:
+        raise LookupError("no invite link in the message")
+    return found.group(1)
