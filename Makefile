@@ -38,7 +38,7 @@ bench: translations
 # After changing UI text: extract it and merge it into each language's catalog.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o bot/locale/seroi_bot.pot .
-	for lang in fi en it sv; do \
+	for lang in fi it sv; do \
 	  if [ -f bot/locale/$$lang/LC_MESSAGES/seroi_bot.po ]; then \
 	    $(BIN)/pybabel update --no-fuzzy-matching --omit-header -D seroi_bot -l $$lang -d bot/locale -i bot/locale/seroi_bot.pot; \
 	  else \

@@ -25,9 +25,17 @@ Translate = Callable[[str], str]
 LANGUAGE_NAMES = {"fi": "Suomi", "en": "English", "it": "Italiano", "sv": "Svenska"}
 
 
+SOURCE_LANGUAGE = "en"
+
+
 @cache
-def catalog(language: str) -> gettext.GNUTranslations:
-    """The compiled catalog of a language (compiled in memory when `make` has not run)."""
+def catalog(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of a language (compiled in memory when `make` has not run).
+
+    English is the language of the source text, so it needs no catalog.
+    """
+    if language == SOURCE_LANGUAGE:
+        return gettext.NullTranslations()
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     compiled, source = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
     if compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime:
