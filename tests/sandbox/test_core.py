@@ -356,3 +356,28 @@ def test_delete_message(sb: Sandbox, aino: SimUser):
         400,
         "Bad Request: message to delete not found",
     )
+
+
+def test_uploads_are_kept_and_written_with_readable_names(tmp_path):
+    from sandbox.wire import Upload
+    from tests.sandbox.helpers import png_header
+
+    sb = Sandbox(seed=2, media_dir=tmp_path / "live")
+    user = sb.add_user("Aino")
+    sb.command(user, "start")
+    chart = Upload("photo", "chart.png", "image/png", png_header(800, 600))
+    ok(sb, "sendPhoto", {"photo": chart}, chat_id=user.id)
+    assert [f.filename for f in sb.files] == ["chart.png"]
+    assert [p.name for p in (tmp_path / "live").iterdir()] == ["001-Aino-chart.png"]
+    saved = sb.save_media(tmp_path / "later")
+    assert [p.read_bytes() for p in saved] == [chart.data]
+
+
+def test_bot_outside_a_group_is_forbidden(sb: Sandbox, aino: SimUser):
+    group = sb.create_group("Laitila", [aino])
+    assert error(sb, "sendMessage", chat_id=group["id"], text="hi") == (
+        403,
+        "Forbidden: bot is not a member of the group chat",
+    )
+    sb.add_bot_to_group(group, aino)
+    assert ok(sb, "sendMessage", chat_id=group["id"], text="hi")["chat"]["type"] == "group"
