@@ -84,7 +84,7 @@ def switching_values(impact_map: ImpactMap) -> dict[str, SwitchingValues]:
         return {outcome_id: SwitchingValues(**empty) for outcome_id in ids}
 
     # The row's PV must become `needed` for the total to equal the investment.
-    needed = investment - (pv_by_outcome.sum() - pv_by_outcome)
+    needed = investment - _sum_of_others(pv_by_outcome)
     factor = present_value_factor(arrays)
     fractions = {}
     for field in ("deadweight", "attribution", "displacement"):
@@ -93,12 +93,13 @@ def switching_values(impact_map: ImpactMap) -> dict[str, SwitchingValues]:
         without = arrays.quantity * arrays.proxy * factor
         for name in others:
             without = without * (1 - getattr(arrays, name))
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             value = 1 - needed / without
         fractions[field] = np.where((without != 0) & (value >= 0) & (value <= 1), value, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         multiplier = needed / pv_by_outcome
-    multiplier = np.where((pv_by_outcome != 0) & (multiplier >= 0), multiplier, np.nan)
+    # a multiplier too large to represent cannot be reached either
+    multiplier = np.where(np.isfinite(multiplier) & (multiplier >= 0), multiplier, np.nan)
     drop_off = _drop_off_switch(arrays, needed)
 
     columns = {
@@ -115,6 +116,17 @@ def switching_values(impact_map: ImpactMap) -> dict[str, SwitchingValues]:
         )
         for index, outcome_id in enumerate(ids)
     }
+
+
+def _sum_of_others(values: np.ndarray) -> np.ndarray:
+    """Per element, the sum of all the others, from prefix and suffix sums.
+
+    Subtracting each element from the grand total would lose every digit of the small rows
+    when one row is large; the switching values must hit a ratio of 1 to 1e-9.
+    """
+    before = np.concatenate(([0.0], np.cumsum(values)[:-1]))
+    after = np.concatenate((np.cumsum(values[::-1])[::-1][1:], [0.0]))
+    return before + after
 
 
 def _drop_off_switch(arrays: OutcomeArrays, needed: np.ndarray) -> np.ndarray:
@@ -173,15 +185,15 @@ _FACTOR_FIELDS = ("drop_off", "duration", "discount_rate")
 def tornado(impact_map: ImpactMap) -> list[TornadoBar]:
     """One-way ratio at each field's low and high, largest swing first (zero-width omitted)."""
     arrays, pv_by_outcome, investment = _base(impact_map)
-    total = pv_by_outcome.sum()
+    others = _sum_of_others(pv_by_outcome)
     bars = []
     for field, (low, high) in _range_arrays(impact_map).items():
         if field == "duration":
             low, high = np.rint(low).astype(np.int64), np.rint(high).astype(np.int64)
         pv_low = _pv_with(arrays, **{field: low})
         pv_high = _pv_with(arrays, **{field: high})
-        total_low = total - pv_by_outcome + pv_low
-        total_high = total - pv_by_outcome + pv_high
+        total_low = others + pv_low
+        total_high = others + pv_high
         for index in np.flatnonzero(low != high):
             bars.append(
                 TornadoBar(
