@@ -25,6 +25,9 @@ def _client_gone(connection: socket.socket) -> bool:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus delayed ACKs
+    # cap a keep-alive connection at ~25 requests per second.
+    disable_nagle_algorithm = True
     server: _SandboxHTTPServer
 
     def do_GET(self) -> None:
