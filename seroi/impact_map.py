@@ -373,6 +373,8 @@ def _translate(
     kind = error["type"]
     ctx = error.get("ctx") or {}
     given = error.get("input")
+    if kind == "missing" and "ranges" in loc and isinstance(loc[-1], int):
+        return loc[:-1], "must be a list of exactly two numbers [low, high]"
     if kind == "missing":
         return loc, "required field is missing"
     if kind == "extra_forbidden":
