@@ -18,9 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 from seroi.i18n import format_money_short, format_number, translator
 
@@ -97,18 +98,17 @@ def _new_figure(height_px: int) -> tuple[Figure, Axes]:
     figure = Figure(figsize=(_WIDTH_IN, height_px / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.tick_params(labelsize=LABEL_PT)
+    # Tick objects are the costliest artists of a small chart, so axis labels are plain texts
+    # placed by `_labels_below` and `_labels_left`, and most values are written on the bars.
+    axes.set_xticks([])
+    axes.set_yticks([])
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     return figure, axes
 
 
 def _title(figure: Figure, title: str, subtitle: str = "") -> None:
-    """Title and subtitle at a fixed distance from the top-left corner.
-
-    Figure texts rather than an axes title: matplotlib re-measures every tick label to place
-    an axes title, which costs more than the rest of a small chart.
-    """
+    """Title and subtitle at a fixed distance from the top-left corner."""
     height_px = figure.bbox.height
     figure.text(
         40 / WIDTH_PX, 1 - 30 / height_px, title, fontsize=TITLE_PT, fontweight="bold", va="top"
@@ -122,6 +122,17 @@ def _title(figure: Figure, title: str, subtitle: str = "") -> None:
             color=NEUTRAL_COLOUR,
             va="top",
         )
+
+
+def _margins(figure: Figure, *, left: int, right: int, top: int, bottom: int) -> None:
+    """Place the axes by margins in pixels, so layouts hold whatever the figure height."""
+    width_px, height_px = figure.bbox.width, figure.bbox.height
+    figure.subplots_adjust(
+        left=left / width_px,
+        right=1 - right / width_px,
+        top=1 - top / height_px,
+        bottom=bottom / height_px,
+    )
 
 
 def _check_dimensions(values: Mapping[str, object]) -> None:
@@ -139,6 +150,66 @@ def _padded_limits(low: float, high: float, share: float) -> tuple[float, float]
     return (low - share * span if low < 0 else 0.0), (high + share * span if high > 0 else 0.0)
 
 
+def _rectangles(
+    axes: Axes,
+    corners: Sequence[tuple[float, float, float, float]],
+    colours: Sequence[str],
+    **style: object,
+) -> PolyCollection:
+    """Bars as one collection of (x0, x1, y0, y1) rectangles: far cheaper than bar() patches."""
+    outlines = [((x0, y0), (x0, y1), (x1, y1), (x1, y0)) for x0, x1, y0, y1 in corners]
+    collection = PolyCollection(outlines, facecolors=colours, **style)
+    axes.add_collection(collection, autolim=False)
+    return collection
+
+
+def _value_label(
+    axes: Axes, text: str, x: float, y: float, *, direction: float, horizontal: bool, **style
+) -> None:
+    """A bold label just beyond a bar end at (x, y), on the side the bar points (`direction`)."""
+    offset = 8 if direction >= 0 else -8
+    axes.annotate(
+        text,
+        xy=(x, y),
+        xytext=(offset, 0) if horizontal else (0, offset),
+        textcoords="offset points",
+        ha=("left" if direction >= 0 else "right") if horizontal else "center",
+        va="center" if horizontal else ("bottom" if direction >= 0 else "top"),
+        fontweight="bold",
+        **{"fontsize": BASE_PT, **style},
+    )
+
+
+def _labels_below(axes: Axes, positions: Sequence[float], labels: Sequence[str]) -> None:
+    """Category labels under the x axis at data positions."""
+    for position, label in zip(positions, labels, strict=True):
+        axes.annotate(
+            label,
+            xy=(position, 0),
+            xycoords=axes.get_xaxis_transform(),
+            xytext=(0, -8),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=LABEL_PT,
+        )
+
+
+def _labels_left(axes: Axes, levels: Sequence[float], labels: Sequence[str]) -> None:
+    """Value labels left of the y axis at data levels."""
+    for level, label in zip(levels, labels, strict=True):
+        axes.annotate(
+            label,
+            xy=(0, level),
+            xycoords=axes.get_yaxis_transform(),
+            xytext=(-8, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=LABEL_PT,
+        )
+
+
 def _labelled_bars(
     axes: Axes,
     labels: Sequence[str],
@@ -148,12 +219,15 @@ def _labelled_bars(
 ) -> None:
     """Horizontal bars, one per label, its name above it and its value at its end.
 
-    Names sit above the bars rather than on a y axis so long stakeholder names use the full
+    Names sit above the bars rather than beside them so long stakeholder names use the full
     width of a phone screen.
     """
-    positions = range(len(values))
-    axes.barh(positions, values, height=0.5, color=colours)
-    for position, label, value in zip(positions, labels, values, strict=True):
+    _rectangles(
+        axes,
+        [(0.0, value, position - 0.25, position + 0.25) for position, value in enumerate(values)],
+        colours,
+    )
+    for position, (label, value) in enumerate(zip(labels, values, strict=True)):
         axes.text(
             0,
             position - 0.3,
@@ -162,21 +236,10 @@ def _labelled_bars(
             fontsize=BASE_PT,
             va="bottom",
         )
-        axes.annotate(
-            format_value(value),
-            xy=(value, position),
-            xytext=(8 if value >= 0 else -8, 0),
-            textcoords="offset points",
-            ha="left" if value >= 0 else "right",
-            va="center",
-            fontsize=BASE_PT,
-            fontweight="bold",
-        )
+        _value_label(axes, format_value(value), value, position, direction=value, horizontal=True)
     axes.set_ylim(len(values) - 0.4, -0.9)
     axes.set_xlim(*_padded_limits(min(values, default=0), max(values, default=0), 0.35))
     axes.axvline(0, color=OKABE_ITO["black"], linewidth=1)
-    axes.set_yticks([])
-    axes.set_xticks([])
     for side in ("left", "bottom"):
         axes.spines[side].set_visible(False)
 
@@ -188,12 +251,11 @@ def value_by_dimension_figure(
     _check_dimensions(values)
     _ = translator(lang)
     figure, axes = _new_figure(720)
-    figure.subplots_adjust(left=0.04, right=0.96, top=0.82, bottom=0.05)
-    dimension_values = [float(values.get(dimension, 0.0)) for dimension in DIMENSIONS]
+    _margins(figure, left=40, right=40, top=130, bottom=30)
     _labelled_bars(
         axes,
         [dimension_label(dimension, lang) for dimension in DIMENSIONS],
-        dimension_values,
+        [float(values.get(dimension, 0.0)) for dimension in DIMENSIONS],
         [DIMENSION_COLOURS[dimension] for dimension in DIMENSIONS],
         lambda value: format_money_short(value, currency, lang),
     )
@@ -208,13 +270,7 @@ def value_by_stakeholder_figure(
     _ = translator(lang)
     ordered = sorted(values.items(), key=lambda item: item[1], reverse=True)
     figure, axes = _new_figure(max(720, 260 + 120 * len(ordered)))
-    top_px, bottom_px = 150, 40
-    figure.subplots_adjust(
-        left=0.04,
-        right=0.96,
-        top=1 - top_px / figure.bbox.height,
-        bottom=bottom_px / figure.bbox.height,
-    )
+    _margins(figure, left=40, right=40, top=150, bottom=40)
     _labelled_bars(
         axes,
         [name for name, _value in ordered],
@@ -226,29 +282,26 @@ def value_by_stakeholder_figure(
     return figure
 
 
-def _money_axis(axes: Axes, currency: str, lang: str) -> None:
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
-    axes.yaxis.set_major_formatter(
-        FuncFormatter(lambda value, _pos: format_money_short(value, currency, lang))
-    )
-    axes.axhline(0, color=OKABE_ITO["black"], linewidth=1)
-
-
-def _dimension_legend(axes: Axes, lang: str, extra: Sequence[Patch] = ()) -> None:
-    handles = [
-        Patch(color=DIMENSION_COLOURS[dimension], label=dimension_label(dimension, lang))
-        for dimension in DIMENSIONS
-    ]
-    axes.legend(
-        handles=[*handles, *extra],
-        loc="upper left",
-        bbox_to_anchor=(0, -0.16),
-        ncol=3,
+def _legend(figure: Figure, handles: Sequence[Patch]) -> None:
+    """One row of legend entries along the bottom edge of the image."""
+    figure.legend(
+        handles=list(handles),
+        loc="lower left",
+        bbox_to_anchor=(30 / WIDTH_PX, 20 / figure.bbox.height),
+        borderaxespad=0,
+        ncol=len(handles),
         frameon=False,
         fontsize=LABEL_PT,
         handlelength=1.2,
         columnspacing=1.2,
     )
+
+
+def _dimension_handles(lang: str) -> list[Patch]:
+    return [
+        Patch(color=DIMENSION_COLOURS[dimension], label=dimension_label(dimension, lang))
+        for dimension in DIMENSIONS
+    ]
 
 
 def value_by_year_figure(
@@ -266,45 +319,42 @@ def value_by_year_figure(
         _check_dimensions(values)
     _ = translator(lang)
     figure, axes = _new_figure(810)
-    figure.subplots_adjust(left=0.17, right=0.97, top=0.84, bottom=0.24)
+    _margins(figure, left=40, right=40, top=150, bottom=130)
     positive_base = [0.0] * len(years)
     negative_base = [0.0] * len(years)
-    # One bar() call for every segment: each call costs more than drawing its bars.
-    segment_x, segment_height, segment_bottom, segment_colour = [], [], [], []
+    corners, colours = [], []
     for dimension in DIMENSIONS:
         for i, values in enumerate(by_dimension):
             part = float(values.get(dimension, 0.0))
-            segment_x.append(years[i])
-            segment_height.append(part)
-            segment_colour.append(DIMENSION_COLOURS[dimension])
-            if part >= 0:
-                segment_bottom.append(positive_base[i])
-                positive_base[i] += part
-            else:
-                segment_bottom.append(negative_base[i])
-                negative_base[i] += part
-    axes.bar(segment_x, segment_height, bottom=segment_bottom, width=0.7, color=segment_colour)
-    totals = [top + bottom for top, bottom in zip(positive_base, negative_base, strict=True)]
-    for year, total, top, bottom in zip(years, totals, positive_base, negative_base, strict=True):
-        axes.annotate(
-            format_money_short(total, currency, lang),
-            xy=(year, top if total >= 0 else bottom),
-            xytext=(0, 6 if total >= 0 else -6),
-            textcoords="offset points",
-            ha="center",
-            va="bottom" if total >= 0 else "top",
-            fontsize=NOTE_PT if len(years) > 6 else LABEL_PT,
-            fontweight="bold",
+            base = positive_base if part >= 0 else negative_base
+            corners.append((years[i] - 0.35, years[i] + 0.35, base[i], base[i] + part))
+            colours.append(DIMENSION_COLOURS[dimension])
+            base[i] += part
+    _rectangles(axes, corners, colours)
+    small_type = {"fontsize": NOTE_PT} if len(years) > 6 else {}
+    for year, top, bottom in zip(years, positive_base, negative_base, strict=True):
+        total = top + bottom
+        label = format_money_short(total, currency, lang)
+        _value_label(
+            axes,
+            label,
+            year,
+            top if total >= 0 else bottom,
+            direction=total,
+            horizontal=False,
+            **small_type,
         )
     axes.set_ylim(
         *_padded_limits(min(negative_base, default=0), max(positive_base, default=0), 0.15)
     )
-    axes.set_xticks(list(years))
-    axes.set_xlabel(_("Year"), fontsize=LABEL_PT)
-    _money_axis(axes, currency, lang)
-    subtitle = _("Present value") if discounted else _("Value in the year, not discounted")
-    _title(figure, _("Value by year"), subtitle)
-    _dimension_legend(axes, lang)
+    axes.set_xlim(min(years, default=0) - 0.6, max(years, default=0) + 0.6)
+    axes.axhline(0, color=OKABE_ITO["black"], linewidth=1)
+    for side in ("left", "bottom"):
+        axes.spines[side].set_visible(False)
+    _labels_below(axes, years, [str(year) for year in years])
+    kind = _("present value") if discounted else _("not discounted")
+    _title(figure, _("Value by year"), _("Value in each year ({kind})").format(kind=kind))
+    _legend(figure, _dimension_handles(lang))
     return figure
 
 
@@ -322,27 +372,21 @@ def tornado_figure(
     """
     _ = translator(lang)
     shown = sorted(bars, key=lambda bar: abs(bar[3] - bar[2]), reverse=True)[:max_bars]
-    figure, axes = _new_figure(max(720, 300 + 110 * len(shown)))
-    height_px = figure.bbox.height
-    figure.subplots_adjust(left=0.04, right=0.96, top=1 - 170 / height_px, bottom=170 / height_px)
-    positions = range(len(shown))
-    ends = ((2, LOW_END_COLOUR), (3, HIGH_END_COLOUR))
-    axes.barh(
-        [position for position in positions for _end in ends],
-        [bar[index] - central_ratio for bar in shown for index, _colour in ends],
-        left=central_ratio,
-        height=0.5,
-        color=[colour for _bar in shown for _index, colour in ends],
-    )
-    for position, (outcome, field, ratio_low, ratio_high) in zip(positions, shown, strict=True):
-        for ratio in (ratio_low, ratio_high):
-            axes.annotate(
-                format_number(ratio, lang),
-                xy=(ratio, position),
-                xytext=(6 if ratio >= central_ratio else -6, 0),
-                textcoords="offset points",
-                ha="left" if ratio >= central_ratio else "right",
-                va="center",
+    figure, axes = _new_figure(max(720, 330 + 110 * len(shown)))
+    _margins(figure, left=40, right=40, top=190, bottom=90)
+    corners, colours = [], []
+    for position, (outcome, field, ratio_low, ratio_high) in enumerate(shown):
+        for ratio, colour in ((ratio_low, LOW_END_COLOUR), (ratio_high, HIGH_END_COLOUR)):
+            corners.append((central_ratio, ratio, position - 0.25, position + 0.25))
+            colours.append(colour)
+            label = format_number(ratio, lang)
+            _value_label(
+                axes,
+                label,
+                ratio,
+                position,
+                direction=ratio - central_ratio,
+                horizontal=True,
                 fontsize=NOTE_PT,
             )
         axes.text(
@@ -353,35 +397,43 @@ def tornado_figure(
             fontsize=LABEL_PT,
             va="bottom",
         )
+    _rectangles(axes, corners, colours)
     ratios = [ratio for bar in shown for ratio in bar[2:]] + [central_ratio, 1.0]
     low, high = min(ratios), max(ratios)
     span = (high - low) or 1.0
     axes.set_xlim(low - 0.2 * span, high + 0.2 * span)
-    axes.set_ylim(len(shown) - 0.4, -0.9)
-    axes.axvline(central_ratio, color=OKABE_ITO["black"], linewidth=1.5)
-    axes.axvline(1.0, color=OKABE_ITO["black"], linewidth=1.2, linestyle="--")
-    axes.xaxis.set_major_locator(MaxNLocator(nbins=4))
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: format_number(value, lang)))
-    axes.set_yticks([])
-    axes.spines["left"].set_visible(False)
-    axes.set_xlabel(_("SROI ratio (value per 1 invested)"), fontsize=LABEL_PT)
+    axes.set_ylim(len(shown) - 0.4, -1.3)
+    for level, label, style in (
+        (central_ratio, format_number(central_ratio, lang), "-"),
+        (1.0, "1 : 1", "--"),
+    ):
+        axes.axvline(level, color=OKABE_ITO["black"], linewidth=1.5, linestyle=style)
+        axes.annotate(
+            label,
+            xy=(level, 1),
+            xycoords=axes.get_xaxis_transform(),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=NOTE_PT,
+            fontweight="bold",
+        )
+    for side in ("left", "bottom"):
+        axes.spines[side].set_visible(False)
     _title(
         figure,
         _("What moves the ratio"),
-        _("Central ratio {ratio}; dashed line = break-even 1 : 1").format(
+        _("SROI ratio if one estimate moves; central {ratio}, dashed line = break-even").format(
             ratio=format_number(central_ratio, lang)
         ),
     )
-    axes.legend(
-        handles=[
+    _legend(
+        figure,
+        [
             Patch(color=LOW_END_COLOUR, label=_("Estimate at its low end")),
             Patch(color=HIGH_END_COLOUR, label=_("Estimate at its high end")),
         ],
-        loc="upper left",
-        bbox_to_anchor=(0, -70 / axes.bbox.height),
-        ncol=2,
-        frameon=False,
-        fontsize=LABEL_PT,
     )
     return figure
 
@@ -398,48 +450,41 @@ def forecast_vs_actual_figure(
     _check_dimensions(actual)
     _ = translator(lang)
     figure, axes = _new_figure(810)
-    figure.subplots_adjust(left=0.17, right=0.97, top=0.84, bottom=0.2)
-    positions = range(len(DIMENSIONS))
+    _margins(figure, left=40, right=40, top=150, bottom=130)
     width = 0.38
     extremes = [0.0]
     colours = [DIMENSION_COLOURS[dimension] for dimension in DIMENSIONS]
     for offset, series, hatched in ((-width / 2, forecast, True), (width / 2, actual, False)):
         values = [float(series.get(dimension, 0.0)) for dimension in DIMENSIONS]
         extremes.extend(values)
-        axes.bar(
-            [position + offset for position in positions],
-            values,
-            width=width,
-            color="white" if hatched else colours,
-            edgecolor=colours,
+        centres = [position + offset for position in range(len(DIMENSIONS))]
+        _rectangles(
+            axes,
+            [
+                (x - width / 2, x + width / 2, 0.0, value)
+                for x, value in zip(centres, values, strict=True)
+            ],
+            ["white"] * len(values) if hatched else colours,
+            edgecolors=colours,
             hatch="//" if hatched else None,
-            linewidth=2,
+            linewidths=2,
         )
-        for position, value in zip(positions, values, strict=True):
-            axes.annotate(
-                format_money_short(value, currency, lang),
-                xy=(position + offset, value),
-                xytext=(0, 5 if value >= 0 else -5),
-                textcoords="offset points",
-                ha="center",
-                va="bottom" if value >= 0 else "top",
-                fontsize=NOTE_PT,
-                fontweight="bold",
-            )
+        for x, value in zip(centres, values, strict=True):
+            label = format_money_short(value, currency, lang)
+            _value_label(axes, label, x, value, direction=value, horizontal=False, fontsize=NOTE_PT)
     axes.set_ylim(*_padded_limits(min(extremes), max(extremes), 0.15))
-    axes.set_xticks(list(positions), [dimension_label(d, lang) for d in DIMENSIONS])
-    _money_axis(axes, currency, lang)
+    axes.set_xlim(-0.6, len(DIMENSIONS) - 0.4)
+    axes.axhline(0, color=OKABE_ITO["black"], linewidth=1)
+    for side in ("left", "bottom"):
+        axes.spines[side].set_visible(False)
+    _labels_below(axes, range(len(DIMENSIONS)), [dimension_label(d, lang) for d in DIMENSIONS])
     _title(figure, _("Forecast and actual value"), _("Present value"))
-    axes.legend(
-        handles=[
+    _legend(
+        figure,
+        [
             Patch(facecolor="white", edgecolor=NEUTRAL_COLOUR, hatch="//", label=_("Forecast")),
             Patch(color=NEUTRAL_COLOUR, label=_("Actual")),
         ],
-        loc="lower left",
-        bbox_to_anchor=(0, -0.22),
-        ncol=2,
-        frameon=False,
-        fontsize=LABEL_PT,
     )
     return figure
 
@@ -476,57 +521,50 @@ def indicator_trend_figure(
     _ = translator(lang)
     plotted = visible_means(means, counts, min_count)
     figure, axes = _new_figure(810)
-    figure.subplots_adjust(left=0.1, right=0.8, top=0.84, bottom=0.2)
+    _margins(figure, left=90, right=190, top=150, bottom=110)
     positions = list(range(len(waves)))
-    axes.plot(
-        positions,
-        plotted,
-        color=OKABE_ITO["blue"],
-        linewidth=3,
-        marker="o",
-        markersize=9,
-    )
+    axes.plot(positions, plotted, color=OKABE_ITO["blue"], linewidth=3, marker="o", markersize=9)
     for position, value in zip(positions, plotted, strict=True):
         if not math.isnan(value):
-            axes.annotate(
-                format_number(value, lang, decimals=1),
-                xy=(position, value),
-                xytext=(0, 10),
-                textcoords="offset points",
-                ha="center",
-                fontsize=NOTE_PT,
-                fontweight="bold",
+            label = format_number(value, lang, decimals=1)
+            _value_label(
+                axes, label, position, value, direction=1, horizontal=False, fontsize=NOTE_PT
             )
-    tick_labels = [
-        f"{wave}\n"
-        + (
-            _("n = {count}").format(count=count)
-            if count >= min_count
-            else _("n < {threshold}").format(threshold=min_count)
-        )
-        for wave, count in zip(waves, counts, strict=True)
-    ]
-    axes.set_xticks(positions, tick_labels, fontsize=NOTE_PT)
-    if len(waves) > 8:
-        # Every other wave keeps the labels legible on a phone; the points stay.
-        for label in axes.get_xticklabels()[1::2]:
-            label.set_visible(False)
+    # Every other wave keeps the labels legible on a phone when there are many; the points stay.
+    step = 2 if len(waves) > 8 else 1
+    _labels_below(
+        axes,
+        positions[::step],
+        [
+            f"{wave}\n"
+            + (
+                _("n = {count}").format(count=count)
+                if count >= min_count
+                else _("n < {threshold}").format(threshold=min_count)
+            )
+            for wave, count in list(zip(waves, counts, strict=True))[::step]
+        ],
+    )
+    levels = [value for value in (*plotted, baseline, target) if value is not None]
+    low, high = scale or (min(levels, default=0.0), max(levels, default=1.0))
+    if scale is None:
+        low, high = low - 0.1 * ((high - low) or 1.0), high + 0.1 * ((high - low) or 1.0)
+    axes.set_ylim(low, high)
+    axes.set_xlim(-0.5, len(waves) - 0.5)
+    ticks = [level for level in MaxNLocator(nbins=4).tick_values(low, high) if low <= level <= high]
+    _labels_left(axes, ticks, [format_number(level, lang, decimals=1) for level in ticks])
     for level, name, style in ((baseline, _("Baseline"), ":"), (target, _("Target"), "--")):
         if level is not None:
             axes.axhline(level, color=OKABE_ITO["black"], linewidth=1.5, linestyle=style)
             axes.annotate(
                 f"{name} {format_number(level, lang, decimals=1)}",
                 xy=(1, level),
-                xycoords=("axes fraction", "data"),
+                xycoords=axes.get_yaxis_transform(),
                 xytext=(8, 0),
                 textcoords="offset points",
                 va="center",
                 fontsize=NOTE_PT,
             )
-    if scale is not None:
-        axes.set_ylim(*scale)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
-    axes.set_xlim(-0.5, len(waves) - 0.5)
     _title(
         figure,
         indicator,

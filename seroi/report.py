@@ -10,7 +10,7 @@ against quoting a single ratio.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,9 @@ PAGE_PT = 10
 HEADING_PT = 16
 TABLE_ROWS_PER_PAGE = 28
 TEXT_LINES_PER_PAGE = 58
-WRAP_CHARS = 100
+WRAP_CHARS = 88
+# Smallest group whose size a report prints (privacy_and_roles.md: suppress n < 5).
+SMALL_GROUP_MINIMUM = 5
 
 SWITCHING_FIELDS: tuple[str, ...] = (
     "deadweight",
@@ -97,7 +99,9 @@ def write_report(
         path.write_bytes(charts.figure_to_png(figure))
         chart_paths[name] = path
     pdf_path = out_dir / "report.pdf"
-    _write_pdf(pdf_path, analysis, impact_map, figures, lang)
+    _write_pdf(
+        pdf_path, f"SEROI+ {impact_map.name}", pdf_pages(analysis, impact_map, lang, figures)
+    )
     summary_path = out_dir / "summary.md"
     summary_path.write_text(
         summary_markdown(analysis, impact_map, lang, chart_paths), encoding="utf-8"
@@ -151,11 +155,11 @@ def key_figures(analysis: Analysis, lang: str) -> list[tuple[str, str]]:
         (_("SROI ratio, central estimate"), fmt.ratio(forecast.ratio)),
     ]
     carlo = analysis.monte_carlo
-    if forecast.ratio is not None and carlo is not None:
+    if forecast.ratio is not None and carlo.share_at_least_one is not None:
         rows.append(
             (
                 _("SROI ratio, likely range (Monte Carlo p5–p95, {draws} draws)").format(
-                    draws=carlo.draws
+                    draws=fmt.number(carlo.draws, decimals=0)
                 ),
                 _("{low} to {high}").format(low=fmt.ratio(carlo.p5), high=fmt.ratio(carlo.p95)),
             )
@@ -229,6 +233,41 @@ def _comparison_rows(analysis: Analysis, fmt: _Formatter) -> list[tuple[str, str
     return rows
 
 
+def _quantity_header(lang: str) -> list[str]:
+    _ = translator(lang)
+    return [_("Outcome"), _("Forecast"), _("Actual"), _("Source"), _("Members")]
+
+
+def _quantity_rows(analysis: Analysis, fmt: _Formatter) -> list[list[str]]:
+    """Forecast and actual quantity per outcome, with where the actual one came from.
+
+    Member counts below the small-group threshold are shown as a band, never as a number.
+    """
+    _ = translator(fmt.lang)
+    rows = []
+    for outcome_id, item in (analysis.derived_quantities or {}).items():
+        if item.source == "observed":
+            source = _("observed ({derivation})").format(derivation=item.derivation)
+        else:
+            source = _("forecast kept (not observed)")
+        if item.source != "observed":
+            members = "—"
+        elif item.members < SMALL_GROUP_MINIMUM:
+            members = _("fewer than {threshold}").format(threshold=SMALL_GROUP_MINIMUM)
+        else:
+            members = str(item.members)
+        rows.append(
+            [
+                outcome_id,
+                fmt.number(item.forecast_quantity),
+                fmt.number(item.quantity),
+                source,
+                members,
+            ]
+        )
+    return rows
+
+
 def _switching_cell(field: str, value: float | None, fmt: _Formatter) -> str:
     if value is None:
         return "—"
@@ -285,29 +324,33 @@ def summary_markdown(
     _ = translator(lang)
     fmt = _Formatter(lang, analysis.forecast.currency)
     forecast = analysis.forecast
-    lines = [f"# {_('SEROI+ report')}: {impact_map.name}", ""]
+    lines = ["# " + _("SEROI+ report: {name}").format(name=impact_map.name), ""]
     lines += _markdown_table([_("Key figure"), _("Value")], key_figures(analysis, lang))
-    lines += ["", f"## {_('Value by dimension')}", ""]
+    lines += ["", "## " + _("Value by dimension"), ""]
     lines += _markdown_table([_("Dimension"), _("Present value")], _dimension_rows(forecast, fmt))
-    lines += ["", f"## {_('Value by stakeholder')}", ""]
+    lines += ["", "## " + _("Value by stakeholder"), ""]
     lines += _markdown_table(
         [_("Stakeholder"), _("Present value")],
         [(name, fmt.money(value)) for name, value in forecast.by_stakeholder.items()],
     )
     comparison = _comparison_rows(analysis, fmt)
     if comparison:
-        lines += ["", f"## {_('Forecast and actual value')}", ""]
+        lines += ["", "## " + _("Forecast and actual value"), ""]
         lines += _markdown_table(["", _("Forecast"), _("Actual")], comparison)
-    lines += ["", f"## {_('Switching values')}", "", _switching_explanation(lang), ""]
+        lines += ["", "### " + _("Quantities in the actual return"), ""]
+        lines += _markdown_table(_quantity_header(lang), _quantity_rows(analysis, fmt))
+    lines += ["", "## " + _("Switching values"), "", _switching_explanation(lang), ""]
     lines += _markdown_table(
         [_("Outcome"), *(charts.field_label(field, lang) for field in SWITCHING_FIELDS)],
         _switching_rows(analysis, fmt),
     )
     notes = [*forecast.notes, *(analysis.actual.notes if analysis.actual else [])]
     if notes:
-        lines += ["", f"## {_('Notes')}", "", *(f"- {note}" for note in notes)]
-    lines += ["", f"## {_('Method')}", "", *_method_lines(impact_map, fmt)]
-    lines += ["", f"## {_('Charts')}", ""]
+        lines += ["", "## " + _("Notes"), "", *(f"- {note}" for note in notes)]
+    lines += ["", "## " + _("Method"), ""]
+    for paragraph in _method_lines(impact_map, fmt):
+        lines += [paragraph, ""]
+    lines += ["## " + _("Charts"), ""]
     lines += [f"![{name}]({path.name})" for name, path in chart_paths.items()]
     return "\n".join(lines) + "\n"
 
@@ -359,20 +402,31 @@ def _table_pages(
             wrapped = "\n".join(textwrap.wrap(intro, WRAP_CHARS))
             page.text(0.07, top, wrapped, fontsize=PAGE_PT, va="top", linespacing=1.4)
             top -= 0.02 * (wrapped.count("\n") + 2)
-        chunk = [list(row) for row in rows[start : start + TABLE_ROWS_PER_PAGE]]
-        height = 0.028 * (len(chunk) + 1)
+        chunk = [list(row) for row in rows[start : start + TABLE_ROWS_PER_PAGE]] or [
+            [""] * len(header)
+        ]
+        labels = [
+            "\n".join(textwrap.wrap(label, 14, break_long_words=False)) or " " for label in header
+        ]
+        # Columns as wide as their longest line, scaled so the table fits the page width.
+        widths = [
+            max(len(line) for cell in column for line in cell.split("\n")) + 3
+            for column in zip(labels, *chunk, strict=True)
+        ]
+        height = 0.024 * (len(chunk) + 2)
         axes = page.add_axes((0.05, top - height, 0.9, height))
         axes.axis("off")
         table = axes.table(
-            cellText=chunk or [[""] * len(header)],
-            colLabels=list(header),
-            loc="upper center",
+            cellText=chunk,
+            colLabels=labels,
+            colWidths=[width / sum(widths) for width in widths],
+            bbox=(0, 0, 1, 1),
             cellLoc="left",
         )
         table.auto_set_font_size(False)
-        table.set_fontsize(PAGE_PT - 2)
-        table.auto_set_column_width(list(range(len(header))))
+        table.set_fontsize(PAGE_PT - 3 if len(header) > 8 else PAGE_PT - 1)
         for (row, _column), cell in table.get_celld().items():
+            cell.PAD = 0.04  # matplotlib's default 10 % per side truncates narrow columns
             if row == 0:
                 cell.set_text_props(fontweight="bold")
         pages.append(page)
@@ -434,7 +488,7 @@ def _assumption_paragraphs(impact_map: ImpactMap, fmt: _Formatter) -> list[str]:
                 kind=kind,
                 year=item.year,
             )
-            + (f" — {_('source')}: {item.source}" if item.source else "")
+            + (_(" — source: {source}").format(source=item.source) if item.source else "")
         )
     paragraphs += ["", _("Outcomes and their financial proxies"), ""]
     for outcome in impact_map.outcomes:
@@ -442,7 +496,7 @@ def _assumption_paragraphs(impact_map: ImpactMap, fmt: _Formatter) -> list[str]:
         paragraphs += [
             f"{outcome.id} — {outcome.description}",
             _("  proxy {value} {unit}{year}").format(
-                value=format_money(proxy.value, fmt.currency, fmt.lang, decimals=2),
+                value=fmt.number(proxy.value),
                 unit=proxy.unit,
                 year=f" ({proxy.price_year})" if proxy.price_year else "",
             ),
@@ -478,17 +532,16 @@ def _sensitivity_pages(analysis: Analysis, fmt: _Formatter) -> list[Figure]:
         for name, evaluation in analysis.scenarios.items()
     ]
     carlo = analysis.monte_carlo
-    if carlo is not None:
-        for label, value in (
-            ("p5", carlo.p5),
-            ("p25", carlo.p25),
-            ("p50", carlo.p50),
-            ("p75", carlo.p75),
-            ("p95", carlo.p95),
-        ):
-            scenario_rows.append(
-                [_("Monte Carlo {percentile}").format(percentile=label), "", "", fmt.ratio(value)]
-            )
+    for label, value in (
+        ("p5", carlo.p5),
+        ("p25", carlo.p25),
+        ("p50", carlo.p50),
+        ("p75", carlo.p75),
+        ("p95", carlo.p95),
+    ):
+        scenario_rows.append(
+            [_("Monte Carlo {percentile}").format(percentile=label), "", "", fmt.ratio(value)]
+        )
     pages += _table_pages(
         _("Scenarios and Monte Carlo range"),
         [_("Case"), _("Present value"), _("Net present value"), _("SROI ratio")],
@@ -496,7 +549,7 @@ def _sensitivity_pages(analysis: Analysis, fmt: _Formatter) -> list[Figure]:
         _(
             "Scenarios set every estimate to its pessimistic, central or optimistic end at once; "
             "the Monte Carlo draws each estimate within its range ({draws} draws, seed {seed})."
-        ).format(draws=carlo.draws if carlo else 0, seed=carlo.seed if carlo else 0),
+        ).format(draws=fmt.number(carlo.draws, decimals=0), seed=carlo.seed),
     )
     return pages
 
@@ -521,30 +574,43 @@ def _summary_pages(analysis: Analysis, impact_map: ImpactMap, fmt: _Formatter) -
     if notes:
         paragraphs += ["", _("Notes"), "", *(f"• {note}" for note in notes)]
     paragraphs += ["", *_method_lines(impact_map, fmt)]
-    return _text_pages(f"{_('SEROI+ report')}: {impact_map.name}", paragraphs)
+    return _text_pages(_("SEROI+ report: {name}").format(name=impact_map.name), paragraphs)
 
 
-def _write_pdf(
-    path: Path,
+def pdf_pages(
     analysis: Analysis,
     impact_map: ImpactMap,
-    figures: dict[str, Figure],
     lang: str,
-) -> None:
+    figures: Mapping[str, Figure] | None = None,
+) -> list[Figure]:
+    """The report's PDF pages in order; `figures` reuses charts already drawn."""
     _ = translator(lang)
     fmt = _Formatter(lang, analysis.forecast.currency)
-    pages = [
+    figures = chart_figures(analysis, lang) if figures is None else figures
+    return [
         *_summary_pages(analysis, impact_map, fmt),
         *(figure for name, figure in figures.items() if name != "tornado"),
         *_impact_map_pages(impact_map, analysis, fmt),
+        *(
+            _table_pages(
+                _("Quantities in the actual return"),
+                _quantity_header(lang),
+                _quantity_rows(analysis, fmt),
+            )
+            if analysis.derived_quantities
+            else []
+        ),
         *_text_pages(
             _("Assumptions, sources and licences"), _assumption_paragraphs(impact_map, fmt)
         ),
         *_sensitivity_pages(analysis, fmt),
         *([figures["tornado"]] if "tornado" in figures else []),
     ]
+
+
+def _write_pdf(path: Path, title: str, pages: Sequence[Figure]) -> None:
     # No creation date: the same analysis gives the same PDF.
-    metadata = {"Title": f"SEROI+ {impact_map.name}", "Creator": "seroi-bot", "CreationDate": None}
+    metadata = {"Title": title, "Creator": "seroi-bot", "CreationDate": None}
     with PdfPages(path, metadata=metadata) as pdf:
         for page in pages:
             pdf.savefig(page)

@@ -28,8 +28,15 @@ def all_texts(figure) -> list[str]:
     return [text.get_text() for text in figure.findobj(lambda artist: hasattr(artist, "get_text"))]
 
 
-def bars_of(figure) -> list:
-    return [patch for patch in figure.axes[0].patches if patch.get_height() and patch.get_width()]
+def bars_of(figure) -> list[tuple[float, float, float, float, tuple]]:
+    """Every bar drawn, as (x0, x1, y0, y1, face colour) with x0/y0 where the bar starts."""
+    bars = []
+    for collection in figure.axes[0].collections:
+        colours = collection.get_facecolors()
+        for index, path in enumerate(collection.get_paths()):
+            (x0, y0), (_x, y1), (x1, _y) = path.vertices[:3]
+            bars.append((x0, x1, y0, y1, tuple(colours[index % len(colours)])))
+    return bars
 
 
 @pytest.mark.parametrize(
@@ -69,8 +76,8 @@ def test_stakeholder_chart_grows_with_the_number_of_groups() -> None:
 
 def test_negative_dimension_value_is_drawn_to_the_left_with_its_label() -> None:
     figure = charts.value_by_dimension_figure(DIMENSION_VALUES, lang="en", currency="EUR")
-    widths = [bar.get_width() for bar in bars_of(figure)]
-    assert widths == [62000.0, 13000.0, -3500.0]
+    extents = [(x0, x1) for x0, x1, _y0, _y1, _colour in bars_of(figure)]
+    assert extents == [(0.0, 62000.0), (0.0, 13000.0), (0.0, -3500.0)]
     left_limit, _right = figure.axes[0].get_xlim()
     assert left_limit < -3500.0
     assert format_money_short(-3500.0, "EUR", "en") in all_texts(figure)
@@ -83,7 +90,7 @@ def test_year_chart_stacks_negative_parts_below_zero() -> None:
         lang="en",
         currency="EUR",
     )
-    spans = sorted((bar.get_y(), bar.get_y() + bar.get_height()) for bar in bars_of(figure))
+    spans = sorted((y0, y1) for _x0, _x1, y0, y1, _colour in bars_of(figure))
     assert spans == [(0.0, -30.0), (0.0, 100.0), (100.0, 150.0)]
     assert format_money_short(120.0, "EUR", "en") in all_texts(figure)
 
@@ -95,8 +102,8 @@ def test_each_dimension_keeps_its_colour_across_charts() -> None:
     by_year = charts.value_by_year_figure(
         [1], [{"social": 3.0, "economic": 2.0, "environmental": 1.0}], lang="en", currency="EUR"
     )
-    colours_left = [bar.get_facecolor() for bar in bars_of(by_dimension)]
-    colours_stacked = [bar.get_facecolor() for bar in bars_of(by_year)]
+    colours_left = [bar[4] for bar in bars_of(by_dimension)]
+    colours_stacked = [bar[4] for bar in bars_of(by_year)]
     assert colours_left == colours_stacked
     assert len(set(colours_left)) == 3
 
@@ -120,9 +127,8 @@ def test_trend_leaves_a_gap_for_a_small_wave_and_never_shows_its_mean() -> None:
     assert math.isnan(plotted[3])
     texts = all_texts(figure)
     assert not any("9.9" in text for text in texts)
-    ticks = [label.get_text() for label in figure.axes[0].get_xticklabels()]
-    assert ticks[0].endswith("n = 23")
-    assert ticks[1].endswith("n < 10")
+    assert "W1\nn = 23" in texts
+    assert "W2\nn < 10" in texts
     assert not any("n = 3" in text for text in texts)
 
 
@@ -178,7 +184,7 @@ def test_forecast_and_actual_are_side_by_side_per_dimension() -> None:
         lang="en",
         currency="EUR",
     )
-    heights = [bar.get_height() for bar in figure.axes[0].patches]
+    heights = [y1 for _x0, _x1, _y0, y1, _colour in bars_of(figure)]
     assert heights == [10.0, 5.0, 2.0, 8.0, 6.0, -1.0]
 
 

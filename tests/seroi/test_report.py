@@ -1,0 +1,154 @@
+"""The offline report: files on disk, figures a coordinator can trust, in their language."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from matplotlib.text import Text
+
+from seroi.analysis import Analysis, analyse
+from seroi.i18n import format_money
+from seroi.impact_map import ImpactMap, load_impact_map, parse_impact_map
+from seroi.observations import load_observations
+from seroi.report import key_figures, pdf_pages, summary_markdown, write_report
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKED_EXAMPLE = Path(__file__).parent / "worked_example.yaml"
+LAITILA = ROOT / "examples" / "laitila_remote_work.yaml"
+OBSERVATIONS = ROOT / "examples" / "observations_synthetic.csv"
+DRAWS = 500  # enough for a range, fast enough for a unit test
+
+
+@pytest.fixture(scope="module")
+def worked() -> tuple[ImpactMap, Analysis]:
+    impact_map = load_impact_map(WORKED_EXAMPLE)
+    return impact_map, analyse(impact_map, draws=DRAWS)
+
+
+@pytest.fixture(scope="module")
+def laitila_with_actual() -> tuple[ImpactMap, Analysis]:
+    impact_map = load_impact_map(LAITILA)
+    return impact_map, analyse(impact_map, load_observations(OBSERVATIONS), draws=DRAWS)
+
+
+def page_texts(pages) -> str:
+    """All text on the PDF pages: free text and table cells."""
+    texts = []
+    for page in pages:
+        texts += [text.get_text() for text in page.findobj(Text)]
+        for axes in page.axes:
+            for table in axes.tables:
+                texts += [cell.get_text().get_text() for cell in table.get_celld().values()]
+    return "\n".join(texts)
+
+
+def test_report_writes_pdf_summary_and_charts(tmp_path: Path, worked) -> None:
+    impact_map, analysis = worked
+    files = write_report(analysis, impact_map, tmp_path / "out", "en")
+    pdf = files.pdf.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type /Page[^s]", pdf)) == len(pdf_pages(analysis, impact_map, "en"))
+    assert set(files.charts) == {
+        "value_by_dimension",
+        "value_by_stakeholder",
+        "value_by_year",
+        "tornado",
+    }
+    for path in files.all_paths():
+        assert path.parent == tmp_path / "out"
+        assert path.stat().st_size > 0
+    assert files.charts["tornado"].read_bytes().startswith(b"\x89PNG")
+
+
+def test_summary_gives_the_worked_example_figures_and_a_range(worked) -> None:
+    impact_map, analysis = worked
+    summary = summary_markdown(analysis, impact_map, "en", {})
+    assert "€91,490" in summary  # PV 91,489.95 (seroi_method.md worked example)
+    assert "€41,490" in summary  # NPV
+    assert "1.83 : 1" in summary
+    assert "13.7 months" in summary
+    low, high = analysis.scenarios["low"].ratio, analysis.scenarios["high"].ratio
+    assert f"{low:.2f} : 1 to {high:.2f} : 1" in summary
+    carlo = analysis.monte_carlo
+    assert f"{carlo.p5:.2f} : 1 to {carlo.p95:.2f} : 1" in summary
+    assert "Net SROI ratio (net present value ÷ investment, not the SROI ratio) | 0.83" in summary
+
+
+def test_pdf_holds_summary_map_assumptions_and_switching_values(worked) -> None:
+    impact_map, analysis = worked
+    text = page_texts(pdf_pages(analysis, impact_map, "en"))
+    assert "SEROI+ report: SEROI+ reference worked example" in text
+    assert "Monte Carlo p5–p95" in text
+    assert "Impact map" in text
+    assert "time_regained" in text
+    assert "source: reference worked example" in text
+    assert "licence: not stated" in text
+    assert "Switching values" in text
+    assert "60.3%" in text  # the teleworkers' switching deadweight, 60.26 %
+
+
+def test_forecast_vs_actual_appears_only_with_observations(
+    tmp_path: Path, worked, laitila_with_actual
+) -> None:
+    impact_map, analysis = laitila_with_actual
+    files = write_report(analysis, impact_map, tmp_path / "actual", "en")
+    assert "forecast_vs_actual" in files.charts
+    summary = files.summary.read_text(encoding="utf-8")
+    assert "## Forecast and actual value" in summary
+    assert format_money(analysis.actual.present_value, "EUR", "en") in summary
+    assert "forecast kept (not observed)" in summary
+    forecast_only = summary_markdown(worked[1], worked[0], "en", {})
+    assert "Forecast and actual value" not in forecast_only
+
+
+def test_small_groups_are_shown_as_a_band_not_a_count(laitila_with_actual) -> None:
+    impact_map, analysis = laitila_with_actual
+    item = next(item for item in analysis.derived_quantities.values() if item.source == "observed")
+    small = analysis.model_copy(
+        update={"derived_quantities": {item.outcome_id: item.model_copy(update={"members": 3})}}
+    )
+    summary = summary_markdown(small, impact_map, "en", {})
+    row = next(line for line in summary.splitlines() if line.startswith(f"| {item.outcome_id} "))
+    assert "fewer than 5" in row
+    assert "| 3 |" not in row
+
+
+@pytest.mark.parametrize(
+    ("lang", "net_ratio_label", "pv"),
+    [
+        ("fi", "Netto-SROI-suhde", "91\xa0490\xa0€"),
+        ("it", "Indice SROI netto", "91.490\xa0€"),
+        ("sv", "Netto-SROI-kvot", "91\xa0490\xa0€"),
+    ],
+)
+def test_summary_is_in_the_requested_language(worked, lang, net_ratio_label, pv) -> None:
+    impact_map, analysis = worked
+    summary = summary_markdown(analysis, impact_map, lang, {})
+    assert net_ratio_label in summary
+    assert pv in summary
+    assert "Net present value" not in summary
+
+
+def test_zero_investment_says_the_ratio_is_undefined(tmp_path: Path) -> None:
+    impact_map = parse_impact_map(
+        """
+name: volunteers only
+outcomes:
+  - id: tidy_paths
+    stakeholder: walkers
+    dimension: social
+    description: paths kept clear
+    quantity: 10
+    proxy: {value: 20, unit: EUR per walker, source: test}
+    duration: 1
+""",
+        "volunteers.yaml",
+    )
+    analysis = analyse(impact_map, draws=DRAWS)
+    labels = dict(key_figures(analysis, "en"))
+    assert labels["SROI ratio, central estimate"] == "not defined (no investment)"
+    files = write_report(analysis, impact_map, tmp_path, "en")
+    assert "tornado" not in files.charts
+    assert files.pdf.exists()
