@@ -33,13 +33,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     report = commands.add_parser(
-        "report", help="evaluate an impact map and write charts, a PDF and a markdown summary"
+        "report",
+        help="evaluate an impact map and write charts, a PDF and a markdown summary",
+        description="Evaluate an impact map (and, with observations, the actual return). "
+        "Every input is checked first: on any problem, all problems are listed, nothing is "
+        "written and the exit status is 2.",
     )
     report.add_argument("impact_map", metavar="MAP.yaml")
-    report.add_argument("--observations", metavar="FILE.csv", default=None)
-    report.add_argument("--out", metavar="DIR", default="reports")
+    report.add_argument(
+        "--observations", metavar="FILE.csv", default=None, help="check-in observations"
+    )
+    report.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="write the report into DIR/<map name>/ (default: reports/); "
+        "with --json, files are written only when --out is given",
+    )
     report.add_argument("--lang", choices=("fi", "en", "it", "sv"), default="en")
-    report.add_argument("--json", action="store_true", help="print the results as JSON")
+    report.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results to stdout as one JSON object; "
+        "files are written too only if --out is given explicitly",
+    )
     return parser
 
 
