@@ -37,10 +37,10 @@ bench: translations
 
 # After changing UI text: extract it and merge it into each language's catalog.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o bot/locale/seroi_bot.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --project seroi-bot --copyright-holder "the seroi-bot contributors" --no-location --sort-output -o bot/locale/seroi_bot.pot .
 	for lang in fi it sv; do \
 	  if [ -f bot/locale/$$lang/LC_MESSAGES/seroi_bot.po ]; then \
-	    $(BIN)/pybabel update --no-fuzzy-matching --omit-header -D seroi_bot -l $$lang -d bot/locale -i bot/locale/seroi_bot.pot; \
+	    $(BIN)/pybabel update --no-fuzzy-matching -D seroi_bot -l $$lang -d bot/locale -i bot/locale/seroi_bot.pot; \
 	  else \
 	    $(BIN)/pybabel init -D seroi_bot -l $$lang -d bot/locale -i bot/locale/seroi_bot.pot; \
 	  fi; \

@@ -16,7 +16,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest
 
 from bot.errors import on_error
-from bot.handlers import admin, buttons, common, gate, onboarding, privacy
+from bot.handlers import admin, buttons, common, contacts, gate, onboarding, privacy
 from bot.menus import set_default_menus
 from bot.services import BotContext, Services, services_of
 from bot.settings import Settings
@@ -85,7 +85,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     application = builder.build()
     application.bot_data["settings"] = settings
     application.add_handlers(gate.before(), group=-1)
-    for module in (onboarding, privacy, admin, buttons, common):
+    for module in (onboarding, privacy, admin, contacts, buttons, common):
         application.add_handlers(module.handlers(), group=0)
     application.add_handlers(gate.after(), group=1)
     application.add_error_handler(on_error)

@@ -38,6 +38,9 @@ async def on_error(update: object, context: BotContext) -> None:
             services.settings.default_language,
         )
         _ = translator(language)
+        if update.callback_query:
+            # Stop the spinner on the pressed button.
+            await update.callback_query.answer()
         await context.bot.send_message(
             chat.id,
             _(

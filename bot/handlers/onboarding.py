@@ -43,6 +43,11 @@ INVITE_PROBLEMS = {
         "Please ask the pilot's coordinator for a new one."
     ),
 }
+HOW_TO_JOIN = N_(
+    "Hello! I help the Smart Villages pilots measure what their actions are worth "
+    "(SEROI+). To join a pilot you need an invite link or QR code from its "
+    "coordinator: open it and press Start. Until you do, I store nothing about you."
+)
 ROLE_NAMES = {
     "member": N_("member"),
     "facilitator": N_("facilitator"),
@@ -139,15 +144,7 @@ async def start(update: Update, context: BotContext) -> None:
     caller = await identify(services, update)
     _ = caller._
     if not context.args:
-        await say(
-            context,
-            caller,
-            _(
-                "Hello! I help the Smart Villages pilots measure what their actions are worth "
-                "(SEROI+). To join a pilot you need an invite link or QR code from its "
-                "coordinator: open it and press Start. Until you do, I store nothing about you."
-            ),
-        )
+        await say(context, caller, _(HOW_TO_JOIN))
         return
     invite = await services.invites.check(context.args[0])
     if isinstance(invite, InviteProblem):

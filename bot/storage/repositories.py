@@ -158,6 +158,14 @@ class People:
         )
         return cursor.rowcount > 0
 
+    async def mark_unblocked(self, chat_id: int) -> bool:
+        """The person unblocked the bot: messages may be sent again. True if a contact changed."""
+        cursor = await self.db.connection.execute(
+            "UPDATE contacts SET active = 1, blocked_at = NULL WHERE chat_id = ? AND active = 0",
+            (chat_id,),
+        )
+        return cursor.rowcount > 0
+
     async def contact_active(self, chat_id: int) -> bool:
         """Whether messages to this chat may be sent."""
         row = await self.db.fetch_one("SELECT active FROM contacts WHERE chat_id = ?", (chat_id,))

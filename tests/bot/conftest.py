@@ -1,0 +1,87 @@
+"""The real bot, long polling over HTTP against the offline sandbox, with simulated people."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.services import Services, services_of
+from bot.settings import Settings
+from bot.simulation import Participant, invite_code, running_bot
+from sandbox.core import Sandbox
+from sandbox.testing import assert_no_unimplemented_calls, running_server
+
+TOKEN = "7000000002:offline-sandbox-test-token-not-a-secret"
+KEY = "test-pseudonym-key-0123456789"
+
+
+@dataclass
+class Pilot:
+    """A running bot with an admin and, on demand, pilots and invites."""
+
+    sandbox: Sandbox
+    application: Application
+    settings: Settings
+    admin: Participant
+    created: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def services(self) -> Services:
+        """The bot's own services (for looking into its database)."""
+        return services_of(self.application)
+
+    def person(self, name: str, language_code: str = "fi") -> Participant:
+        """A new Telegram user."""
+        return Participant.create(self.sandbox, name, language_code)
+
+    async def invite(self, role: str = "member", pilot: str = "Laitila", extra: str = "") -> str:
+        """An invite code made by the admin through the bot itself."""
+        if pilot not in self.created:
+            await self.admin.command("newpilot", pilot)
+            self.created[pilot] = len(self.created) + 1
+        else:
+            await self.admin.command("pilots")
+            await self.admin.press("pilot", str(self.created[pilot]))
+        [reply] = await self.admin.command("invite", f"{role} {extra}".strip())
+        return invite_code(reply)
+
+    def rows(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        """Query the bot's database from outside, as an auditor would."""
+        connection = sqlite3.connect(self.settings.db_path)
+        try:
+            return connection.execute(sql, parameters).fetchall()
+        finally:
+            connection.close()
+
+
+def make_settings(db_path: Path, admin_id: int, base_url: str, file_url: str) -> Settings:
+    """Settings for a bot talking to a sandbox."""
+    return Settings(
+        _env_file=None,
+        telegram_token=TOKEN,
+        telegram_api_url=base_url,
+        telegram_file_url=file_url,
+        db_path=db_path,
+        admin_ids=frozenset({admin_id}),
+        pseudonym_key=KEY,
+        default_language="fi",
+        telegram_timeout=2.0,
+    )
+
+
+@pytest.fixture
+async def pilot(tmp_path: Path) -> AsyncIterator[Pilot]:
+    sandbox = Sandbox(token=TOKEN, bot_username="seroi_test_bot")
+    admin = Participant.create(sandbox, "Anna", "en")
+    with running_server(sandbox) as server:
+        settings = make_settings(
+            tmp_path / "seroi.db", admin.user.id, server.base_url, server.base_file_url
+        )
+        async with running_bot(settings) as application:
+            yield Pilot(sandbox, application, settings, admin)
+    assert_no_unimplemented_calls(sandbox)

@@ -1,0 +1,167 @@
+"""Bad input gets a clear answer in the person's language, and nothing is lost or doubled."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import Update
+
+from bot import callbacks
+from bot.i18n import translator
+
+from .conftest import KEY, Pilot
+
+
+async def _at_consent_step(pilot: Pilot, name: str = "Aino", language: str = "fi"):
+    person = pilot.person(name, language_code=language)
+    await person.command("start", await pilot.invite("member"))
+    await person.press("lang", language)
+    await person.press("notice")
+    return person
+
+
+async def test_free_text_where_a_button_is_expected(pilot: Pilot) -> None:
+    person = await _at_consent_step(pilot, language="it")
+    hint, again = await person.say("sì, certo", replies=2)
+    assert hint["text"] == translator("it")("Please answer with the buttons.")
+    assert len(again["reply_markup"]["inline_keyboard"]) == 4
+
+
+async def test_unknown_command_hints_and_shows_the_buttons_again(pilot: Pilot) -> None:
+    person = await _at_consent_step(pilot, language="sv")
+    hint, again = await person.command("frobnicate", replies=2)
+    assert hint["text"] == translator("sv")(
+        "I do not know that command. /help lists what you can do."
+    )
+    assert "reply_markup" in again
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "garbage",
+        "v1|consent|1:checkins|AAAAAAAAAAA",  # forged signature
+        "v2|consent|1:checkins|AAAAAAAAAAA",  # unknown version
+        "v1|consent|1:checkins|" + "A" * 60,  # oversized
+        "",
+    ],
+)
+async def test_forged_or_malformed_buttons_change_nothing(pilot: Pilot, data: str) -> None:
+    person = await _at_consent_step(pilot)
+    message, _button = person.find_button("consent", "checkins")
+    query = pilot.sandbox.press_raw(person.user, message["message_id"], data)
+    answer = await pilot.sandbox.wait_for_async(
+        lambda: (
+            (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
+            and pilot.sandbox.callback_answer(query["id"])
+        )
+    )
+    assert answer["text"] == translator("fi")("This button is not valid.")
+    assert pilot.rows("SELECT pending_consents, onboarding_step FROM members") == [("", "consent")]
+
+
+async def test_a_button_signed_for_someone_else_is_rejected(pilot: Pilot) -> None:
+    person = await _at_consent_step(pilot)
+    other = await _at_consent_step(pilot, name="Mikko")
+    _message, button = other.find_button("consent", "wellbeing")
+    query = pilot.sandbox.press_raw(
+        person.user, person.find_button("consented")[0]["message_id"], button["callback_data"]
+    )
+    await pilot.sandbox.wait_for_async(
+        lambda: (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
+    )
+    assert pilot.rows("SELECT pending_consents FROM members") == [("",), ("",)]
+
+
+async def test_a_button_of_another_pilot_is_refused(pilot: Pilot) -> None:
+    person = pilot.person("Giulia", language_code="it")
+    await person.join(await pilot.invite("member", "Laitila"), "it", set(), "resident")
+    await pilot.invite("member", "Rauma")  # a pilot Giulia is not in
+    [(rauma_id,)] = pilot.rows("SELECT id FROM pilots WHERE name = 'Rauma'")
+    # Correctly signed, so only the server-side membership check can stop it.
+    data = callbacks.encode(KEY.encode(), person.user.id, "pilot", str(rauma_id))
+    [choice] = await person.command("pilots")
+    query = pilot.sandbox.press_raw(person.user, choice["message_id"], data)
+    answer = await pilot.sandbox.wait_for_async(
+        lambda: (
+            (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
+            and pilot.sandbox.callback_answer(query["id"])
+        )
+    )
+    assert answer["text"] == translator("it")("This button is no longer active.")
+    current = (
+        "SELECT p.name FROM people JOIN pilots p ON p.id = current_pilot_id WHERE pseudonym = ?"
+    )
+    assert pilot.rows(current, (pilot.services.pseudonym(person.user.id),)) == [("Laitila",)]
+
+
+async def test_a_stale_button_is_refused_and_nothing_repeats(pilot: Pilot) -> None:
+    person = pilot.person("Pekka")
+    await person.join(await pilot.invite("member"), "fi", {"checkins"}, "resident")
+    language_prompt = person.messages[0]
+    stale = pilot.sandbox.press_raw(
+        person.user,
+        language_prompt["message_id"],
+        callbacks.encode(KEY.encode(), person.user.id, "group", "1:other"),
+    )
+    await pilot.sandbox.wait_for_async(
+        lambda: (pilot.sandbox.callback_answer(stale["id"]) or {}).get("answered")
+    )
+    assert pilot.rows("SELECT stakeholder_group FROM members") == [("resident",)]
+    assert pilot.rows("SELECT COUNT(*) FROM consents") == [(3,)]
+
+
+async def test_a_blocked_person_is_marked_and_never_retried(pilot: Pilot) -> None:
+    person = await _at_consent_step(pilot)
+    pilot.sandbox.faults.once("sendMessage", "403")
+    before = len(pilot.sandbox.calls("sendMessage"))
+    person.sandbox.send_text(person.user, "hello?")
+    active = "SELECT active FROM contacts WHERE chat_id = ?"
+    await pilot.sandbox.wait_for_async(
+        lambda: pilot.rows(active, (person.user.id,)) == [(0,)], timeout=10
+    )
+    # The hint failed with 403; the buttons that would have followed were never tried.
+    assert len(pilot.sandbox.calls("sendMessage")) == before + 1
+    pilot.sandbox.block_bot(person.user)
+    pilot.sandbox.unblock_bot(person.user)
+    await pilot.sandbox.wait_for_async(
+        lambda: pilot.rows(active, (person.user.id,)) == [(1,)], timeout=10
+    )
+
+
+async def test_a_crash_tells_the_person_their_answers_are_safe(
+    pilot: Pilot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = await _at_consent_step(pilot, language="sv")
+    await person.press("consent", "checkins", replies=0)
+    [group_prompt] = await person.press("consented")
+
+    async def broken(*_args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pilot.services.members, "finish_onboarding", broken)
+    [apology] = await person.press("group", "resident")
+    assert apology["text"] == translator("sv")(
+        "Sorry, something went wrong on my side. Your answers so far are saved; "
+        "you can carry on where you left off."
+    )
+    assert "disk on fire" not in apology["text"]
+    assert pilot.rows("SELECT granted FROM consents WHERE purpose = 'checkins'") == [(1,)]
+    monkeypatch.undo()
+    [welcome] = await person.press("group", "resident")
+    assert pilot.rows("SELECT status FROM members") == [("active",)]
+    assert group_prompt["message_id"] < welcome["message_id"]
+
+
+async def test_an_update_delivered_twice_has_its_effect_once(pilot: Pilot) -> None:
+    code = await pilot.invite("member")
+    person = pilot.person("Sara")
+    message = pilot.sandbox.command(person.user, "start", code)
+    await pilot.sandbox.wait_for_async(lambda: len(person.messages) == 1)
+    [(update_id,)] = pilot.rows("SELECT MAX(update_id) FROM processed_updates")
+    redelivered = Update.de_json(
+        {"update_id": update_id, "message": message}, pilot.application.bot
+    )
+    await pilot.application.process_update(redelivered)
+    assert pilot.rows("SELECT uses FROM invites WHERE role = 'member'") == [(1,)]
+    assert pilot.rows("SELECT COUNT(*) FROM roles") == [(1,)]
+    assert len(person.messages) == 1

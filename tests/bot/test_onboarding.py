@@ -1,0 +1,135 @@
+"""Joining a pilot end to end: the real bot over HTTP, simulated people in four languages."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from bot.handlers.onboarding import HOW_TO_JOIN, INVITE_PROBLEMS, consent_text, short_notice
+from bot.i18n import LANGUAGE_NAMES, translator
+from bot.settings import LANGUAGES
+from bot.storage.repositories import InviteProblem
+
+from .conftest import Pilot
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_full_onboarding_in_each_language(pilot: Pilot, language: str) -> None:
+    _ = translator(language)
+    code = await pilot.invite("member")
+    person = pilot.person("Aino", language_code=language)
+
+    [prompt] = await person.command("start", code)
+    assert prompt["text"] == _(
+        "Welcome to the pilot “{pilot}”! Which language would you like to use?"
+    ).format(pilot="Laitila")
+    first_button = prompt["reply_markup"]["inline_keyboard"][0][0]["text"]
+    assert first_button == "✓ " + LANGUAGE_NAMES[language]
+
+    [notice] = await person.press("lang", language)
+    assert "Leader Ravakka" in notice["text"]
+    assert "/privacy" in notice["text"]
+    [consent] = await person.press("notice")
+    assert consent["text"] == consent_text(SimpleNamespace(_=_))
+    await person.press("consent", "checkins", replies=0)
+    await person.press("consent", "workshops", replies=0)
+    await person.press("consent", "workshops", replies=0)  # changed their mind
+    [group] = await person.press("consented")
+    assert group["text"] == _("Which group do you mainly belong to in this pilot?")
+    [welcome] = await person.press("group", "entrepreneur")
+
+    assert welcome["text"].startswith(
+        _("Thank you, you are now part of “{pilot}”!").format(pilot="Laitila")
+    )
+    assert (
+        _("Each week I will send you a short check-in about work and travel.") in (welcome["text"])
+    )
+    assert _("I will let you know when there is a workshop.") not in welcome["text"]
+    assert pilot.rows("SELECT status, stakeholder_group FROM members") == [
+        ("active", "entrepreneur")
+    ]
+    assert sorted(
+        pilot.rows("SELECT purpose, granted, language, notice_version FROM consents")
+    ) == [
+        ("checkins", 1, language, "2026-11"),
+        ("wellbeing", 0, language, "2026-11"),
+        ("workshops", 0, language, "2026-11"),
+    ]
+    menu = pilot.sandbox.commands(scope={"type": "chat", "chat_id": person.user.id})
+    names = [command["command"] for command in menu]
+    assert "mydata" in names
+    assert "invite" not in names
+    assert menu[0]["description"] == _("What I can do for you")
+
+
+async def test_the_telegram_language_is_only_a_preselection(pilot: Pilot) -> None:
+    code = await pilot.invite("member")
+    person = pilot.person("Liisa", language_code="fi")
+    await person.command("start", code)
+    [notice] = await person.press("lang", "sv")
+    laitila = await pilot.services.pilots.by_slug("laitila")
+    assert notice["text"] == short_notice(SimpleNamespace(_=translator("sv")), laitila)
+    assert pilot.rows("SELECT language FROM people WHERE language IS NOT NULL") == [("sv",)]
+
+
+async def test_start_without_invite_explains_and_stores_nothing(pilot: Pilot) -> None:
+    person = pilot.person("Ville", language_code="it")
+    [reply] = await person.command("start")
+    assert reply["text"] == translator("it")(HOW_TO_JOIN)
+    assert pilot.rows("SELECT COUNT(*) FROM people") == [(0,)]
+    assert pilot.rows("SELECT COUNT(*) FROM contacts") == [(0,)]
+
+
+async def test_nobody_is_stored_before_consent_is_asked_only_as_a_contact(pilot: Pilot) -> None:
+    code = await pilot.invite("member")
+    person = pilot.person("Pekka")
+    await person.command("start", code)
+    assert pilot.rows("SELECT COUNT(*) FROM consents") == [(0,)]
+    [(pseudonym,)] = pilot.rows("SELECT pseudonym FROM members")
+    assert str(person.user.id) not in pseudonym
+
+
+@pytest.mark.parametrize(
+    "problem", [InviteProblem.UNKNOWN, InviteProblem.USED_UP, InviteProblem.EXPIRED]
+)
+async def test_unusable_invites_give_a_reason(pilot: Pilot, problem: InviteProblem) -> None:
+    code = await pilot.invite("member", extra="1")
+    if problem is InviteProblem.UNKNOWN:
+        code = code[:-3] + "xyz"
+    elif problem is InviteProblem.USED_UP:
+        await pilot.person("First").command("start", code)
+    else:
+        async with pilot.services.db.transaction() as connection:
+            await connection.execute("UPDATE invites SET expires_at = '2001-01-01T00:00:00+00:00'")
+    person = pilot.person("Late", language_code="sv")
+    [reply] = await person.command("start", code)
+    assert reply["text"] == translator("sv")(INVITE_PROBLEMS[problem])
+    assert "reply_markup" not in reply
+    assert pilot.rows("SELECT COUNT(*) FROM members") == [
+        (1 if problem is InviteProblem.USED_UP else 0,)
+    ]
+
+
+async def test_joining_a_second_pilot_keeps_them_apart(pilot: Pilot) -> None:
+    person = pilot.person("Marco", language_code="it")
+    await person.join(await pilot.invite("member", "Laitila"), "it", {"checkins"}, "resident")
+    await person.join(await pilot.invite("member", "Rauma"), "it", set(), "entrepreneur")
+    rows = pilot.rows(
+        "SELECT p.name, m.stakeholder_group FROM members m JOIN pilots p ON p.id = m.pilot_id"
+    )
+    assert sorted(rows) == [("Laitila", "resident"), ("Rauma", "entrepreneur")]
+    [choice] = await person.command("pilots")
+    labels = [row[0]["text"] for row in choice["reply_markup"]["inline_keyboard"]]
+    assert labels == ["Laitila", "✓ Rauma"]
+
+
+async def test_an_already_joined_member_is_told_so(pilot: Pilot) -> None:
+    code = await pilot.invite("member")
+    person = pilot.person("Aino")
+    await person.join(code, "fi", {"checkins"}, "resident")
+    [reply] = await person.command("start", code)
+    assert reply["text"] == translator("fi")("You are already in “{pilot}”.").format(
+        pilot="Laitila"
+    )
+    assert pilot.rows("SELECT uses FROM invites WHERE role = 'member'") == [(1,)]
