@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from bot.settings import Settings
@@ -181,6 +182,19 @@ def save_chats(sandbox: Sandbox, folder: Path, cast: list[Participant]) -> None:
         (folder / f"{person.name}.txt").write_text("\n".join(lines), encoding="utf-8")
 
 
+def check_no_repeats(sandbox: Sandbox, cast: list[Participant]) -> list[str]:
+    """A retried call must not show twice: no chat may hold the same bot message twice in a row."""
+    problems = []
+    for person in cast:
+        texts = [m.get("text") or m.get("caption") for m in sandbox.bot_messages(person.user.id)]
+        problems += [
+            f"{person.name} got the same message twice: {first[:60]!r}"
+            for first, second in pairwise(texts)
+            if first == second
+        ]
+    return problems
+
+
 def check_database(path: Path) -> list[str]:
     """What the database must hold after the tour: each join, consent and erasure once."""
     connection = sqlite3.connect(path)
@@ -233,7 +247,7 @@ async def tour_against_sandbox(out: Path, fault_rate: float) -> int:
     transcript.close()
     saved = sandbox.save_media(out / "media")
     save_chats(sandbox, out / "chats", cast)
-    problems = check_database(settings.db_path)
+    problems = check_database(settings.db_path) + check_no_repeats(sandbox, cast)
     problems += [
         f"unimplemented Bot API call {call.method}" for call in sandbox.unimplemented_calls
     ]

@@ -1,0 +1,23 @@
+"""The README's main job, under Telegram trouble: 10 % of calls answered 429 or timing out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.demo import RESIDENTS, run_demo
+
+
+def test_demo_completes_every_step_once_under_injected_faults(tmp_path: Path) -> None:
+    out = tmp_path / "demo-output"
+    assert run_demo(out, fault_rate=0.1) == 0
+    steps = json.loads((out / "steps.json").read_text(encoding="utf-8"))
+    assert [step["ok"] for step in steps] == [True] * len(steps)
+    assert len(steps) == 4 + len(RESIDENTS) + 5
+    transcript = (out / "transcript.txt").read_text(encoding="utf-8")
+    assert transcript.count("429 Too Many Requests") >= 3
+    assert transcript.count("504 Gateway Timeout") >= 3
+    media = sorted(path.name for path in (out / "media").iterdir())
+    assert any(name.endswith("invite-laitila-member.png") for name in media)
+    assert any(name.endswith("my-data.json") for name in media)
+    assert (out / "chats" / "Aino.txt").read_text(encoding="utf-8").count("[bot]") >= 5
