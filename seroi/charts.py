@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from seroi.i18n import format_money_short, format_number, translator
@@ -90,7 +90,7 @@ def field_label(field: str, lang: str) -> str:
 def figure_to_png(figure: Figure) -> bytes:
     """Render a figure to PNG bytes at the chart resolution."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
@@ -282,24 +282,36 @@ def value_by_stakeholder_figure(
     return figure
 
 
-def _legend(figure: Figure, handles: Sequence[Patch]) -> None:
-    """One row of legend entries along the bottom edge of the image."""
-    figure.legend(
-        handles=list(handles),
-        loc="lower left",
-        bbox_to_anchor=(30 / WIDTH_PX, 20 / figure.bbox.height),
-        borderaxespad=0,
-        ncol=len(handles),
-        frameon=False,
-        fontsize=LABEL_PT,
-        handlelength=1.2,
-        columnspacing=1.2,
-    )
+def _legend(figure: Figure, keys: Sequence[Rectangle]) -> None:
+    """A row of colour keys along the bottom edge, each followed by its label.
+
+    Drawn by hand in equal columns: matplotlib's Legend lays itself out with offset boxes,
+    which costs as much as the whole rest of a chart.
+    """
+    column_px = (WIDTH_PX - 80) / max(len(keys), 1)
+    height_px = figure.bbox.height
+    for index, key in enumerate(keys):
+        left_px = 40 + index * column_px
+        key.set_bounds(left_px / WIDTH_PX, 24 / height_px, 30 / WIDTH_PX, 20 / height_px)
+        key.set_transform(figure.transFigure)
+        figure.add_artist(key)
+        figure.text(
+            (left_px + 42) / WIDTH_PX,
+            34 / height_px,
+            key.get_label(),
+            fontsize=LABEL_PT,
+            va="center",
+        )
 
 
-def _dimension_handles(lang: str) -> list[Patch]:
+def _key(label: str, **style: object) -> Rectangle:
+    """A colour key for `_legend`; placed there."""
+    return Rectangle((0, 0), 1, 1, label=label, linewidth=1.5, **style)
+
+
+def _dimension_keys(lang: str) -> list[Rectangle]:
     return [
-        Patch(color=DIMENSION_COLOURS[dimension], label=dimension_label(dimension, lang))
+        _key(dimension_label(dimension, lang), facecolor=DIMENSION_COLOURS[dimension])
         for dimension in DIMENSIONS
     ]
 
@@ -354,7 +366,7 @@ def value_by_year_figure(
     _labels_below(axes, years, [str(year) for year in years])
     kind = _("present value") if discounted else _("not discounted")
     _title(figure, _("Value by year"), _("Value in each year ({kind})").format(kind=kind))
-    _legend(figure, _dimension_handles(lang))
+    _legend(figure, _dimension_keys(lang))
     return figure
 
 
@@ -363,7 +375,7 @@ def tornado_figure(
     central_ratio: float,
     *,
     lang: str,
-    max_bars: int = 8,
+    max_bars: int = 6,
 ) -> Figure:
     """One-way sensitivity: the SROI ratio at each estimate's low and high end.
 
@@ -379,20 +391,13 @@ def tornado_figure(
         for ratio, colour in ((ratio_low, LOW_END_COLOUR), (ratio_high, HIGH_END_COLOUR)):
             corners.append((central_ratio, ratio, position - 0.25, position + 0.25))
             colours.append(colour)
-            label = format_number(ratio, lang)
-            _value_label(
-                axes,
-                label,
-                ratio,
-                position,
-                direction=ratio - central_ratio,
-                horizontal=True,
-                fontsize=NOTE_PT,
-            )
+        # One label per bar, ratios included: each text costs more to draw than a bar.
         axes.text(
             0,
             position - 0.3,
-            f"{outcome} · {field_label(field, lang)}",
+            f"{outcome} · {field_label(field, lang)}: "
+            f"{format_number(min(ratio_low, ratio_high), lang)} – "
+            f"{format_number(max(ratio_low, ratio_high), lang)}",
             transform=axes.get_yaxis_transform(),
             fontsize=LABEL_PT,
             va="bottom",
@@ -424,15 +429,15 @@ def tornado_figure(
     _title(
         figure,
         _("What moves the ratio"),
-        _("SROI ratio if one estimate moves; central {ratio}, dashed line = break-even").format(
+        _("Central ratio {ratio}; dashed line = break-even").format(
             ratio=format_number(central_ratio, lang)
         ),
     )
     _legend(
         figure,
         [
-            Patch(color=LOW_END_COLOUR, label=_("Estimate at its low end")),
-            Patch(color=HIGH_END_COLOUR, label=_("Estimate at its high end")),
+            _key(_("Estimate at its low end"), facecolor=LOW_END_COLOUR),
+            _key(_("Estimate at its high end"), facecolor=HIGH_END_COLOUR),
         ],
     )
     return figure
@@ -482,8 +487,8 @@ def forecast_vs_actual_figure(
     _legend(
         figure,
         [
-            Patch(facecolor="white", edgecolor=NEUTRAL_COLOUR, hatch="//", label=_("Forecast")),
-            Patch(color=NEUTRAL_COLOUR, label=_("Actual")),
+            _key(_("Forecast"), facecolor="white", edgecolor=NEUTRAL_COLOUR, hatch="//"),
+            _key(_("Actual"), facecolor=NEUTRAL_COLOUR),
         ],
     )
     return figure
@@ -606,7 +611,7 @@ def tornado_png(
     central_ratio: float,
     *,
     lang: str,
-    max_bars: int = 8,
+    max_bars: int = 6,
 ) -> bytes:
     """PNG of `tornado_figure`."""
     return figure_to_png(tornado_figure(bars, central_ratio, lang=lang, max_bars=max_bars))

@@ -171,10 +171,13 @@ def test_languages_do_not_leak_between_calls() -> None:
 
 
 def test_tornado_orders_by_swing_and_keeps_at_most_max_bars() -> None:
-    bars = [(f"o{i}", "quantity", 1.5 - i * 0.01, 1.5 + i * 0.1) for i in range(12)]
+    bars = [(f"o{i}", "quantity", 1.5 + i * 0.1, 1.5 - i * 0.01) for i in range(12)]
     figure = charts.tornado_figure(bars, 1.5, lang="en", max_bars=5)
     labels = [text for text in all_texts(figure) if " · " in text]
-    assert labels == [f"o{i} · Quantity" for i in (11, 10, 9, 8, 7)]
+    assert [label.split(":")[0] for label in labels] == [
+        f"o{i} · Quantity" for i in (11, 10, 9, 8, 7)
+    ]
+    assert labels[0] == "o11 · Quantity: 1.39 – 2.60"
 
 
 def test_forecast_and_actual_are_side_by_side_per_dimension() -> None:
