@@ -50,7 +50,8 @@ class ResilientRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         """Run the call through the rate limiter, retrying lost calls a few times."""
-        for attempt in range(NETWORK_RETRIES + 1):
+        attempt = 0
+        while True:
             try:
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
@@ -61,9 +62,9 @@ class ResilientRateLimiter(AIORateLimiter):
                 # getUpdates has its own retry loop in the updater.
                 if endpoint == "getUpdates" or attempt == NETWORK_RETRIES:
                     raise
-                log.info("%s failed (%s); retry %d", endpoint, error, attempt + 1)
-                await asyncio.sleep(0.2 * 2**attempt)
-        raise AssertionError("unreachable")
+                attempt += 1
+                log.info("%s failed (%s); retry %d", endpoint, error, attempt)
+                await asyncio.sleep(0.2 * 2 ** (attempt - 1))
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None) -> Application:

@@ -14,7 +14,7 @@ from bot.services import BotContext, identify
 log = logging.getLogger(__name__)
 
 ROUTES = {
-    **dict.fromkeys(("lang", "notice", "consent", "consented", "group"), onboarding.on_press),
+    **dict.fromkeys(onboarding.STEP_OF_ACTION, onboarding.on_press),
     **dict.fromkeys(("setlang", "erase", "keep", "rechoose"), privacy.on_press),
     "pilot": admin.on_press,
 }

@@ -43,6 +43,14 @@ INVITE_PROBLEMS = {
         "Please ask the pilot's coordinator for a new one."
     ),
 }
+# The onboarding step at which each button is valid; pressed at any other, it is stale.
+STEP_OF_ACTION = {
+    "lang": "language",
+    "notice": "notice",
+    "consent": "consent",
+    "consented": "consent",
+    "group": "group",
+}
 HOW_TO_JOIN = N_(
     "Hello! I help the Smart Villages pilots measure what their actions are worth "
     "(SEROI+). To join a pilot you need an invite link or QR code from its "
@@ -204,9 +212,7 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
     services = context.services
     query = update.callback_query
     pilot_id, _sep, value = press.argument.partition(":")
-    step_of_action = {"lang": "language", "notice": "notice", "consent": "consent"}
-    step_of_action |= {"consented": "consent", "group": "group"}
-    loaded = await load_step(context, caller, pilot_id, step_of_action[press.action])
+    loaded = await load_step(context, caller, pilot_id, STEP_OF_ACTION[press.action])
     if loaded is None:
         return False
     pilot, member = loaded
