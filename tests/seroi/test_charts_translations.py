@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import seroi
+from seroi import i18n
 from seroi.i18n import LANGUAGES, LOCALE_DIR
 
 SEROI_DIR = Path(seroi.__file__).parent
@@ -59,3 +60,17 @@ def test_no_translation_call_hides_inside_an_f_string() -> None:
         if re.search(r"f[\"'][^\"']*\{_\(", path.read_text(encoding="utf-8"))
     ]
     assert not offenders
+
+
+def test_labels_are_translated_even_before_make_translations(tmp_path, monkeypatch) -> None:
+    # A fresh checkout has .po files but no compiled .mo: the catalog is compiled in memory.
+    catalog_dir = tmp_path / "fi" / "LC_MESSAGES"
+    catalog_dir.mkdir(parents=True)
+    source = LOCALE_DIR / "fi" / "LC_MESSAGES" / "seroi.po"
+    (catalog_dir / "seroi.po").write_bytes(source.read_bytes())
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n._catalog.cache_clear()
+    try:
+        assert i18n.translator("fi")("Social") == "Sosiaalinen"
+    finally:
+        i18n._catalog.cache_clear()
