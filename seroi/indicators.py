@@ -1,6 +1,6 @@
 """The check-in indicator vocabulary: the one list of what the bot's check-ins store.
 
-Items and scales follow /work/shared/reference/checkin_instruments.md: the weekly work and
+Items and scales follow the project's check-in instruments reference: the weekly work and
 travel module, WHO-5 (items 0–5, raw sum 0–25, percentage = raw × 4) and ONS4 (0–10).
 """
 

@@ -1,6 +1,6 @@
 """The SROI arithmetic: present value of outcomes, investment, NPV, ratios and payback.
 
-Rules (SROI Guide, Social Value UK 2012; see /work/shared/reference/seroi_method.md):
+Rules (SROI Guide, Social Value UK 2012; and the project's method reference):
 
     Impact = Q × P × (1 − DW) × (1 − DS) × (1 − AT)
     V_1 = Impact,  V_t = V_{t−1} × (1 − DO) for t = 2..D,  0 after D
