@@ -20,7 +20,10 @@ $(STAMP): pyproject.toml
 translations: $(STAMP) $(MO_FILES)
 
 demo: translations
-	$(BIN)/seroi-bot demo
+	$(BIN)/seroi-bot demo --out demo-output
+	$(BIN)/seroi-bot report examples/laitila_remote_work.yaml \
+	    --observations examples/observations_synthetic.csv --out demo-output/reports
+	$(BIN)/seroi-bot report examples/rauma_mobility.yaml --out demo-output/reports
 
 test: translations
 	$(BIN)/ruff check .
