@@ -6,13 +6,15 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
+
+UPDATE_MEMORY = timedelta(days=2)
 
 
 class AlreadyProcessedError(Exception):
@@ -51,6 +53,7 @@ class Database:
         await connection.execute("PRAGMA busy_timeout=5000")
         database = cls(connection)
         await database.migrate()
+        await database.forget_old_updates()
         return database
 
     async def close(self) -> None:
@@ -114,6 +117,14 @@ class Database:
             await self.connection.execute(
                 "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
                 (update_id, utc_now()),
+            )
+
+    async def forget_old_updates(self) -> None:
+        """Telegram keeps an update for 24 hours at most, so older ids cannot come back."""
+        cutoff = (datetime.now(UTC) - UPDATE_MEMORY).isoformat(timespec="seconds")
+        async with self.transaction():
+            await self.connection.execute(
+                "DELETE FROM processed_updates WHERE processed_at < ?", (cutoff,)
             )
 
     async def was_processed(self, update_id: int) -> bool:

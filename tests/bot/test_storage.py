@@ -116,3 +116,17 @@ def test_pseudonyms_are_keyed_and_stable(services) -> None:
     assert services.pseudonym(5) == services.pseudonym(5)
     assert services.pseudonym(5) != services.pseudonym(6)
     assert len(services.pseudonym(5)) == 64
+
+
+async def test_update_ids_older_than_telegram_keeps_updates_are_forgotten(tmp_path) -> None:
+    database = await Database.open(tmp_path / "old.db")
+    async with database.transaction() as connection:
+        await connection.execute(
+            "INSERT INTO processed_updates VALUES (1, '2020-01-01T00:00:00+00:00')"
+        )
+    await database.mark_processed(2)
+    await database.close()
+    reopened = await Database.open(tmp_path / "old.db")
+    assert not await reopened.was_processed(1)
+    assert await reopened.was_processed(2)
+    await reopened.close()
