@@ -58,12 +58,20 @@ async def privacy(update: Update, context: BotContext) -> None:
     await say(context, caller, full_notice(caller), markup)
 
 
+async def known_caller(update: Update, context: BotContext) -> Caller | None:
+    """The caller, or None after telling them that nothing is stored about them."""
+    caller = await identify(context.services, update)
+    if caller.person is None:
+        await say(context, caller, caller._("I store nothing about you."))
+        return None
+    return caller
+
+
 async def mydata(update: Update, context: BotContext) -> None:
     """Send a file with everything stored about the caller."""
     services = context.services
-    caller = await identify(services, update)
-    if caller.person is None:
-        await say(context, caller, caller._("I store nothing about you."))
+    caller = await known_caller(update, context)
+    if caller is None:
         return
     exported = await services.personal_data.export(caller.pseudonym)
     document = {
@@ -84,11 +92,10 @@ async def mydata(update: Update, context: BotContext) -> None:
 
 async def delete(update: Update, context: BotContext) -> None:
     """Ask for confirmation before erasing."""
-    caller = await identify(context.services, update)
-    _ = caller._
-    if caller.person is None:
-        await say(context, caller, _("I store nothing about you."))
+    caller = await known_caller(update, context)
+    if caller is None:
         return
+    _ = caller._
     rows = [
         [button(caller, context, _("Yes, erase my data"), "erase")],
         [button(caller, context, _("No, keep it"), "keep")],
@@ -107,9 +114,8 @@ async def delete(update: Update, context: BotContext) -> None:
 async def withdraw(update: Update, context: BotContext) -> None:
     """Stop all processing at once: consents withdrawn, memberships stopped."""
     services = context.services
-    caller = await identify(services, update)
-    if caller.person is None:
-        await say(context, caller, caller._("I store nothing about you."))
+    caller = await known_caller(update, context)
+    if caller is None:
         return
     async with services.db.transaction(update.update_id):
         await services.consents.withdraw_all(caller.pseudonym, caller.language)

@@ -32,6 +32,13 @@ def hash_invite_code(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+class Repository:
+    """Reads and writes of one kind of record, over the shared database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
 class InviteProblem(Enum):
     """Why an invite code cannot be used."""
 
@@ -40,11 +47,8 @@ class InviteProblem(Enum):
     USED_UP = "used_up"
 
 
-class Pilots:
+class Pilots(Repository):
     """Pilots (one per community project)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def create(self, name: str, controller: str) -> Pilot:
         """Create a pilot with a unique slug derived from its name."""
@@ -100,11 +104,8 @@ def _pilot(row) -> Pilot:
     )
 
 
-class People:
+class People(Repository):
     """A person's own settings, keyed by pseudonym, and their contact (the Telegram chat id)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def get(self, pseudonym: str) -> Person | None:
         """The person, or None if we store nothing about them."""
@@ -172,11 +173,8 @@ class People:
         return row is None or bool(row["active"])
 
 
-class Members:
+class Members(Repository):
     """Membership of a pilot and where the member is in onboarding."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def get(self, pilot_id: int, pseudonym: str) -> Member | None:
         """The membership, or None."""
@@ -243,11 +241,8 @@ class Members:
         return row["n"]
 
 
-class Roles:
+class Roles(Repository):
     """Roles per pilot (admins come from settings, not from here)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def grant(self, pilot_id: int, pseudonym: str, role: Role) -> bool:
         """Give a role; False if the person had it already."""
@@ -266,11 +261,8 @@ class Roles:
         return frozenset(row["role"] for row in rows)
 
 
-class Invites:
+class Invites(Repository):
     """Invite links: random codes, stored hashed, with expiry and a use limit."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def create(
         self, pilot_id: int, role: Role, max_uses: int, days_valid: int
@@ -320,11 +312,8 @@ class Invites:
         )
 
 
-class Consents:
+class Consents(Repository):
     """The consent log: what, when, notice version, language."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def record(
         self,
@@ -383,11 +372,8 @@ class Consents:
         return len(rows)
 
 
-class Audit:
+class Audit(Repository):
     """Who changed which role or data, and when."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def add(
         self,
@@ -406,14 +392,11 @@ class Audit:
         )
 
 
-class PersonalData:
+class PersonalData(Repository):
     """Everything stored about one person: for access (`/mydata`) and erasure (`/delete`)."""
 
     # Tables keyed by pseudonym; erasure walks them in this order (children first).
     _TABLES = ("consents", "roles", "members", "contacts", "people")
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def export(self, pseudonym: str) -> dict[str, list[dict]]:
         """Every row about the person, table by table, plus the audit entries about them."""
