@@ -343,7 +343,8 @@ def value_by_year_figure(
             colours.append(DIMENSION_COLOURS[dimension])
             base[i] += part
     _rectangles(axes, corners, colours)
-    small_type = {"fontsize": NOTE_PT} if len(years) > 6 else {}
+    # Beyond six bars a horizontal amount is wider than its bar: turn it upright.
+    upright = {"fontsize": NOTE_PT, "rotation": 90} if len(years) > 6 else {}
     for year, top, bottom in zip(years, positive_base, negative_base, strict=True):
         total = top + bottom
         label = format_money_short(total, currency, lang)
@@ -354,10 +355,12 @@ def value_by_year_figure(
             top if total >= 0 else bottom,
             direction=total,
             horizontal=False,
-            **small_type,
+            **upright,
         )
     axes.set_ylim(
-        *_padded_limits(min(negative_base, default=0), max(positive_base, default=0), 0.15)
+        *_padded_limits(
+            min(negative_base, default=0), max(positive_base, default=0), 0.3 if upright else 0.15
+        )
     )
     axes.set_xlim(min(years, default=0) - 0.6, max(years, default=0) + 0.6)
     axes.axhline(0, color=OKABE_ITO["black"], linewidth=1)
