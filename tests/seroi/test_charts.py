@@ -217,3 +217,16 @@ def test_charts_do_not_touch_pyplot() -> None:
         "sys.exit('matplotlib.pyplot' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("years", [3, 10])
+def test_year_totals_never_overlap(years: int) -> None:
+    by_dimension = [{"social": 584_636.0}] * years
+    figure = charts.value_by_year_figure(
+        list(range(1, years + 1)), by_dimension, lang="it", currency="EUR"
+    )
+    renderer = figure.canvas.get_renderer()
+    totals = [text for text in figure.axes[0].texts if "€" in text.get_text()]
+    boxes = [text.get_window_extent(renderer) for text in totals]
+    assert len(boxes) == years
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
