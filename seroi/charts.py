@@ -415,7 +415,15 @@ def tornado_figure(
         (central_ratio, format_number(central_ratio, lang), "-"),
         (1.0, "1 : 1", "--"),
     ):
-        axes.axvline(level, color=OKABE_ITO["black"], linewidth=1.5, linestyle=style)
+        # Drawn only across the bars (and up to its number), so no line runs through a label.
+        axes.vlines(
+            [level] * (len(shown) + 1),
+            [-1.3, *(position - 0.3 for position in range(len(shown)))],
+            [-0.75, *(position + 0.3 for position in range(len(shown)))],
+            color=OKABE_ITO["black"],
+            linewidth=1.5,
+            linestyle=style,
+        )
         axes.annotate(
             label,
             xy=(level, 1),
