@@ -1,0 +1,364 @@
+"""Onboarding throughput of seroi-bot against a minimal PTB echo bot, both in-process.
+
+    .venv/bin/python bench/throughput.py [--members N] [--rounds N] [--tracemalloc]
+
+N simulated members (default 1,000) each go through the whole onboarding: /start with an
+invite, language, privacy notice, one or two consent toggles, confirm, stakeholder group
+(6.5 updates a member on average). The traffic comes in waves: every member's next step is
+queued at once, then the bot works through the backlog, so this measures throughput rather
+than round-trip latency. The baseline is a python-telegram-bot echo bot fed as many text
+messages in waves of the same sizes, through its own sandbox. Rounds alternate echo and
+seroi-bot; the figures are medians (target: seroi-bot ≥ 0.5 × echo in updates per second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import logging
+import platform
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import NamedTuple
+
+import telegram
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bot.handlers.admin import MAX_USES
+from bot.settings import LANGUAGES, Settings
+from bot.simulation import Participant, invite_code, running_bot
+from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS
+from sandbox.core import Sandbox
+from sandbox.ptb import SandboxRequest
+
+# The sandbox accepts any well-formed token; this one is not a secret.
+TOKEN = "7000000003:offline-sandbox-bench-token-not-a-secret"
+PSEUDONYM_KEY = "bench-pseudonym-key-not-a-secret"
+TARGET = 0.5
+BOTS = {"echo": "PTB echo bot", "seroi": "seroi-bot onboarding"}
+
+Check = Callable[[], bool]
+
+
+class Step(NamedTuple):
+    """One update a member sends: `/start <invite>`, or a press of an onboarding button."""
+
+    action: str
+    argument: str | None = None
+    replies: int = 1
+
+
+@dataclass
+class Tally:
+    """Updates handled and the seconds the bot took for them."""
+
+    updates: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: Tally) -> None:
+        """Count another wave in."""
+        self.updates += other.updates
+        self.seconds += other.seconds
+
+    @property
+    def rate(self) -> float:
+        """Updates per second."""
+        return self.updates / self.seconds
+
+
+def onboarding(index: int) -> list[Step]:
+    """Member `index`'s onboarding; languages, consents and groups vary across members."""
+    consents = [CONSENT_PURPOSES[(index + k) % len(CONSENT_PURPOSES)] for k in range(1 + index % 2)]
+    return [
+        Step("start"),
+        Step("lang", LANGUAGES[index % len(LANGUAGES)]),
+        Step("notice"),
+        *[Step("consent", purpose, replies=0) for purpose in consents],
+        Step("consented"),
+        Step("group", STAKEHOLDER_GROUPS[index % len(STAKEHOLDER_GROUPS)]),
+    ]
+
+
+def wave_sizes(members: int) -> list[int]:
+    """How many members take their k-th step in wave k (the echo bot gets the same waves)."""
+    lengths = [len(onboarding(index)) for index in range(members)]
+    return [sum(length > wave for length in lengths) for wave in range(max(lengths))]
+
+
+class Replies:
+    """How many messages the bot has sent each person (by unique first name), as reported.
+
+    Cheap (a counter per message) where `bot_messages()` deep-copies a whole chat, which,
+    polled under the sandbox's lock while a wave is timed, would slow down both bots.
+    """
+
+    PREFIX = "bot → "
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.counts: Counter[str] = Counter()
+        sandbox.on_transcript(self._count)
+
+    def _count(self, line: str) -> None:
+        # The bot's messages read "bot → <first name of the private chat>: <message>".
+        if line.startswith(self.PREFIX):
+            self.counts[line[len(self.PREFIX) :].partition(": ")[0]] += 1
+
+    def awaited(self, person: Participant, replies: int) -> Check:
+        """A check that passes once `person` has `replies` more messages than now."""
+        wanted = self.counts[person.name] + replies
+        return lambda: self.counts[person.name] >= wanted
+
+
+def all_done(checks: list[Check]) -> Check:
+    """True once every check passes; never re-runs a passed one, as it runs under the lock."""
+    position = 0
+
+    def done() -> bool:
+        """Whether the bot has handled the whole wave."""
+        nonlocal position
+        while position < len(checks) and checks[position]():
+            position += 1
+        return position == len(checks)
+
+    return done
+
+
+async def timed_wave(sandbox: Sandbox, queue: Callable[[], list[Check]]) -> Tally:
+    """Queue a wave (untimed: that is the simulated clients' work), time until all are handled."""
+    checks = queue()
+    started = time.perf_counter()
+    # Generous: a stall shows up as WaitTimeout with the sandbox's recent calls, not a hang.
+    await sandbox.wait_for_async(all_done(checks), 60.0 + 0.05 * len(checks))
+    return Tally(len(checks), time.perf_counter() - started)
+
+
+def take(person: Participant, step: Step, code: str, replies: Replies) -> Check:
+    """Send a member's step to the bot; the check passes when the bot has fully answered it."""
+    sandbox = person.sandbox
+    sent = replies.awaited(person, step.replies)
+    if step.action == "start":
+        sandbox.command(person.user, "start", code)
+        return sent
+    message, button = person.find_button(step.action, step.argument)
+    query = sandbox.press_button(person.user, message, button["callback_data"])
+    # The bot answers the query last, after its database writes and messages.
+    return lambda: bool(sandbox.callback_answer(query["id"])["answered"]) and sent()
+
+
+def check_database(path: Path, members: int) -> None:
+    """Fail loudly unless every member finished onboarding with exactly their consents."""
+    connection = sqlite3.connect(path)
+    try:
+        active = connection.execute("SELECT COUNT(*) FROM members WHERE status = 'active'")
+        consents = connection.execute("SELECT COUNT(*), SUM(granted) FROM consents")
+        found = (active.fetchone()[0], *consents.fetchone())
+    finally:
+        connection.close()
+    # Each consent toggle in the plan grants one purpose (no member toggles one twice).
+    granted = sum(
+        step.action == "consent" for index in range(members) for step in onboarding(index)
+    )
+    wanted = (members, len(CONSENT_PURPOSES) * members, granted)
+    if found != wanted:
+        raise SystemExit(
+            f"seroi-bot did not onboard everyone: (active members, consent rows, granted) = "
+            f"{found}, expected {wanted}; its throughput would mean nothing"
+        )
+
+
+async def seroi_round(members: int, folder: Path) -> Tally:
+    """The real bot onboards `members` people in waves; the database is checked afterwards."""
+    sandbox = Sandbox(token=TOKEN, bot_username="seroi_bench_bot")
+    admin = Participant.create(sandbox, "Anna", "en")
+    # Telegram's language differs from the one chosen, so the choice is a real change.
+    people = [
+        Participant.create(sandbox, f"Member{index}", LANGUAGES[(index + 1) % len(LANGUAGES)])
+        for index in range(members)
+    ]
+    plans = [onboarding(index) for index in range(members)]
+    replies = Replies(sandbox)
+    settings = Settings(
+        _env_file=None,
+        telegram_token=TOKEN,
+        db_path=folder / "seroi.db",
+        admin_ids=frozenset({admin.user.id}),
+        pseudonym_key=PSEUDONYM_KEY,
+        # Off: we measure how fast the bot processes updates, not Telegram's 30 messages/s.
+        rate_limit=False,
+    )
+
+    def queue(wave: int) -> list[Check]:
+        """Every member who has a step number `wave` takes it."""
+        return [
+            take(person, plan[wave], codes[index // MAX_USES], replies)
+            for index, (person, plan) in enumerate(zip(people, plans, strict=True))
+            if wave < len(plan)
+        ]
+
+    codes: list[str] = []
+    total = Tally()
+    async with running_bot(settings, request=SandboxRequest(sandbox)):
+        await admin.command("newpilot", "Laitila")
+        # One invite admits at most MAX_USES people.
+        for first in range(0, members, MAX_USES):
+            [reply] = await admin.command("invite", f"member {min(MAX_USES, members - first)}")
+            codes.append(invite_code(reply))
+        for wave in range(max(map(len, plans))):
+            total.add(await timed_wave(sandbox, partial(queue, wave)))
+    check_database(settings.db_path, members)
+    return total
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Reply with the same text."""
+    await update.message.reply_text(update.message.text)
+
+
+@asynccontextmanager
+async def running_echo_bot(sandbox: Sandbox) -> AsyncIterator[Application]:
+    """The minimal PTB echo bot on our in-process transport, long polling with PTB's Updater."""
+    request = SandboxRequest(sandbox)
+    application = (
+        ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    async with application:
+        await application.start()
+        await application.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+async def echo_round(members: int) -> Tally:
+    """The echo bot answers as many text messages as onboarding sends, in waves of equal size."""
+    sandbox = Sandbox(token=TOKEN, bot_username="echo_bench_bot")
+    people = [Participant.create(sandbox, f"Member{index}", "fi") for index in range(members)]
+    replies = Replies(sandbox)
+
+    def queue(wave: int, size: int) -> list[Check]:
+        """The first `size` people each write one message."""
+        checks = []
+        for person in people[:size]:
+            checks.append(replies.awaited(person, 1))
+            sandbox.send_text(person.user, f"message {wave} from {person.name}")
+        return checks
+
+    total = Tally()
+    async with running_echo_bot(sandbox):
+        for wave, size in enumerate(wave_sizes(members)):
+            total.add(await timed_wave(sandbox, partial(queue, wave, size)))
+    return total
+
+
+def run_round(bot: str, members: int) -> Tally:
+    """One round of one bot on a fresh event loop, sandbox and database."""
+    gc.collect()
+    if bot == "echo":
+        return asyncio.run(echo_round(members))
+    with tempfile.TemporaryDirectory(prefix="seroi-bench-") as folder:
+        return asyncio.run(seroi_round(members, Path(folder)))
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def traced_peak_mib(bot: str, members: int) -> float:
+    """tracemalloc's peak of Python allocations during one extra round of `bot`."""
+    tracemalloc.start()
+    try:
+        run_round(bot, members)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def main() -> None:
+    """Run the rounds and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=1000, help="simulated members")
+    parser.add_argument("--rounds", type=int, default=3, help="echo/seroi-bot rounds (median)")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also trace Python allocations in one extra untimed round of each bot (slow)",
+    )
+    options = parser.parse_args()
+    if options.members < 1 or options.rounds < 1:
+        parser.error("--members and --rounds must be at least 1")
+    logging.basicConfig(level=logging.WARNING)
+
+    print(
+        f"seroi-bot onboarding throughput: {options.members:,} simulated members, "
+        f"in-process sandbox (no sockets)\n"
+        f"python {platform.python_version()}, python-telegram-bot {telegram.__version__}, "
+        f"{options.rounds} alternating rounds, medians\n"
+        "Rate limiting off (Settings.rate_limit=False; the echo bot has no AIORateLimiter):\n"
+        "this measures how fast updates are processed, not Telegram's cap of 30 messages/s.\n"
+        "Timed: from a wave being queued until the bot has answered all of it; queueing the\n"
+        "simulated users' messages and button presses is not timed, for either bot."
+    )
+    tallies: dict[str, list[Tally]] = {bot: [] for bot in BOTS}
+    first_round_rss: dict[str, float] = {}
+    for number in range(1, options.rounds + 1):
+        for bot in BOTS:
+            tallies[bot].append(run_round(bot, options.members))
+            if number == 1:
+                first_round_rss[bot] = peak_rss_mib()
+        echo_rate, seroi_rate = tallies["echo"][-1].rate, tallies["seroi"][-1].rate
+        print(
+            f"  round {number}: echo {echo_rate:5.0f}/s, seroi-bot {seroi_rate:5.0f}/s, "
+            f"ratio {seroi_rate / echo_rate:.2f}"
+        )
+
+    print(f"\n{'':24}{'updates':>9}{'seconds':>10}{'updates/s':>11}")
+    rates = {}
+    for bot, label in BOTS.items():
+        rates[bot] = statistics.median(tally.rate for tally in tallies[bot])
+        seconds = statistics.median(tally.seconds for tally in tallies[bot])
+        updates = tallies[bot][0].updates
+        print(f"{label:24}{updates:>9,}{seconds:>10.2f}{rates[bot]:>11.0f}")
+    ratio = rates["seroi"] / rates["echo"]
+    verdict = "PASS" if ratio >= TARGET else "MISS"
+    print(f"{'ratio seroi-bot / echo':24}{ratio:>30.2f}   target ≥ {TARGET}: {verdict}")
+    print(
+        f"database after each seroi-bot round: {options.members:,} active members, "
+        f"{len(CONSENT_PURPOSES) * options.members:,} consent rows, as expected"
+    )
+    # The first round starts in a fresh process, so its echo figure is the echo bot's own.
+    print(
+        f"\npeak RSS of the process: {first_round_rss['echo']:.0f} MiB after the first echo "
+        f"round,\n{first_round_rss['seroi']:.0f} MiB after the first seroi-bot round, "
+        f"{peak_rss_mib():.0f} MiB after all rounds"
+    )
+    if options.tracemalloc:
+        # tracemalloc slows Python several times over, so these rounds are not timed.
+        peaks = {bot: traced_peak_mib(bot, options.members) for bot in BOTS}
+        print(
+            "tracemalloc peak in one extra untimed round (bot + sandbox + simulated users): "
+            f"echo {peaks['echo']:.0f} MiB, seroi-bot {peaks['seroi']:.0f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()
