@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError
@@ -25,6 +26,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 NETWORK_RETRIES = 4
+UPDATE_CLEANUP_INTERVAL = timedelta(hours=6)
 
 
 class ResilientRateLimiter(AIORateLimiter):
@@ -97,7 +99,14 @@ async def _open(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     database = await Database.open(settings.db_path)
     application.bot_data["services"] = Services(settings=settings, db=database)
+    application.job_queue.run_repeating(
+        _forget_old_updates, interval=UPDATE_CLEANUP_INTERVAL, first=UPDATE_CLEANUP_INTERVAL
+    )
     await set_default_menus(application.bot, settings.default_language)
+
+
+async def _forget_old_updates(context: BotContext) -> None:
+    await context.services.db.forget_old_updates()
 
 
 async def _close(application: Application) -> None:

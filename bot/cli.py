@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
-from telegram import Update
+from telegram.ext import Application
+
+from bot.settings import LANGUAGES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the report into DIR/<map name>/ (default: reports/); "
         "with --json, files are written only when --out is given",
     )
-    report.add_argument("--lang", choices=("fi", "en", "it", "sv"), default="en")
+    report.add_argument("--lang", choices=LANGUAGES, default="en")
     report.add_argument(
         "--json",
         action="store_true",
@@ -91,9 +95,20 @@ def run_bot() -> int:
             name = "SEROI_" + "_".join(str(part) for part in problem["loc"]).upper()
             print(f"seroi-bot: setting {name}: {problem['msg']}", file=sys.stderr)
         return 2
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    asyncio.run(serve(build_application(settings)))
     return 0
+
+
+async def serve(application: Application) -> None:
+    """Poll until SIGINT or SIGTERM, then finish the current update and stop."""
+    from bot.polling import poll, started
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    async with started(application):
+        await poll(application, stop)
 
 
 if __name__ == "__main__":

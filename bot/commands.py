@@ -20,16 +20,18 @@ class Command(NamedTuple):
     name: str
     level: Level
     description: str
+    # "newcomers": only in the menu of people who have not joined; "never": a synonym.
+    menu: Literal["always", "newcomers", "never"] = "always"
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", "everyone", N_("Join a pilot with an invite link")),
+    Command("start", "everyone", N_("Join a pilot with an invite link"), menu="newcomers"),
     Command("help", "everyone", N_("What I can do for you")),
     Command("language", "everyone", N_("Change the language")),
     Command("privacy", "everyone", N_("How your data is used")),
     Command("mydata", "everyone", N_("Get a file of everything stored about you")),
     Command("withdraw", "member", N_("Stop all processing of your data now")),
-    Command("stop", "member", N_("Stop all processing of your data now")),
+    Command("stop", "member", N_("Stop all processing of your data now"), menu="never"),
     Command("delete", "everyone", N_("Erase your data")),
     Command("pilots", "member", N_("Switch between your pilots")),
     Command("invite", "coordinator", N_("Create an invite link and QR code")),
@@ -45,7 +47,10 @@ def allows(level: Level, required: Level) -> bool:
 
 def menu(level: Level, translate: Translate) -> list[BotCommand]:
     """The command menu for one level, in one language."""
-    shown = [c for c in COMMANDS if allows(level, c.level) and c.name not in ("start", "stop")]
-    if level == "everyone":
-        shown.insert(0, COMMANDS_BY_NAME["start"])
-    return [BotCommand(c.name, translate(c.description)) for c in shown]
+    shown = [
+        command
+        for command in COMMANDS
+        if allows(level, command.level)
+        and (command.menu == "always" or (command.menu == "newcomers" and level == "everyone"))
+    ]
+    return [BotCommand(command.name, translate(command.description)) for command in shown]

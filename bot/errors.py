@@ -8,7 +8,9 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.i18n import resolve_language, translator
+from bot.render import acknowledge
 from bot.services import BotContext, services_of
+from bot.storage.db import AlreadyProcessedError
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,11 @@ async def on_error(update: object, context: BotContext) -> None:
             async with services.db.transaction():
                 changed = await services.people.mark_blocked(chat.id)
             if changed:
-                log.info("chat %s blocked the bot: contact marked inactive", chat.id)
+                log.info("a person blocked the bot: contact marked inactive")
+        return
+    if isinstance(context.error, AlreadyProcessedError):
+        # A redelivered update that slipped past the gate: its effect is stored already.
+        log.info("update %s was already applied", context.error)
         return
     log.error("error while handling an update", exc_info=context.error)
     if chat is None or chat.type != "private":
@@ -40,7 +46,7 @@ async def on_error(update: object, context: BotContext) -> None:
         _ = translator(language)
         if update.callback_query:
             # Stop the spinner on the pressed button.
-            await update.callback_query.answer()
+            await acknowledge(update.callback_query)
         await context.bot.send_message(
             chat.id,
             _(
@@ -49,4 +55,4 @@ async def on_error(update: object, context: BotContext) -> None:
             ),
         )
     except Exception:
-        log.exception("could not tell chat %s about the error", chat.id)
+        log.exception("could not tell the person about the error")

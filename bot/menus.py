@@ -38,4 +38,4 @@ async def refresh_menu(context: BotContext, caller: Caller) -> None:
             await context.bot.set_my_commands(menu(caller.level, caller._), scope=scope)
     except BadRequest:
         # A menu is a convenience; the server checks every command anyway.
-        log.warning("could not update the command menu of chat %s", caller.chat_id, exc_info=True)
+        log.warning("could not update a command menu", exc_info=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot import callbacks
@@ -15,7 +15,7 @@ def button(
     caller: Caller, context: BotContext, text: str, action: str, argument: str = ""
 ) -> InlineKeyboardButton:
     """One inline button whose callback data is signed for this caller."""
-    data = callbacks.encode(context.services.key, caller.telegram_id, action, argument)
+    data = callbacks.encode(context.services.button_key, caller.telegram_id, action, argument)
     return InlineKeyboardButton(text, callback_data=data)
 
 
@@ -40,4 +40,16 @@ async def retire_keyboard(context: BotContext, chat_id: int, message_id: int) ->
     except BadRequest as error:
         # Already without buttons (a repeated press): nothing to do.
         if "not modified" not in str(error).lower():
+            raise
+
+
+async def acknowledge(
+    query: CallbackQuery, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Answer a button press (stops its spinner), unless Telegram no longer accepts an answer."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as error:
+        # Answered already (a redelivery after a crash) or older than Telegram keeps it.
+        if "query is too old" not in str(error).lower():
             raise

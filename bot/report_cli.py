@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import secrets
 import shutil
 import sys
 import tempfile
-import unicodedata
 from pathlib import Path
 
+from bot.slugs import slugify
 from seroi.analysis import Analysis, analyse
 from seroi.errors import InputProblemsError
 from seroi.impact_map import ImpactMap, load_impact_map
@@ -72,17 +71,11 @@ def load_and_analyse(map_path: Path, observations_path: Path | None) -> tuple[Im
     return impact_map, analyse(impact_map, observations)
 
 
-def folder_name(map_name: str) -> str:
-    """A file-system-safe folder name for a map (`Laitila remote-work hub` → `laitila-…`)."""
-    ascii_name = unicodedata.normalize("NFKD", map_name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "report"
-
-
 def publish_report(
     analysis: Analysis, impact_map: ImpactMap, out_root: Path, lang: str
 ) -> ReportFiles:
     """Write the report into `out_root/<map folder>/`, replacing an earlier one whole."""
-    target = out_root / folder_name(impact_map.name)
+    target = out_root / slugify(impact_map.name, fallback="report")
     out_root.mkdir(parents=True, exist_ok=True)
     # mkdir (not mkdtemp) so the published folder gets the usual permissions.
     staging = out_root / f".{target.name}-new-{secrets.token_hex(4)}"

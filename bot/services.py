@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -51,14 +52,23 @@ class Services:
         self.audit = Audit(self.db)
         self.personal_data = PersonalData(self.db)
 
-    @property
-    def key(self) -> bytes:
-        """The secret behind pseudonyms and button signatures (kept out of the database)."""
-        return self.settings.pseudonym_key.get_secret_value().encode()
+    def _subkey(self, purpose: str) -> bytes:
+        # One secret in settings, a separate key per use, so neither use weakens the other.
+        secret = self.settings.pseudonym_key.get_secret_value().encode()
+        return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+
+    @cached_property
+    def button_key(self) -> bytes:
+        """The key that signs callback data."""
+        return self._subkey("callback data")
+
+    @cached_property
+    def _pseudonym_key(self) -> bytes:
+        return self._subkey("pseudonym")
 
     def pseudonym(self, telegram_id: int) -> str:
         """HMAC-SHA256 of the Telegram id: the only identity analysis tables hold."""
-        return hmac.new(self.key, str(telegram_id).encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._pseudonym_key, str(telegram_id).encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -80,10 +90,18 @@ class Caller:
         return translator(self.language)
 
     @property
+    def processing_stopped(self) -> bool:
+        """Whether the person used /withdraw (and has not rejoined since)."""
+        return self.person is not None and self.person.processing_stopped
+
+    @property
     def level(self) -> Level:
         """The highest thing this person may do in their current pilot."""
         if self.is_admin:
             return "admin"
+        if self.processing_stopped:
+            # Withdrawal suspends every role until the person rejoins with an invite.
+            return "everyone"
         for level in reversed(LEVELS[1:-1]):
             if level in self.roles:
                 return level

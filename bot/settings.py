@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     pseudonym_key: SecretStr
     default_language: Language = "fi"
+    # The data controller named in privacy notices, unless a pilot names its own.
+    controller: str = Field(default="Leader Ravakka", min_length=1, max_length=120)
     timezone: str = "Europe/Helsinki"
     # Seconds to wait for Telegram's answer to one call before retrying it.
     telegram_timeout: float = Field(default=10.0, gt=0, le=120)

@@ -6,16 +6,17 @@ itself imports this module (or the sandbox).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.polling import poll, started
 from bot.settings import Settings
 from sandbox.core import Sandbox, SimUser
 
@@ -25,22 +26,16 @@ REPLY_TIMEOUT = 20.0
 
 @asynccontextmanager
 async def running_bot(settings: Settings, **builder_options: Any) -> AsyncIterator[Application]:
-    """The real application, long polling as in production, stopped cleanly afterwards."""
+    """The real application, polling as `seroi-bot run` does, stopped cleanly afterwards."""
     application = build_application(settings, **builder_options)
-    await application.initialize()
-    # As Application.run_polling does: post_init opens the database and sets the menus.
-    await application.post_init(application)
-    await application.start()
-    await application.updater.start_polling(
-        poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
-    )
-    try:
-        yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
-        await application.post_shutdown(application)
+    stop = asyncio.Event()
+    async with started(application):
+        polling = asyncio.create_task(poll(application, stop, poll_seconds=1))
+        try:
+            yield application
+        finally:
+            stop.set()
+            await polling
 
 
 def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -102,7 +97,9 @@ class Participant:
         for message in reversed(self.messages):
             for button in _buttons(message):
                 found_action, found_argument = _action(button)
-                matches = argument is None or found_argument.split(":")[-1] == argument
+                # Arguments are `pilot:value[:state]`; match on the value.
+                parts = found_argument.split(":")
+                matches = argument is None or (parts[1:2] or parts[:1]) == [argument]
                 if found_action == action and matches:
                     return message, button
         raise LookupError(f"{self.name} sees no button {action}:{argument}")

@@ -6,7 +6,7 @@ import io
 
 import segno
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import Press
 from bot.handlers.onboarding import ROLE_NAMES
@@ -20,19 +20,28 @@ MAX_USES = 1000
 
 
 async def newpilot(update: Update, context: BotContext) -> None:
-    """`/newpilot NAME`: create a pilot and make it the admin's current one."""
+    """`/newpilot NAME [| CONTROLLER]`: create a pilot and make it the admin's current one."""
     services = context.services
     caller = await identify(services, update)
     _ = caller._
-    name = " ".join(context.args).strip()
-    if not name or len(name) > 80:
-        await say(context, caller, _("Please give the pilot a name: /newpilot Laitila"))
+    name, _bar, controller = " ".join(context.args).partition("|")
+    name, controller = name.strip(), controller.strip() or services.settings.controller
+    if not name or len(name) > 80 or len(controller) > 120:
+        await say(
+            context,
+            caller,
+            _(
+                "Please give the pilot a name (and, if not the default, its data controller): "
+                "/newpilot Laitila | Leader Ravakka"
+            ),
+        )
         return
     async with services.db.transaction(update.update_id):
-        pilot = await services.pilots.create(name, controller=_("Leader Ravakka"))
+        pilot = await services.pilots.create(name, controller=controller)
         await services.people.ensure(caller.pseudonym, caller.chat_id, None)
         await services.people.set_current_pilot(caller.pseudonym, pilot.id)
         await services.audit.add("pilot created", actor=caller.pseudonym, pilot_id=pilot.id)
+    await refresh_menu(context, await identify(services, update))
     await say(
         context,
         caller,
@@ -146,7 +155,7 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
 def handlers() -> list[BaseHandler]:
     """Admin and coordinator commands."""
     return [
-        CommandHandler("newpilot", newpilot),
-        CommandHandler("invite", invite),
-        CommandHandler("pilots", pilots),
+        CommandHandler("newpilot", newpilot, filters.ChatType.PRIVATE),
+        CommandHandler("invite", invite, filters.ChatType.PRIVATE),
+        CommandHandler("pilots", pilots, filters.ChatType.PRIVATE),
     ]

@@ -9,6 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callbacks
 from bot.handlers import admin, onboarding, privacy
+from bot.render import acknowledge
 from bot.services import BotContext, identify
 
 log = logging.getLogger(__name__)
@@ -25,17 +26,20 @@ async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     caller = await identify(context.services, update)
     try:
-        press = callbacks.decode(context.services.key, caller.telegram_id, query.data)
+        if query.message is None or query.message.chat.type != "private":
+            # Every button so far is shown in a private chat; one pressed elsewhere is forged.
+            raise callbacks.InvalidCallbackError("button pressed outside a private chat")
+        press = callbacks.decode(context.services.button_key, caller.telegram_id, query.data)
     except callbacks.InvalidCallbackError as error:
         log.warning("rejected a button press: %s", error)
-        await query.answer(caller._("This button is not valid."), show_alert=True)
+        await acknowledge(query, caller._("This button is not valid."), alert=True)
         return
     route = ROUTES.get(press.action)
     if route is not None and await route(update, context, caller, press):
-        await query.answer()
+        await acknowledge(query)
         return
     log.info("stale or refused button %r", press)
-    await query.answer(caller._("This button is no longer active."))
+    await acknowledge(query, caller._("This button is no longer active."))
     await onboarding.reprompt(context, caller)
 
 

@@ -40,10 +40,21 @@ async def free_text(update: Update, context: BotContext) -> None:
     await say(context, caller, caller._("Please use the buttons or a command. /help"))
 
 
+async def private_only(update: Update, context: BotContext) -> None:
+    """Personal commands in a group chat: point to the private chat, reveal nothing."""
+    caller = await identify(context.services, update)
+    await update.effective_message.reply_text(
+        caller._("Please write to me in a private chat: {link}").format(
+            link=f"https://t.me/{context.bot.username}"
+        )
+    )
+
+
 def handlers() -> list[BaseHandler]:
     """Help, then the catch-alls (registered last so every other handler matches first)."""
     return [
-        CommandHandler("help", help_command),
+        CommandHandler("help", help_command, filters.ChatType.PRIVATE),
+        MessageHandler(filters.COMMAND & filters.ChatType.GROUPS, private_only),
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
         MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, free_text),
     ]

@@ -24,7 +24,7 @@ async def blocked_or_unblocked(update: Update, context: BotContext) -> None:
         else:
             changed = await people.mark_unblocked(change.chat.id)
     if changed:
-        log.info("chat %s is now %s", change.chat.id, change.new_chat_member.status)
+        log.info("a contact is now %s", change.new_chat_member.status)
 
 
 def handlers() -> list[BaseHandler]:

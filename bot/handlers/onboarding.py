@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot import callbacks
 from bot.callbacks import Press
 from bot.i18n import LANGUAGE_NAMES, N_
 from bot.menus import refresh_menu
-from bot.render import button, keyboard, retire_keyboard, say
+from bot.render import acknowledge, button, keyboard, retire_keyboard, say
 from bot.services import BotContext, Caller, identify
 from bot.settings import LANGUAGES
 from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS, Member, Pilot
 from bot.storage.repositories import InviteProblem
 
 log = logging.getLogger(__name__)
+
+
+class InviteUsedUpError(Exception):
+    """The invite's last use was taken while this person was joining."""
+
 
 CONSENT_LABELS = {
     "checkins": N_("Weekly check-ins on work and travel"),
@@ -125,21 +131,19 @@ def consent_text(caller: Caller) -> str:
     )
 
 
-def consent_keyboard(context: BotContext, caller: Caller, member: Member):
-    """One toggle per purpose, then a confirm button."""
+def consent_keyboard(context: BotContext, caller: Caller, member: Member) -> InlineKeyboardMarkup:
+    """One toggle per purpose, then a confirm button.
+
+    Each toggle carries the state it sets (`…:checkins:1`), not "flip": pressing a button
+    whose update was lost in a crash, or delivered twice, still does what it showed.
+    """
     _ = caller._
-    rows = [
-        [
-            button(
-                caller,
-                context,
-                ("☑ " if purpose in member.pending_consents else "☐ ") + _(CONSENT_LABELS[purpose]),
-                "consent",
-                f"{member.pilot_id}:{purpose}",
-            )
-        ]
-        for purpose in CONSENT_PURPOSES
-    ]
+    rows = []
+    for purpose in CONSENT_PURPOSES:
+        chosen = purpose in member.pending_consents
+        label = ("☑ " if chosen else "☐ ") + _(CONSENT_LABELS[purpose])
+        argument = f"{member.pilot_id}:{purpose}:{0 if chosen else 1}"
+        rows.append([button(caller, context, label, "consent", argument)])
     rows.append(
         [button(caller, context, _("Confirm my choices"), "consented", str(member.pilot_id))]
     )
@@ -152,7 +156,10 @@ async def start(update: Update, context: BotContext) -> None:
     caller = await identify(services, update)
     _ = caller._
     if not context.args:
-        await say(context, caller, _(HOW_TO_JOIN))
+        if caller.person is None:
+            await say(context, caller, _(HOW_TO_JOIN))
+        elif not await reprompt(context, caller):
+            await say(context, caller, _("Welcome back! /help shows what you can do."))
         return
     invite = await services.invites.check(context.args[0])
     if isinstance(invite, InviteProblem):
@@ -168,16 +175,23 @@ async def start(update: Update, context: BotContext) -> None:
         if member.status == "onboarding":
             await show_step(context, caller, pilot, member)
         return
-    async with services.db.transaction(update.update_id):
-        await services.people.ensure(caller.pseudonym, caller.chat_id, None)
-        await services.people.set_current_pilot(caller.pseudonym, pilot.id)
-        await services.people.set_processing_stopped(caller.pseudonym, False)
-        await services.members.start_onboarding(pilot.id, caller.pseudonym)
-        await services.roles.grant(pilot.id, caller.pseudonym, invite.role)
-        await services.invites.use(invite.id)
-        await services.audit.add(
-            "joined", actor=caller.pseudonym, pilot_id=pilot.id, detail=f"role={invite.role}"
-        )
+    try:
+        async with services.db.transaction(update.update_id):
+            if not await services.invites.use(invite.id):
+                raise InviteUsedUpError
+            await services.people.ensure(caller.pseudonym, caller.chat_id, None)
+            await services.people.set_current_pilot(caller.pseudonym, pilot.id)
+            await services.people.set_processing_stopped(caller.pseudonym, False)
+            await services.members.start_onboarding(pilot.id, caller.pseudonym)
+            await services.roles.grant(pilot.id, caller.pseudonym, invite.role)
+            await services.audit.add(
+                "joined", actor=caller.pseudonym, pilot_id=pilot.id, detail=f"role={invite.role}"
+            )
+    except InviteUsedUpError:
+        # The last use went to someone else between the check and this transaction.
+        await say(context, caller, _(INVITE_PROBLEMS[InviteProblem.USED_UP]))
+        return
+
     caller = await identify(services, update)
     member = await services.members.get(pilot.id, caller.pseudonym)
     await refresh_menu(context, caller)
@@ -204,6 +218,11 @@ async def load_step(
     member = await context.services.members.get(pilot.id, caller.pseudonym)
     if member is None or member.onboarding_step != expected_step:
         return None
+    # After /withdraw nothing is collected, whatever buttons are still on screen; an
+    # active member reaches the consent step again only through /privacy.
+    rechoosing = member.status == "active" and expected_step == "consent"
+    if caller.processing_stopped or not (member.status == "onboarding" or rechoosing):
+        return None
     return pilot, member
 
 
@@ -229,9 +248,10 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         async with services.db.transaction(update.update_id):
             await services.members.set_step(pilot.id, caller.pseudonym, "consent")
     elif press.action == "consent":
-        if value not in CONSENT_PURPOSES:
+        purpose, _sep, wanted = value.partition(":")
+        if purpose not in CONSENT_PURPOSES or wanted not in ("0", "1"):
             return False
-        chosen = member.pending_consents ^ {value}
+        chosen = member.pending_consents - {purpose} | ({purpose} if wanted == "1" else set())
         async with services.db.transaction(update.update_id):
             await services.members.set_pending_consents(pilot.id, caller.pseudonym, chosen)
         member = member.model_copy(update={"pending_consents": chosen})
@@ -301,6 +321,32 @@ async def reprompt(context: BotContext, caller: Caller, hint: str | None = None)
     return True
 
 
+async def resume(update: Update, context: BotContext) -> None:
+    """After a crash between storing an answer and replying, show the step the person is at.
+
+    Only for updates that move onboarding on: a consent toggle's lost reply is only an
+    edit, and the toggles set a state, so the person's next tap mends it.
+    """
+    caller = await identify(context.services, update)
+    query = update.callback_query
+    if query is not None:
+        await acknowledge(query)
+        try:
+            press = callbacks.decode(context.services.button_key, caller.telegram_id, query.data)
+        except callbacks.InvalidCallbackError:
+            return
+        if press.action not in ("lang", "notice", "consented", "group"):
+            return
+        finished_now = press.action == "group"
+    else:
+        finished_now = (update.message.text or "").startswith("/start")
+    if caller.pilot is None or await reprompt(context, caller):
+        return
+    member = await context.services.members.get(caller.pilot.id, caller.pseudonym)
+    if finished_now and member and member.status == "active":
+        await welcome(context, caller, caller.pilot)
+
+
 def handlers() -> list[BaseHandler]:
     """Onboarding handlers (its button presses are routed by `bot.handlers.buttons`)."""
-    return [CommandHandler("start", start)]
+    return [CommandHandler("start", start, filters.ChatType.PRIVATE)]

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import Press
 from bot.handlers.onboarding import consent_keyboard, consent_text
@@ -147,9 +147,9 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
     if press.action == "setlang":
         if press.argument not in LANGUAGES:
             return False
-        async with services.db.transaction(update.update_id):
-            await services.people.ensure(caller.pseudonym, caller.chat_id, press.argument)
-            await services.people.set_language(caller.pseudonym, press.argument)
+        if caller.person is not None:  # a stranger's choice is not stored
+            async with services.db.transaction(update.update_id):
+                await services.people.set_language(caller.pseudonym, press.argument)
         caller.language = press.argument
         await retire_keyboard(context, caller.chat_id, message_id)
         await refresh_menu(context, caller)
@@ -193,9 +193,9 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
 def handlers() -> list[BaseHandler]:
     """Privacy and language commands."""
     return [
-        CommandHandler("privacy", privacy),
-        CommandHandler("mydata", mydata),
-        CommandHandler("delete", delete),
-        CommandHandler(["withdraw", "stop"], withdraw),
-        CommandHandler("language", language),
+        CommandHandler("privacy", privacy, filters.ChatType.PRIVATE),
+        CommandHandler("mydata", mydata, filters.ChatType.PRIVATE),
+        CommandHandler("delete", delete, filters.ChatType.PRIVATE),
+        CommandHandler(["withdraw", "stop"], withdraw, filters.ChatType.PRIVATE),
+        CommandHandler("language", language, filters.ChatType.PRIVATE),
     ]

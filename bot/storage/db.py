@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +16,14 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 UPDATE_MEMORY = timedelta(days=2)
+
+
+class UpdateProgress(Enum):
+    """How far the bot got with an update, as far as the database knows."""
+
+    NEW = "new"
+    APPLIED = "applied"
+    ANSWERED = "answered"
 
 
 class AlreadyProcessedError(Exception):
@@ -49,6 +58,8 @@ class Database:
         connection.row_factory = aiosqlite.Row
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA foreign_keys=ON")
+        # Erased rows are overwritten on disk, not just unlinked (not every build defaults to it).
+        await connection.execute("PRAGMA secure_delete=ON")
         await connection.execute("PRAGMA synchronous=NORMAL")
         await connection.execute("PRAGMA busy_timeout=5000")
         database = cls(connection)
@@ -111,11 +122,12 @@ class Database:
         async with self.connection.execute(sql, parameters) as cursor:
             return list(await cursor.fetchall())
 
-    async def mark_processed(self, update_id: int) -> None:
-        """Record an update as applied (a no-op if its handler already did)."""
+    async def mark_answered(self, update_id: int) -> None:
+        """Record that every handler has run for an update (and so has replied)."""
         async with self.transaction():
             await self.connection.execute(
-                "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+                "INSERT INTO processed_updates (update_id, processed_at, answered) "
+                "VALUES (?, ?, 1) ON CONFLICT (update_id) DO UPDATE SET answered = 1",
                 (update_id, utc_now()),
             )
 
@@ -127,9 +139,11 @@ class Database:
                 "DELETE FROM processed_updates WHERE processed_at < ?", (cutoff,)
             )
 
-    async def was_processed(self, update_id: int) -> bool:
-        """Whether an update was already applied."""
+    async def update_progress(self, update_id: int) -> UpdateProgress:
+        """How far an update got before: not seen, applied (stored), or answered too."""
         row = await self.fetch_one(
-            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+            "SELECT answered FROM processed_updates WHERE update_id = ?", (update_id,)
         )
-        return row is not None
+        if row is None:
+            return UpdateProgress.NEW
+        return UpdateProgress.ANSWERED if row["answered"] else UpdateProgress.APPLIED

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
+import aiosqlite
+
+from bot.slugs import slugify
 from bot.storage.db import Database, utc_now
 from bot.storage.models import (
     Consent,
@@ -20,11 +21,6 @@ from bot.storage.models import (
 )
 
 NOTICE_VERSION = "2026-11"
-
-
-def _slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "pilot"
 
 
 def hash_invite_code(code: str) -> str:
@@ -52,7 +48,7 @@ class Pilots(Repository):
 
     async def create(self, name: str, controller: str) -> Pilot:
         """Create a pilot with a unique slug derived from its name."""
-        base = _slugify(name)
+        base = slugify(name, fallback="pilot")
         slug, suffix = base, 1
         while await self.by_slug(slug) is not None:
             suffix += 1
@@ -94,7 +90,7 @@ class Pilots(Repository):
         return [_pilot(row) for row in rows]
 
 
-def _pilot(row) -> Pilot:
+def _pilot(row: aiosqlite.Row) -> Pilot:
     return Pilot(
         id=row["id"],
         slug=row["slug"],
@@ -229,29 +225,21 @@ class Members(Repository):
     async def withdraw_all(self, pseudonym: str) -> None:
         """Stop every membership of the person."""
         await self.db.connection.execute(
-            "UPDATE members SET status = 'withdrawn' WHERE pseudonym = ?", (pseudonym,)
+            "UPDATE members SET status = 'withdrawn', onboarding_step = 'done' WHERE pseudonym = ?",
+            (pseudonym,),
         )
-
-    async def count(self, pilot_id: int, status: str = "active") -> int:
-        """How many members of a pilot have a status."""
-        row = await self.db.fetch_one(
-            "SELECT COUNT(*) AS n FROM members WHERE pilot_id = ? AND status = ?",
-            (pilot_id, status),
-        )
-        return row["n"]
 
 
 class Roles(Repository):
     """Roles per pilot (admins come from settings, not from here)."""
 
-    async def grant(self, pilot_id: int, pseudonym: str, role: Role) -> bool:
-        """Give a role; False if the person had it already."""
-        cursor = await self.db.connection.execute(
+    async def grant(self, pilot_id: int, pseudonym: str, role: Role) -> None:
+        """Give a role (nothing changes if the person has it already)."""
+        await self.db.connection.execute(
             "INSERT OR IGNORE INTO roles (pilot_id, pseudonym, role, granted_at) "
             "VALUES (?, ?, ?, ?)",
             (pilot_id, pseudonym, role, utc_now()),
         )
-        return cursor.rowcount > 0
 
     async def of(self, pilot_id: int, pseudonym: str) -> frozenset[Role]:
         """The roles a person holds in a pilot."""
@@ -305,11 +293,12 @@ class Invites(Repository):
             uses=row["uses"],
         )
 
-    async def use(self, invite_id: int) -> None:
-        """Count one use of an invite."""
-        await self.db.connection.execute(
-            "UPDATE invites SET uses = uses + 1 WHERE id = ?", (invite_id,)
+    async def use(self, invite_id: int) -> bool:
+        """Count one use of an invite; False if it was used up meanwhile."""
+        cursor = await self.db.connection.execute(
+            "UPDATE invites SET uses = uses + 1 WHERE id = ? AND uses < max_uses", (invite_id,)
         )
+        return cursor.rowcount == 1
 
 
 class Consents(Repository):
@@ -413,18 +402,15 @@ class PersonalData(Repository):
         exported["audit_log"] = [dict(row) for row in rows]
         return exported
 
-    async def erase(self, pseudonym: str) -> dict[str, int]:
+    async def erase(self, pseudonym: str) -> None:
         """Delete every row about the person; the audit log keeps the event, not the pseudonym."""
-        deleted = {}
         for table in self._TABLES:
-            cursor = await self.db.connection.execute(
+            await self.db.connection.execute(
                 f"DELETE FROM {table} WHERE pseudonym = ?", (pseudonym,)
             )
-            deleted[table] = cursor.rowcount
         await self.db.connection.execute(
             "UPDATE audit_log SET subject = 'erased' WHERE subject = ?", (pseudonym,)
         )
         await self.db.connection.execute(
             "UPDATE audit_log SET actor = 'erased' WHERE actor = ?", (pseudonym,)
         )
-        return deleted

@@ -133,3 +133,10 @@ async def test_an_already_joined_member_is_told_so(pilot: Pilot) -> None:
         pilot="Laitila"
     )
     assert pilot.rows("SELECT uses FROM invites WHERE role = 'member'") == [(1,)]
+
+
+async def test_start_without_a_code_welcomes_a_member_back(pilot: Pilot) -> None:
+    person = pilot.person("Ville")
+    await person.join(await pilot.invite("member"), "fi", set(), "other")
+    [reply] = await person.command("start")
+    assert reply["text"] == translator("fi")("Welcome back! /help shows what you can do.")

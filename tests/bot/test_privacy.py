@@ -127,3 +127,60 @@ async def test_language_switch_changes_replies_and_menu(pilot: Pilot) -> None:
     assert menu[0]["description"] == translator("fi")("What I can do for you")
     [help_text] = await person.command("help")
     assert help_text["text"].startswith(translator("fi")("What you can do here:"))
+
+
+async def test_buttons_left_on_screen_cannot_undo_a_withdrawal(pilot: Pilot) -> None:
+    person = pilot.person("Sara")
+    await person.command("start", await pilot.invite("member"))
+    await person.press("lang", "fi")
+    await person.press("notice")
+    await person.command("withdraw")
+    message, button = person.find_button("consent", "wellbeing")
+    query = pilot.sandbox.press_button(person.user, message, button["callback_data"])
+    await pilot.sandbox.wait_for_async(
+        lambda: (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
+    )
+    message, button = person.find_button("consented")
+    query = pilot.sandbox.press_button(person.user, message, button["callback_data"])
+    await pilot.sandbox.wait_for_async(
+        lambda: (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
+    )
+    assert pilot.rows("SELECT status, pending_consents FROM members") == [("withdrawn", "")]
+    assert pilot.rows("SELECT COUNT(*) FROM consents") == [(0,)]
+
+
+async def test_a_withdrawn_coordinator_loses_their_powers_until_rejoining(pilot: Pilot) -> None:
+    coordinator = pilot.person("Kaisa")
+    await coordinator.join(await pilot.invite("coordinator"), "fi", set(), "public_body")
+    await coordinator.command("withdraw")
+    [refusal] = await coordinator.command("invite", "member")
+    assert refusal["text"] == translator("fi")("Sorry, that command is not available to you.")
+    assert pilot.rows("SELECT COUNT(*) FROM invites WHERE role = 'member'") == [(0,)]
+
+
+async def test_a_stranger_choosing_a_language_is_not_stored(pilot: Pilot) -> None:
+    stranger = pilot.person("Tuomas", language_code="fi")
+    await stranger.command("language")
+    [reply] = await stranger.press("setlang", "it")
+    assert reply["text"] == translator("it")("From now on I will speak English with you.")
+    assert pilot.rows("SELECT COUNT(*) FROM contacts WHERE chat_id = ?", (stranger.user.id,)) == [
+        (0,)
+    ]
+
+
+async def test_personal_commands_in_a_group_reveal_nothing(pilot: Pilot) -> None:
+    person = pilot.person("Aino")
+    code = await pilot.invite("member")
+    await person.join(code, "fi", {"checkins"}, "resident")
+    group = pilot.sandbox.create_group("Laitila workshop", [person.user, pilot.admin.user])
+    pilot.sandbox.add_bot_to_group(group, person.user)
+    for name, payload in (("mydata", None), ("start", code), ("delete", None)):
+        before = len(pilot.sandbox.bot_messages(group["id"]))
+        pilot.sandbox.command(person.user, name, payload, chat=group)
+        reply = await pilot.sandbox.wait_for_bot_message_async(group["id"], after_count=before)
+        assert reply["text"].startswith(
+            translator("fi")("Please write to me in a private chat: {link}")[:10]
+        )
+        assert "document" not in reply
+    assert pilot.rows("SELECT chat_id FROM contacts WHERE chat_id < 0") == []
+    assert pilot.rows("SELECT COUNT(*) FROM consents") == [(3,)]

@@ -73,3 +73,10 @@ async def test_an_invited_coordinator_who_is_a_member_gains_the_role(pilot: Pilo
         role=translator("fi")("coordinator"), pilot="Laitila"
     )
     assert sorted(pilot.rows("SELECT role FROM roles")) == [("coordinator",), ("member",)]
+
+
+async def test_an_admin_sees_the_admin_menu_after_creating_a_pilot(pilot: Pilot) -> None:
+    await pilot.admin.command("newpilot", "Rauma | Town of Rauma")
+    menu = pilot.sandbox.commands(scope={"type": "chat", "chat_id": pilot.admin.user.id})
+    assert {"newpilot", "invite"} <= {command["command"] for command in menu}
+    assert pilot.rows("SELECT name, controller FROM pilots") == [("Rauma", "Town of Rauma")]

@@ -8,7 +8,7 @@ import pytest
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.storage.db import AlreadyProcessedError, Database
+from bot.storage.db import AlreadyProcessedError, Database, UpdateProgress
 from bot.storage.repositories import InviteProblem, hash_invite_code
 
 
@@ -40,6 +40,9 @@ async def test_an_update_has_its_effect_once(services) -> None:
         async with services.db.transaction(update_id=42):
             pass
     assert [p.id for p in await services.pilots.all()] == [pilot.id]
+    assert await services.db.update_progress(42) is UpdateProgress.APPLIED
+    await services.db.mark_answered(42)
+    assert await services.db.update_progress(42) is UpdateProgress.ANSWERED
 
 
 async def test_a_failed_transaction_leaves_nothing_behind(services) -> None:
@@ -51,7 +54,7 @@ async def test_a_failed_transaction_leaves_nothing_behind(services) -> None:
     with pytest.raises(RuntimeError):
         await crash_in_the_middle()
     assert await services.pilots.all() == []
-    assert not await services.db.was_processed(7)
+    assert await services.db.update_progress(7) is UpdateProgress.NEW
 
 
 async def test_invites_are_stored_hashed_and_limited(services) -> None:
@@ -122,11 +125,11 @@ async def test_update_ids_older_than_telegram_keeps_updates_are_forgotten(tmp_pa
     database = await Database.open(tmp_path / "old.db")
     async with database.transaction() as connection:
         await connection.execute(
-            "INSERT INTO processed_updates VALUES (1, '2020-01-01T00:00:00+00:00')"
+            "INSERT INTO processed_updates (update_id, processed_at) VALUES (1, '2020-01-01T00:00:00+00:00')"
         )
-    await database.mark_processed(2)
+    await database.mark_answered(2)
     await database.close()
     reopened = await Database.open(tmp_path / "old.db")
-    assert not await reopened.was_processed(1)
-    assert await reopened.was_processed(2)
+    assert await reopened.update_progress(1) is UpdateProgress.NEW
+    assert await reopened.update_progress(2) is UpdateProgress.ANSWERED
     await reopened.close()

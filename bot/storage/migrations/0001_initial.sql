@@ -68,9 +68,13 @@ CREATE TABLE consents (
 );
 CREATE INDEX consents_by_member ON consents (pilot_id, pseudonym, purpose, id);
 
+-- An update's effects are committed with its row here (answered = 0); once every handler
+-- has run, and so replied, answered = 1. A redelivered update is never applied again; if
+-- it was not answered, the person is shown where they are.
 CREATE TABLE processed_updates (
     update_id INTEGER PRIMARY KEY,
-    processed_at TEXT NOT NULL
+    processed_at TEXT NOT NULL,
+    answered INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE audit_log (
