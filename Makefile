@@ -39,12 +39,15 @@ bench: translations
 	$(BIN)/python bench/throughput.py
 
 # After changing UI text: extract it and merge it into each language's catalog.
+# Two domains: the bot's conversation (bot/locale) and the charts and reports (seroi/locale).
+EXTRACT := $(BIN)/pybabel extract -k N_ --no-location --sort-output --project seroi-bot \
+	--copyright-holder "the seroi-bot contributors"
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --project seroi-bot --copyright-holder "the seroi-bot contributors" --no-location --sort-output -o bot/locale/seroi_bot.pot .
+	$(EXTRACT) -o bot/locale/seroi_bot.pot bot
+	$(EXTRACT) -o seroi/locale/seroi.pot seroi
 	for lang in fi it sv; do \
-	  if [ -f bot/locale/$$lang/LC_MESSAGES/seroi_bot.po ]; then \
-	    $(BIN)/pybabel update --no-fuzzy-matching -D seroi_bot -l $$lang -d bot/locale -i bot/locale/seroi_bot.pot; \
-	  else \
-	    $(BIN)/pybabel init -D seroi_bot -l $$lang -d bot/locale -i bot/locale/seroi_bot.pot; \
-	  fi; \
+	  $(BIN)/pybabel update --no-fuzzy-matching -D seroi_bot -l $$lang -d bot/locale -i bot/locale/seroi_bot.pot; \
+	done
+	for lang in fi en it sv; do \
+	  $(BIN)/pybabel update --no-fuzzy-matching -D seroi -l $$lang -d seroi/locale -i seroi/locale/seroi.pot; \
 	done

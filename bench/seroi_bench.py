@@ -144,7 +144,7 @@ def chart_cases(impact_map: ImpactMap) -> dict[str, Callable[[], Figure]]:
             [6.8, 7.0, 7.1, None, 7.3, 7.2, 7.4, 7.5],
             [23, 21, 3, 0, 19, 18, 20, 22],
             indicator="Elämään tyytyväisyys (0–10)",
-            min_count=10,
+            sensitive=True,
             lang="fi",
             baseline=6.9,
             target=7.5,

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from seroi.derivations import DERIVATIONS, derive_quantity
+from seroi.disclosure import is_sensitive, may_show, minimum_group
 from seroi.impact_map import ImpactMap
 from seroi.observations import Observation, validate_observations
 from seroi.returns import Evaluation, evaluate
@@ -30,9 +31,10 @@ class ActualQuantity(BaseModel):
     outcome_id: str
     quantity: float
     forecast_quantity: float
-    source: Literal["observed", "forecast"]
+    source: Literal["observed", "forecast", "suppressed"]
     derivation: str | None
-    members: int
+    # None when too few members answered to say how many (seroi.disclosure).
+    members: int | None
     note: str
 
 
@@ -120,19 +122,28 @@ def actual_quantities(
             )
             continue
         derived = derive_quantity(outcome.derive.name, outcome.derive.params, observations)
-        observed = derived.quantity is not None
+        sensitive = is_sensitive(DERIVATIONS[outcome.derive.name].indicators)
+        if derived.quantity is None:
+            source, quantity, members = "forecast", forecast, 0
+            note = "no usable observations: forecast quantity kept"
+        elif not may_show(derived.members, sensitive=sensitive):
+            # A quantity from a handful of villagers would describe them: not used or shown.
+            source, quantity, members = "suppressed", forecast, None
+            note = (
+                f"fewer than {minimum_group(sensitive=sensitive)} members answered: "
+                "forecast quantity kept"
+            )
+        else:
+            source, quantity, members = "observed", derived.quantity, derived.members
+            note = f"derived from observations of {derived.members} members"
         result[outcome.id] = ActualQuantity(
             outcome_id=outcome.id,
-            quantity=derived.quantity if observed else forecast,
+            quantity=quantity,
             forecast_quantity=forecast,
-            source="observed" if observed else "forecast",
+            source=source,
             derivation=outcome.derive.name,
-            members=derived.members,
-            note=(
-                f"derived from observations of {derived.members} member(s)"
-                if observed
-                else "no usable observations: forecast quantity kept"
-            ),
+            members=members,
+            note=note,
         )
     return result
 
@@ -152,7 +163,7 @@ def analyse(
         actual = evaluate(
             impact_map, {outcome_id: item.quantity for outcome_id, item in derived.items()}
         )
-        kept = [item.outcome_id for item in derived.values() if item.source == "forecast"]
+        kept = [item.outcome_id for item in derived.values() if item.source != "observed"]
         if kept:
             actual.notes.append(
                 "Forecast quantities kept (not observed) for: " + ", ".join(kept) + "."

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from seroi.disclosure import may_show, minimum_group
 from seroi.i18n import format_money_short, format_number, translator
 
 DIMENSIONS: tuple[str, ...] = ("social", "economic", "environmental")
@@ -506,13 +507,13 @@ def forecast_vs_actual_figure(
 
 
 def visible_means(
-    means: Sequence[float | None], counts: Sequence[int], min_count: int
+    means: Sequence[float | None], counts: Sequence[int], *, sensitive: bool
 ) -> list[float]:
-    """Means to plot: NaN (a gap) wherever a wave has fewer than `min_count` answers."""
+    """Means to plot: NaN (a gap) wherever a wave is too small to show (`seroi.disclosure`)."""
     if len(means) != len(counts):
         raise ValueError("means and counts must have the same length")
     return [
-        float(mean) if mean is not None and count >= min_count else math.nan
+        float(mean) if mean is not None and may_show(count, sensitive=sensitive) else math.nan
         for mean, count in zip(means, counts, strict=True)
     ]
 
@@ -523,7 +524,7 @@ def indicator_trend_figure(
     counts: Sequence[int],
     *,
     indicator: str,
-    min_count: int,
+    sensitive: bool,
     lang: str,
     baseline: float | None = None,
     target: float | None = None,
@@ -531,11 +532,13 @@ def indicator_trend_figure(
 ) -> Figure:
     """Mean answer per wave with n under each wave, baseline and target lines.
 
-    A wave with fewer than `min_count` answers is a gap in the line and shows only
-    "n < min_count": its mean is never plotted and its count never printed.
+    `indicator` is the title. A wave too small to show (fewer than 5 answers, 10 when
+    `sensitive`: wellbeing items) is a gap in the line labelled "n < 5" (or 10): its mean
+    is never plotted and its count never printed.
     """
     _ = translator(lang)
-    plotted = visible_means(means, counts, min_count)
+    min_count = minimum_group(sensitive=sensitive)
+    plotted = visible_means(means, counts, sensitive=sensitive)
     figure, axes = _new_figure(810)
     _margins(figure, left=90, right=190, top=150, bottom=110)
     positions = list(range(len(waves)))
@@ -555,7 +558,7 @@ def indicator_trend_figure(
             f"{wave}\n"
             + (
                 _("n = {count}").format(count=count)
-                if count >= min_count
+                if may_show(count, sensitive=sensitive)
                 else _("n < {threshold}").format(threshold=min_count)
             )
             for wave, count in list(zip(waves, counts, strict=True))[::step]
@@ -641,7 +644,7 @@ def indicator_trend_png(
     counts: Sequence[int],
     *,
     indicator: str,
-    min_count: int,
+    sensitive: bool,
     lang: str,
     baseline: float | None = None,
     target: float | None = None,
@@ -654,7 +657,7 @@ def indicator_trend_png(
             means,
             counts,
             indicator=indicator,
-            min_count=min_count,
+            sensitive=sensitive,
             lang=lang,
             baseline=baseline,
             target=target,

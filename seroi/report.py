@@ -31,7 +31,6 @@ TABLE_ROWS_PER_PAGE = 28
 TEXT_LINES_PER_PAGE = 58
 WRAP_CHARS = 88
 # Smallest group whose size a report prints (privacy_and_roles.md: suppress n < 5).
-SMALL_GROUP_MINIMUM = 5
 
 SWITCHING_FIELDS: tuple[str, ...] = (
     "deadweight",
@@ -241,21 +240,21 @@ def _quantity_header(lang: str) -> list[str]:
 def _quantity_rows(analysis: Analysis, fmt: _Formatter) -> list[list[str]]:
     """Forecast and actual quantity per outcome, with where the actual one came from.
 
-    Member counts below the small-group threshold are shown as a band, never as a number.
+    Quantities from groups too small to show (`seroi.disclosure`) were never used: the
+    row says so, without their count.
     """
     _ = translator(fmt.lang)
     rows = []
     for outcome_id, item in (analysis.derived_quantities or {}).items():
         if item.source == "observed":
             source = _("observed ({derivation})").format(derivation=item.derivation)
+            members = str(item.members)
+        elif item.source == "suppressed":
+            source = _("forecast kept (too few answers to show)")
+            members = _("too few")
         else:
             source = _("forecast kept (not observed)")
-        if item.source != "observed":
             members = "—"
-        elif item.members < SMALL_GROUP_MINIMUM:
-            members = _("fewer than {threshold}").format(threshold=SMALL_GROUP_MINIMUM)
-        else:
-            members = str(item.members)
         rows.append(
             [
                 outcome_id,
@@ -266,6 +265,23 @@ def _quantity_rows(analysis: Analysis, fmt: _Formatter) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def _notes(analysis: Analysis, lang: str) -> list[str]:
+    """What a reader must know to read the figures, in the report's language."""
+    _ = translator(lang)
+    notes = []
+    if analysis.forecast.ratio is None:
+        notes.append(
+            _(
+                "No investment is recorded, so the SROI ratio and the net ratio are undefined; "
+                "the present value and the net present value are still given."
+            )
+        )
+    returns = [analysis.forecast, *([analysis.actual] if analysis.actual else [])]
+    if any(evaluation.payback_months is None for evaluation in returns):
+        notes.append(_("The year-1 value is not positive, so the investment is never paid back."))
+    return notes
 
 
 def _switching_cell(field: str, value: float | None, fmt: _Formatter) -> str:
@@ -344,7 +360,7 @@ def summary_markdown(
         [_("Outcome"), *(charts.field_label(field, lang) for field in SWITCHING_FIELDS)],
         _switching_rows(analysis, fmt),
     )
-    notes = [*forecast.notes, *(analysis.actual.notes if analysis.actual else [])]
+    notes = _notes(analysis, lang)
     if notes:
         lines += ["", "## " + _("Notes"), "", *(f"- {note}" for note in notes)]
     lines += ["", "## " + _("Method"), ""]
@@ -570,7 +586,7 @@ def _summary_pages(analysis: Analysis, impact_map: ImpactMap, fmt: _Formatter) -
             )
             for label, forecast, actual in comparison
         ]
-    notes = [*analysis.forecast.notes, *(analysis.actual.notes if analysis.actual else [])]
+    notes = _notes(analysis, fmt.lang)
     if notes:
         paragraphs += ["", _("Notes"), "", *(f"• {note}" for note in notes)]
     paragraphs += ["", *_method_lines(impact_map, fmt)]

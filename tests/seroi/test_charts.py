@@ -54,7 +54,7 @@ def bars_of(figure) -> list[tuple[float, float, float, float, tuple]]:
             DIMENSION_VALUES, {"social": 1.0}, lang="en", currency="EUR"
         ),
         lambda: charts.indicator_trend_png(
-            ["W1", "W2"], [3.0, 4.0], [12, 15], indicator="x", min_count=5, lang="fi"
+            ["W1", "W2"], [3.0, 4.0], [12, 15], indicator="x", sensitive=False, lang="fi"
         ),
     ],
 )
@@ -114,7 +114,7 @@ def test_trend_leaves_a_gap_for_a_small_wave_and_never_shows_its_mean() -> None:
         [6.8, 9.9, 7.2, None],
         [23, 3, 19, 0],
         indicator="Life satisfaction",
-        min_count=10,
+        sensitive=True,
         lang="en",
         baseline=6.9,
         target=7.5,
@@ -133,14 +133,17 @@ def test_trend_leaves_a_gap_for_a_small_wave_and_never_shows_its_mean() -> None:
 
 
 def test_visible_means_hides_small_waves_as_gaps_not_zeros() -> None:
-    assert charts.visible_means([1.0, 2.0, None], [5, 4, 9], 5)[0] == 1.0
-    hidden = charts.visible_means([1.0, 2.0, None], [5, 4, 9], 5)[1:]
+    assert charts.visible_means([1.0, 2.0, None], [5, 4, 9], sensitive=False)[0] == 1.0
+    hidden = charts.visible_means([1.0, 2.0, None], [5, 4, 9], sensitive=False)[1:]
     assert all(math.isnan(value) for value in hidden)
+    wellbeing = charts.visible_means([1.0, 2.0], [9, 10], sensitive=True)
+    assert math.isnan(wellbeing[0])
+    assert wellbeing[1] == 2.0
 
 
 def test_trend_draws_baseline_and_target_lines() -> None:
     figure = charts.indicator_trend_figure(
-        ["W1"], [3.0], [8], indicator="x", min_count=5, lang="en", baseline=2.0, target=4.0
+        ["W1"], [3.0], [8], indicator="x", sensitive=False, lang="en", baseline=2.0, target=4.0
     )
     levels = sorted(line.get_ydata()[0] for line in figure.axes[0].lines[1:])
     assert levels == [2.0, 4.0]

@@ -103,15 +103,22 @@ def test_forecast_vs_actual_appears_only_with_observations(
     assert "Forecast and actual value" not in forecast_only
 
 
-def test_small_groups_are_shown_as_a_band_not_a_count(laitila_with_actual) -> None:
-    impact_map, analysis = laitila_with_actual
-    item = next(item for item in analysis.derived_quantities.values() if item.source == "observed")
-    small = analysis.model_copy(
-        update={"derived_quantities": {item.outcome_id: item.model_copy(update={"members": 3})}}
+def test_quantities_from_too_few_members_are_neither_used_nor_counted() -> None:
+    impact_map = load_impact_map(LAITILA)
+    observations = load_observations(OBSERVATIONS)
+    three = sorted({observation.member for observation in observations})[:3]
+    analysis = analyse(impact_map, [o for o in observations if o.member in three], draws=DRAWS)
+    derived = [item for item in analysis.derived_quantities.values() if item.derivation]
+    assert derived
+    assert {item.source for item in derived} == {"suppressed"}
+    assert all(item.members is None for item in derived)
+    assert all(item.quantity == item.forecast_quantity for item in derived)
+    assert analysis.actual.present_value == pytest.approx(analysis.forecast.present_value)
+    summary = summary_markdown(analysis, impact_map, "en", {})
+    row = next(
+        line for line in summary.splitlines() if line.startswith(f"| {derived[0].outcome_id} ")
     )
-    summary = summary_markdown(small, impact_map, "en", {})
-    row = next(line for line in summary.splitlines() if line.startswith(f"| {item.outcome_id} "))
-    assert "fewer than 5" in row
+    assert "too few" in row
     assert "| 3 |" not in row
 
 
