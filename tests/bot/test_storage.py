@@ -125,7 +125,8 @@ async def test_update_ids_older_than_telegram_keeps_updates_are_forgotten(tmp_pa
     database = await Database.open(tmp_path / "old.db")
     async with database.transaction() as connection:
         await connection.execute(
-            "INSERT INTO processed_updates (update_id, processed_at) VALUES (1, '2020-01-01T00:00:00+00:00')"
+            "INSERT INTO processed_updates (update_id, processed_at) "
+            "VALUES (1, '2020-01-01T00:00:00+00:00')"
         )
     await database.mark_answered(2)
     await database.close()
