@@ -58,7 +58,8 @@ class Step(NamedTuple):
 
     action: str
     argument: str | None = None
-    replies: int = 1
+    # New messages the bot sends in reply; a pressed prompt is turned into the next one.
+    replies: int = 0
 
 
 @dataclass
@@ -83,10 +84,10 @@ def onboarding(index: int) -> list[Step]:
     """Member `index`'s onboarding; languages, consents and groups vary across members."""
     consents = [CONSENT_PURPOSES[(index + k) % len(CONSENT_PURPOSES)] for k in range(1 + index % 2)]
     return [
-        Step("start"),
+        Step("start", replies=1),
         Step("lang", LANGUAGES[index % len(LANGUAGES)]),
         Step("notice"),
-        *[Step("consent", purpose, replies=0) for purpose in consents],
+        *[Step("consent", purpose) for purpose in consents],
         Step("consented"),
         Step("group", STAKEHOLDER_GROUPS[index % len(STAKEHOLDER_GROUPS)]),
     ]

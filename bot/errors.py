@@ -44,9 +44,6 @@ async def on_error(update: object, context: BotContext) -> None:
             services.settings.default_language,
         )
         _ = translator(language)
-        if update.callback_query:
-            # Stop the spinner on the pressed button.
-            await acknowledge(update.callback_query)
         await context.bot.send_message(
             chat.id,
             _(
@@ -54,5 +51,8 @@ async def on_error(update: object, context: BotContext) -> None:
                 "you can carry on where you left off."
             ),
         )
+        if update.callback_query:
+            # Stop the spinner on the pressed button (last, as every answered press ends).
+            await acknowledge(update.callback_query)
     except Exception:
         log.exception("could not tell the person about the error")

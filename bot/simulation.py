@@ -104,10 +104,11 @@ class Participant:
                     return message, button
         raise LookupError(f"{self.name} sees no button {action}:{argument}")
 
-    async def press(
-        self, action: str, argument: str | None = None, replies: int = 1
-    ) -> list[dict[str, Any]]:
-        """Press a button and wait until the bot has answered it (and sent `replies`)."""
+    async def press(self, action: str, argument: str | None = None) -> list[dict[str, Any]]:
+        """Press a button; once the bot has answered the press, what it showed in reply.
+
+        That is the messages it sent, or else the pressed message as the bot changed it.
+        """
         message, button = self.find_button(action, argument)
         before = len(self.messages)
         query = self.sandbox.press_button(self.user, message, button["callback_data"])
@@ -115,7 +116,9 @@ class Participant:
             lambda: (self.sandbox.callback_answer(query["id"]) or {}).get("answered"),
             REPLY_TIMEOUT,
         )
-        return await self._replies(before, replies)
+        messages = self.messages
+        sent = messages[before:]
+        return sent or [m for m in messages if m["message_id"] == message["message_id"]]
 
     async def join(
         self, code: str, language: str, consents: set[str], group: str
@@ -125,7 +128,7 @@ class Participant:
         await self.press("lang", language)
         await self.press("notice")
         for purpose in sorted(consents):
-            await self.press("consent", purpose, replies=0)
+            await self.press("consent", purpose)
         await self.press("consented")
         return await self.press("group", group)
 

@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.callbacks import Press
 from bot.handlers.onboarding import ROLE_NAMES
 from bot.menus import refresh_menu
-from bot.render import button, keyboard, retire_keyboard, say
+from bot.render import button, keyboard, say
 from bot.services import BotContext, Caller, identify
 from bot.storage.models import ROLES
 
@@ -143,11 +143,13 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
     async with services.db.transaction(update.update_id):
         await services.people.ensure(caller.pseudonym, caller.chat_id, None)
         await services.people.set_current_pilot(caller.pseudonym, pilot.id)
-    await retire_keyboard(context, caller.chat_id, update.callback_query.message.message_id)
     caller = await identify(services, update)
     await refresh_menu(context, caller)
     await say(
-        context, caller, caller._("You are now working in “{pilot}”.").format(pilot=pilot.name)
+        context,
+        caller,
+        caller._("You are now working in “{pilot}”.").format(pilot=pilot.name),
+        replacing=update.callback_query.message,
     )
     return True
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.callbacks import Press
 from bot.i18n import LANGUAGE_NAMES, N_
 from bot.menus import refresh_menu
-from bot.render import acknowledge, button, keyboard, retire_keyboard, say
+from bot.render import acknowledge, button, keyboard, say
 from bot.services import BotContext, Caller, identify
 from bot.settings import LANGUAGES
 from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS, Member, Pilot
@@ -86,8 +86,15 @@ def short_notice(caller: Caller, pilot: Pilot) -> str:
     ).format(pilot=pilot.name, controller=pilot.controller)
 
 
-async def show_step(context: BotContext, caller: Caller, pilot: Pilot, member: Member) -> None:
-    """Send the prompt of the member's current onboarding step."""
+async def show_step(
+    context: BotContext,
+    caller: Caller,
+    pilot: Pilot,
+    member: Member,
+    *,
+    replacing: Message | None = None,
+) -> None:
+    """Show the prompt of the member's current onboarding step (in place of `replacing`)."""
     _ = caller._
     step = member.onboarding_step
     if step == "language":
@@ -106,19 +113,31 @@ async def show_step(context: BotContext, caller: Caller, pilot: Pilot, member: M
             for code in order
         ]
         text = _("Welcome to the pilot “{pilot}”! Which language would you like to use?")
-        await say(context, caller, text.format(pilot=pilot.name), keyboard(rows))
+        await say(
+            context, caller, text.format(pilot=pilot.name), keyboard(rows), replacing=replacing
+        )
     elif step == "notice":
         rows = [[button(caller, context, _("Continue"), "notice", str(pilot.id))]]
-        await say(context, caller, short_notice(caller, pilot), keyboard(rows))
+        await say(context, caller, short_notice(caller, pilot), keyboard(rows), replacing=replacing)
     elif step == "consent":
-        await say(context, caller, consent_text(caller), consent_keyboard(context, caller, member))
+        await say(
+            context,
+            caller,
+            consent_text(caller),
+            consent_keyboard(context, caller, member),
+            replacing=replacing,
+        )
     elif step == "group":
         rows = [
             [button(caller, context, _(GROUP_LABELS[group]), "group", f"{pilot.id}:{group}")]
             for group in STAKEHOLDER_GROUPS
         ]
         await say(
-            context, caller, _("Which group do you mainly belong to in this pilot?"), keyboard(rows)
+            context,
+            caller,
+            _("Which group do you mainly belong to in this pilot?"),
+            keyboard(rows),
+            replacing=replacing,
         )
 
 
@@ -194,8 +213,8 @@ async def start(update: Update, context: BotContext) -> None:
 
     caller = await identify(services, update)
     member = await services.members.get(pilot.id, caller.pseudonym)
-    await refresh_menu(context, caller)
     if member.status != "onboarding":
+        await refresh_menu(context, caller)
         role = caller._(ROLE_NAMES[invite.role])
         await say(
             context,
@@ -243,10 +262,11 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
             await services.people.set_language(caller.pseudonym, value)
             await services.members.set_step(pilot.id, caller.pseudonym, "notice")
         caller.language = value
-        await refresh_menu(context, caller)
+        member = member.model_copy(update={"onboarding_step": "notice"})
     elif press.action == "notice":
         async with services.db.transaction(update.update_id):
             await services.members.set_step(pilot.id, caller.pseudonym, "consent")
+        member = member.model_copy(update={"onboarding_step": "consent"})
     elif press.action == "consent":
         purpose, _sep, wanted = value.partition(":")
         if purpose not in CONSENT_PURPOSES or wanted not in ("0", "1"):
@@ -268,29 +288,34 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
                 pilot.id, caller.pseudonym, "done" if was_active else "group"
             )
         if was_active:
-            await retire_keyboard(context, caller.chat_id, query.message.message_id)
-            await say(context, caller, caller._("Your choices are saved."))
+            await say(context, caller, caller._("Your choices are saved."), replacing=query.message)
             return True
+        member = member.model_copy(update={"onboarding_step": "group"})
     elif press.action == "group":
         if value not in STAKEHOLDER_GROUPS:
             return False
         async with services.db.transaction(update.update_id):
             await services.members.finish_onboarding(pilot.id, caller.pseudonym, value)
             await services.audit.add("onboarded", actor=caller.pseudonym, pilot_id=pilot.id)
-    await retire_keyboard(context, caller.chat_id, query.message.message_id)
-    member = await services.members.get(pilot.id, caller.pseudonym)
-    if member.status == "active":
-        await welcome(context, caller, pilot)
-    else:
-        await show_step(context, caller, pilot, member)
+        # The command menu changes once, when the member is in, not at every step.
+        await refresh_menu(context, await identify(services, update))
+        await welcome(context, caller, pilot, member, replacing=query.message)
+        return True
+    await show_step(context, caller, pilot, member, replacing=query.message)
     return True
 
 
-async def welcome(context: BotContext, caller: Caller, pilot: Pilot) -> None:
-    """Say what happens next, according to the consents given."""
+async def welcome(
+    context: BotContext,
+    caller: Caller,
+    pilot: Pilot,
+    member: Member,
+    *,
+    replacing: Message | None = None,
+) -> None:
+    """Say what happens next, according to the consents the member confirmed."""
     _ = caller._
-    consents = await context.services.consents.current(pilot.id, caller.pseudonym)
-    granted = {purpose for purpose, consent in consents.items() if consent.granted}
+    granted = member.pending_consents
     lines = [_("Thank you, you are now part of “{pilot}”!").format(pilot=pilot.name)]
     if "checkins" in granted:
         lines.append(_("Each week I will send you a short check-in about work and travel."))
@@ -305,7 +330,7 @@ async def welcome(context: BotContext, caller: Caller, pilot: Pilot) -> None:
     lines.append(
         _("The coordinators will invite you to the next steps. /help shows what you can do.")
     )
-    await say(context, caller, "\n\n".join(lines))
+    await say(context, caller, "\n\n".join(lines), replacing=replacing)
 
 
 async def reprompt(context: BotContext, caller: Caller, hint: str | None = None) -> bool:
@@ -344,7 +369,7 @@ async def resume(update: Update, context: BotContext) -> None:
         return
     member = await context.services.members.get(caller.pilot.id, caller.pseudonym)
     if finished_now and member and member.status == "active":
-        await welcome(context, caller, caller.pilot)
+        await welcome(context, caller, caller.pilot, member)
 
 
 def handlers() -> list[BaseHandler]:

@@ -12,7 +12,7 @@ from bot.callbacks import Press
 from bot.handlers.onboarding import consent_keyboard, consent_text
 from bot.i18n import LANGUAGE_NAMES
 from bot.menus import refresh_menu
-from bot.render import button, keyboard, retire_keyboard, say
+from bot.render import button, keyboard, say
 from bot.services import BotContext, Caller, identify
 from bot.settings import LANGUAGES
 
@@ -143,7 +143,7 @@ async def language(update: Update, context: BotContext) -> None:
 async def on_press(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
     """Handle the privacy buttons; False when the button is not valid any more."""
     services = context.services
-    message_id = update.callback_query.message.message_id
+    pressed = update.callback_query.message
     if press.action == "setlang":
         if press.argument not in LANGUAGES:
             return False
@@ -151,21 +151,23 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
             async with services.db.transaction(update.update_id):
                 await services.people.set_language(caller.pseudonym, press.argument)
         caller.language = press.argument
-        await retire_keyboard(context, caller.chat_id, message_id)
         await refresh_menu(context, caller)
-        await say(context, caller, caller._("From now on I will speak English with you."))
+        await say(
+            context,
+            caller,
+            caller._("From now on I will speak English with you."),
+            replacing=pressed,
+        )
         return True
     if caller.person is None:
         return False
     if press.action == "keep":
-        await retire_keyboard(context, caller.chat_id, message_id)
-        await say(context, caller, caller._("Nothing was erased."))
+        await say(context, caller, caller._("Nothing was erased."), replacing=pressed)
         return True
     if press.action == "erase":
         async with services.db.transaction(update.update_id):
             await services.personal_data.erase(caller.pseudonym)
             await services.audit.add("erased", actor="erased")
-        await retire_keyboard(context, caller.chat_id, message_id)
         await say(
             context,
             caller,
@@ -173,6 +175,7 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
                 "Your data has been erased. What remains are results that were already "
                 "published as aggregates of at least five people, which do not identify you."
             ),
+            replacing=pressed,
         )
         caller.roles = frozenset()
         await refresh_menu(context, caller)
@@ -183,9 +186,14 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
             return False
         async with services.db.transaction(update.update_id):
             await services.members.set_step(caller.pilot.id, caller.pseudonym, "consent")
-        await retire_keyboard(context, caller.chat_id, message_id)
-        member = await services.members.get(caller.pilot.id, caller.pseudonym)
-        await say(context, caller, consent_text(caller), consent_keyboard(context, caller, member))
+        member = member.model_copy(update={"onboarding_step": "consent"})
+        await say(
+            context,
+            caller,
+            consent_text(caller),
+            consent_keyboard(context, caller, member),
+            replacing=pressed,
+        )
         return True
     return False
 

@@ -44,7 +44,11 @@ class InviteProblem(Enum):
 
 
 class Pilots(Repository):
-    """Pilots (one per community project)."""
+    """Pilots (one per community project), kept in memory: few, and never changed."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._by_id: dict[int, Pilot] = {}
 
     async def create(self, name: str, controller: str) -> Pilot:
         """Create a pilot with a unique slug derived from its name."""
@@ -68,8 +72,12 @@ class Pilots(Repository):
 
     async def by_id(self, pilot_id: int) -> Pilot | None:
         """The pilot with this id."""
-        row = await self.db.fetch_one("SELECT * FROM pilots WHERE id = ?", (pilot_id,))
-        return _pilot(row) if row else None
+        if pilot_id not in self._by_id:
+            row = await self.db.fetch_one("SELECT * FROM pilots WHERE id = ?", (pilot_id,))
+            if row is None:
+                return None
+            self._by_id[pilot_id] = _pilot(row)
+        return self._by_id[pilot_id]
 
     async def by_slug(self, slug: str) -> Pilot | None:
         """The pilot with this slug."""

@@ -32,9 +32,9 @@ async def test_full_onboarding_in_each_language(pilot: Pilot, language: str) -> 
     assert "/privacy" in notice["text"]
     [consent] = await person.press("notice")
     assert consent["text"] == consent_text(SimpleNamespace(_=_))
-    await person.press("consent", "checkins", replies=0)
-    await person.press("consent", "workshops", replies=0)
-    await person.press("consent", "workshops", replies=0)  # changed their mind
+    await person.press("consent", "checkins")
+    await person.press("consent", "workshops")
+    await person.press("consent", "workshops")  # changed their mind
     [group] = await person.press("consented")
     assert group["text"] == _("Which group do you mainly belong to in this pilot?")
     [welcome] = await person.press("group", "entrepreneur")

@@ -23,7 +23,7 @@ async def test_members_can_change_their_consents_later(pilot: Pilot) -> None:
     await person.join(await pilot.invite("member"), "fi", {"checkins"}, "resident")
     await person.command("privacy")
     await person.press("rechoose")
-    await person.press("consent", "wellbeing", replies=0)
+    await person.press("consent", "wellbeing")
     [saved] = await person.press("consented")
     assert saved["text"] == translator("fi")("Your choices are saved.")
     rows = pilot.rows("SELECT purpose, granted FROM consents ORDER BY id")

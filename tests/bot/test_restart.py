@@ -87,7 +87,7 @@ async def test_sigkill_mid_onboarding_resumes_at_the_same_step(tmp_path: Path) -
             await member.command("start", invite_code(invite))
             await member.press("lang", "fi")
             await member.press("notice")
-            await member.press("consent", "checkins", replies=0)
+            await member.press("consent", "checkins")
             kill_hard(first)
 
             # While the bot is down the member keeps tapping; Telegram queues the updates.

@@ -40,9 +40,23 @@ async def test_an_update_has_its_effect_once(services) -> None:
         async with services.db.transaction(update_id=42):
             pass
     assert [p.id for p in await services.pilots.all()] == [pilot.id]
-    assert await services.db.update_progress(42) is UpdateProgress.APPLIED
-    await services.db.mark_answered(42)
-    assert await services.db.update_progress(42) is UpdateProgress.ANSWERED
+
+
+async def test_after_a_restart_redeliveries_are_recognised(tmp_path) -> None:
+    database = await Database.open(tmp_path / "restart.db")
+    async with database.transaction(update_id=42):
+        pass
+    async with database.transaction(update_id=43):
+        pass
+    await database.mark_answered(43)
+    # Within one run ids only grow: a new id is not even looked up.
+    assert await database.update_progress(44) is UpdateProgress.NEW
+    await database.close()
+    restarted = await Database.open(tmp_path / "restart.db")
+    assert await restarted.update_progress(42) is UpdateProgress.APPLIED
+    assert await restarted.update_progress(43) is UpdateProgress.ANSWERED
+    assert await restarted.update_progress(44) is UpdateProgress.NEW
+    await restarted.close()
 
 
 async def test_a_failed_transaction_leaves_nothing_behind(services) -> None:
