@@ -1,4 +1,5 @@
-"""Buttons and replies: signed inline keyboards, and sending that respects blocked contacts."""
+"""Buttons and replies: signed inline keyboards, replies that can replace the prompt just
+answered, and answering button presses."""
 
 from __future__ import annotations
 
