@@ -114,7 +114,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         """The services of this application."""
-        return self.application.bot_data["services"]
+        return services_of(self.application)
 
 
 def services_of(application: Application) -> Services:

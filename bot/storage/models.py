@@ -52,11 +52,3 @@ class Invite(BaseModel):
     expires_at: str
     max_uses: int
     uses: int
-
-
-class Consent(BaseModel):
-    purpose: str
-    granted: bool
-    notice_version: str
-    language: str
-    recorded_at: str

@@ -12,7 +12,6 @@ import aiosqlite
 from bot.slugs import slugify
 from bot.storage.db import Database, utc_now
 from bot.storage.models import (
-    Consent,
     Invite,
     Member,
     Person,
@@ -99,13 +98,7 @@ class Pilots(Repository):
 
 
 def _pilot(row: aiosqlite.Row) -> Pilot:
-    return Pilot(
-        id=row["id"],
-        slug=row["slug"],
-        name=row["name"],
-        controller=row["controller"],
-        notice_version=row["notice_version"],
-    )
+    return Pilot.model_validate(dict(row))
 
 
 class People(Repository):
@@ -292,14 +285,7 @@ class Invites(Repository):
             return InviteProblem.EXPIRED
         if row["uses"] >= row["max_uses"]:
             return InviteProblem.USED_UP
-        return Invite(
-            id=row["id"],
-            pilot_id=row["pilot_id"],
-            role=row["role"],
-            expires_at=row["expires_at"],
-            max_uses=row["max_uses"],
-            uses=row["uses"],
-        )
+        return Invite.model_validate(dict(row))
 
     async def use(self, invite_id: int) -> bool:
         """Count one use of an invite; False if it was used up meanwhile."""
@@ -327,46 +313,17 @@ class Consents(Repository):
             (pilot.id, pseudonym, purpose, int(granted), pilot.notice_version, language, utc_now()),
         )
 
-    async def current(self, pilot_id: int, pseudonym: str) -> dict[str, Consent]:
-        """The latest decision per purpose."""
-        rows = await self.db.fetch_all(
-            "SELECT * FROM consents WHERE id IN (SELECT MAX(id) FROM consents "
-            "WHERE pilot_id = ? AND pseudonym = ? GROUP BY purpose)",
-            (pilot_id, pseudonym),
+    async def withdraw_all(self, pseudonym: str, language: str) -> None:
+        """Record a withdrawal of every consent the person still has granted, in any pilot."""
+        await self.db.connection.execute(
+            "INSERT INTO consents (pilot_id, pseudonym, purpose, granted, notice_version, "
+            "language, recorded_at) "
+            "SELECT c.pilot_id, c.pseudonym, c.purpose, 0, p.notice_version, ?, ? "
+            "FROM consents c JOIN pilots p ON p.id = c.pilot_id "
+            "WHERE c.id IN (SELECT MAX(id) FROM consents WHERE pseudonym = ? "
+            "GROUP BY pilot_id, purpose) AND c.granted = 1",
+            (language, utc_now(), pseudonym),
         )
-        return {
-            row["purpose"]: Consent(
-                purpose=row["purpose"],
-                granted=bool(row["granted"]),
-                notice_version=row["notice_version"],
-                language=row["language"],
-                recorded_at=row["recorded_at"],
-            )
-            for row in rows
-        }
-
-    async def withdraw_all(self, pseudonym: str, language: str) -> int:
-        """Record a withdrawal of every consent still granted; returns how many."""
-        rows = await self.db.fetch_all(
-            "SELECT c.pilot_id, c.purpose, p.notice_version FROM consents c "
-            "JOIN pilots p ON p.id = c.pilot_id WHERE c.id IN (SELECT MAX(id) FROM consents "
-            "WHERE pseudonym = ? GROUP BY pilot_id, purpose) AND c.granted = 1",
-            (pseudonym,),
-        )
-        for row in rows:
-            await self.db.connection.execute(
-                "INSERT INTO consents (pilot_id, pseudonym, purpose, granted, notice_version, "
-                "language, recorded_at) VALUES (?, ?, ?, 0, ?, ?, ?)",
-                (
-                    row["pilot_id"],
-                    pseudonym,
-                    row["purpose"],
-                    row["notice_version"],
-                    language,
-                    utc_now(),
-                ),
-            )
-        return len(rows)
 
 
 class Audit(Repository):
