@@ -9,6 +9,10 @@ queued at once, then the bot works through the backlog, so this measures through
 than round-trip latency. The baseline is a python-telegram-bot echo bot fed as many text
 messages in waves of the same sizes, through its own sandbox. Rounds alternate echo and
 seroi-bot; the figures are medians (target: seroi-bot ≥ 0.5 × echo in updates per second).
+
+A third bot shows the ceiling for any bot that onboards with inline buttons: the same
+waves, but it only answers each press and edits the prompt into the next one (two Bot API
+calls, as seroi-bot makes), storing and checking nothing.
 """
 
 from __future__ import annotations
@@ -34,8 +38,17 @@ from pathlib import Path
 from typing import NamedTuple
 
 import telegram
-from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.handlers.admin import MAX_USES
 from bot.settings import LANGUAGES, Settings
@@ -48,7 +61,14 @@ from sandbox.ptb import SandboxRequest
 TOKEN = "7000000003:offline-sandbox-bench-token-not-a-secret"
 PSEUDONYM_KEY = "bench-pseudonym-key-not-a-secret"
 TARGET = 0.5
-BOTS = {"echo": "PTB echo bot", "seroi": "seroi-bot onboarding"}
+BOTS = {
+    "echo": "PTB echo bot",
+    "buttons": "PTB button bot",
+    "seroi": "seroi-bot onboarding",
+}
+# The button bot's prompt and keyboard are about the size of seroi-bot's.
+BUTTON_PROMPT = "Step {step}: which of these describes you best? Tap one to go on."
+BUTTON_CHOICES = 5
 
 Check = Callable[[], bool]
 
@@ -229,13 +249,15 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @asynccontextmanager
-async def running_echo_bot(sandbox: Sandbox) -> AsyncIterator[Application]:
-    """The minimal PTB echo bot on our in-process transport, long polling with PTB's Updater."""
+async def running_ptb_bot(
+    sandbox: Sandbox, handlers: list[BaseHandler]
+) -> AsyncIterator[Application]:
+    """A minimal PTB bot on our in-process transport, long polling with PTB's Updater."""
     request = SandboxRequest(sandbox)
     application = (
         ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
     )
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    application.add_handlers(handlers)
     async with application:
         await application.start()
         await application.updater.start_polling(
@@ -263,7 +285,52 @@ async def echo_round(members: int) -> Tally:
         return checks
 
     total = Tally()
-    async with running_echo_bot(sandbox):
+    async with running_ptb_bot(sandbox, [MessageHandler(filters.TEXT & ~filters.COMMAND, echo)]):
+        for wave, size in enumerate(wave_sizes(members)):
+            total.add(await timed_wave(sandbox, partial(queue, wave, size)))
+    return total
+
+
+def prompt_keyboard(step: int) -> InlineKeyboardMarkup:
+    """Five choices whose callback data is as long as seroi-bot's signed data."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(f"Choice {choice} of step {step}", callback_data=data)]
+            for choice in range(BUTTON_CHOICES)
+            for data in [f"v1|next|{step}:{choice}|{'x' * 11}"]
+        ]
+    )
+
+
+async def first_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/start`: send the first prompt."""
+    await update.message.reply_text(BUTTON_PROMPT.format(step=1), reply_markup=prompt_keyboard(1))
+
+
+async def next_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Turn the pressed prompt into the next one, then answer the press (as seroi-bot does)."""
+    query = update.callback_query
+    step = int(query.data.split("|")[2].partition(":")[0]) + 1
+    await query.edit_message_text(
+        BUTTON_PROMPT.format(step=step), reply_markup=prompt_keyboard(step)
+    )
+    await query.answer()
+
+
+async def button_round(members: int) -> Tally:
+    """The button bot takes every member through as many steps as onboarding has."""
+    sandbox = Sandbox(token=TOKEN, bot_username="buttons_bench_bot")
+    people = [Participant.create(sandbox, f"Member{index}", "fi") for index in range(members)]
+    replies = Replies(sandbox)
+
+    def queue(wave: int, size: int) -> list[Check]:
+        """The first `size` people send /start (first wave) or press the prompt's first choice."""
+        step = Step("start", replies=1) if wave == 0 else Step("next")
+        return [take(person, step, "", replies) for person in people[:size]]
+
+    total = Tally()
+    handlers = [CommandHandler("start", first_prompt), CallbackQueryHandler(next_prompt)]
+    async with running_ptb_bot(sandbox, handlers):
         for wave, size in enumerate(wave_sizes(members)):
             total.add(await timed_wave(sandbox, partial(queue, wave, size)))
     return total
@@ -274,6 +341,8 @@ def run_round(bot: str, members: int) -> Tally:
     gc.collect()
     if bot == "echo":
         return asyncio.run(echo_round(members))
+    if bot == "buttons":
+        return asyncio.run(button_round(members))
     with tempfile.TemporaryDirectory(prefix="seroi-bench-") as folder:
         return asyncio.run(seroi_round(members, Path(folder)))
 
@@ -326,10 +395,10 @@ def main() -> None:
             tallies[bot].append(run_round(bot, options.members))
             if number == 1:
                 first_round_rss[bot] = peak_rss_mib()
-        echo_rate, seroi_rate = tallies["echo"][-1].rate, tallies["seroi"][-1].rate
+        rate = {bot: tallies[bot][-1].rate for bot in BOTS}
         print(
-            f"  round {number}: echo {echo_rate:5.0f}/s, seroi-bot {seroi_rate:5.0f}/s, "
-            f"ratio {seroi_rate / echo_rate:.2f}"
+            f"  round {number}: echo {rate['echo']:5.0f}/s, button bot {rate['buttons']:5.0f}/s, "
+            f"seroi-bot {rate['seroi']:5.0f}/s, ratio {rate['seroi'] / rate['echo']:.2f}"
         )
 
     print(f"\n{'':24}{'updates':>9}{'seconds':>10}{'updates/s':>11}")
@@ -341,6 +410,7 @@ def main() -> None:
         print(f"{label:24}{updates:>9,}{seconds:>10.2f}{rates[bot]:>11.0f}")
     ratio = rates["seroi"] / rates["echo"]
     verdict = "PASS" if ratio >= TARGET else "MISS"
+    print(f"{'ratio button bot / echo':24}{rates['buttons'] / rates['echo']:>30.2f}   (ceiling)")
     print(f"{'ratio seroi-bot / echo':24}{ratio:>30.2f}   target ≥ {TARGET}: {verdict}")
     print(
         f"database after each seroi-bot round: {options.members:,} active members, "
@@ -349,7 +419,8 @@ def main() -> None:
     # The first round starts in a fresh process, so its echo figure is the echo bot's own.
     print(
         f"\npeak RSS of the process: {first_round_rss['echo']:.0f} MiB after the first echo "
-        f"round,\n{first_round_rss['seroi']:.0f} MiB after the first seroi-bot round, "
+        f"round, {first_round_rss['buttons']:.0f} MiB after the first button-bot round,\n"
+        f"{first_round_rss['seroi']:.0f} MiB after the first seroi-bot round, "
         f"{peak_rss_mib():.0f} MiB after all rounds"
     )
     if options.tracemalloc:
@@ -357,7 +428,8 @@ def main() -> None:
         peaks = {bot: traced_peak_mib(bot, options.members) for bot in BOTS}
         print(
             "tracemalloc peak in one extra untimed round (bot + sandbox + simulated users): "
-            f"echo {peaks['echo']:.0f} MiB, seroi-bot {peaks['seroi']:.0f} MiB"
+            f"echo {peaks['echo']:.0f} MiB, button bot {peaks['buttons']:.0f} MiB, "
+            f"seroi-bot {peaks['seroi']:.0f} MiB"
         )
 
 

@@ -14,7 +14,7 @@ from bot.commands import LEVELS, Level
 from bot.i18n import Translate, resolve_language, translator
 from bot.settings import Settings
 from bot.storage.db import Database
-from bot.storage.models import Person, Pilot, Role
+from bot.storage.models import Member, Person, Pilot, Role
 from bot.storage.repositories import (
     Audit,
     Consents,
@@ -83,6 +83,8 @@ class Caller:
     is_admin: bool
     pilot: Pilot | None
     roles: frozenset[Role]
+    # The membership in `pilot` as it was when the update arrived.
+    member: Member | None
 
     @property
     def _(self) -> Translate:
@@ -127,17 +129,16 @@ async def identify(services: Services, update: Update) -> Caller:
     user = update.effective_user
     chat = update.effective_chat
     pseudonym = services.pseudonym(user.id)
-    person = await services.people.get(pseudonym)
+    standing = await services.people.standing(pseudonym)
+    person = standing.person if standing else None
     language = resolve_language(
         person.language if person else None,
         user.language_code,
         services.settings.default_language,
     )
     pilot = None
-    roles: frozenset[Role] = frozenset()
     if person and person.current_pilot_id is not None:
         pilot = await services.pilots.by_id(person.current_pilot_id)
-        roles = await services.roles.of(person.current_pilot_id, pseudonym)
     return Caller(
         telegram_id=user.id,
         chat_id=chat.id if chat else user.id,
@@ -146,5 +147,6 @@ async def identify(services: Services, update: Update) -> Caller:
         language=language,
         is_admin=user.id in services.settings.admin_ids,
         pilot=pilot,
-        roles=roles,
+        roles=standing.roles if standing else frozenset(),
+        member=standing.member if standing else None,
     )

@@ -212,7 +212,7 @@ async def start(update: Update, context: BotContext) -> None:
         return
 
     caller = await identify(services, update)
-    member = await services.members.get(pilot.id, caller.pseudonym)
+    member = caller.member
     if member.status != "onboarding":
         await refresh_menu(context, caller)
         role = caller._(ROLE_NAMES[invite.role])
@@ -234,7 +234,10 @@ async def load_step(
     pilot = await context.services.pilots.by_id(int(pilot_id))
     if pilot is None:
         return None
-    member = await context.services.members.get(pilot.id, caller.pseudonym)
+    if caller.pilot is not None and caller.pilot.id == pilot.id:
+        member = caller.member
+    else:
+        member = await context.services.members.get(pilot.id, caller.pseudonym)
     if member is None or member.onboarding_step != expected_step:
         return None
     # After /withdraw nothing is collected, whatever buttons are still on screen; an
@@ -279,11 +282,10 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         return True
     elif press.action == "consented":
         async with services.db.transaction(update.update_id):
-            for purpose in CONSENT_PURPOSES:
-                granted = purpose in member.pending_consents
-                await services.consents.record(
-                    pilot, caller.pseudonym, purpose, granted, caller.language
-                )
+            decisions = {
+                purpose: purpose in member.pending_consents for purpose in CONSENT_PURPOSES
+            }
+            await services.consents.record(pilot, caller.pseudonym, decisions, caller.language)
             await services.members.set_step(
                 pilot.id, caller.pseudonym, "done" if was_active else "group"
             )
@@ -335,9 +337,7 @@ async def welcome(
 
 async def reprompt(context: BotContext, caller: Caller, hint: str | None = None) -> bool:
     """Show the current onboarding step again (after a hint); False if not onboarding."""
-    if caller.pilot is None:
-        return False
-    member = await context.services.members.get(caller.pilot.id, caller.pseudonym)
+    member = caller.member
     if member is None or member.status != "onboarding":
         return False
     if hint:
@@ -367,7 +367,7 @@ async def resume(update: Update, context: BotContext) -> None:
         finished_now = (update.message.text or "").startswith("/start")
     if caller.pilot is None or await reprompt(context, caller):
         return
-    member = await context.services.members.get(caller.pilot.id, caller.pseudonym)
+    member = caller.member
     if finished_now and member and member.status == "active":
         await welcome(context, caller, caller.pilot, member)
 

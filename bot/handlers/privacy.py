@@ -49,12 +49,8 @@ async def privacy(update: Update, context: BotContext) -> None:
     """Show the full notice and, to members, a way to change their consents."""
     caller = await identify(context.services, update)
     markup = None
-    if caller.pilot:
-        member = await context.services.members.get(caller.pilot.id, caller.pseudonym)
-        if member and member.status == "active":
-            markup = keyboard(
-                [[button(caller, context, caller._("Change my choices"), "rechoose")]]
-            )
+    if caller.member and caller.member.status == "active":
+        markup = keyboard([[button(caller, context, caller._("Change my choices"), "rechoose")]])
     await say(context, caller, full_notice(caller), markup)
 
 
@@ -181,7 +177,7 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         await refresh_menu(context, caller)
         return True
     if press.action == "rechoose" and caller.pilot:
-        member = await services.members.get(caller.pilot.id, caller.pseudonym)
+        member = caller.member
         if member is None or member.status != "active":
             return False
         async with services.db.transaction(update.update_id):

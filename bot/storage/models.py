@@ -52,3 +52,11 @@ class Invite(BaseModel):
     expires_at: str
     max_uses: int
     uses: int
+
+
+class Standing(BaseModel):
+    """A person, their roles and their membership in their current pilot."""
+
+    person: Person
+    roles: frozenset[Role]
+    member: Member | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
@@ -17,6 +18,7 @@ from bot.storage.models import (
     Person,
     Pilot,
     Role,
+    Standing,
 )
 
 NOTICE_VERSION = "2026-11"
@@ -107,13 +109,28 @@ class People(Repository):
     async def get(self, pseudonym: str) -> Person | None:
         """The person, or None if we store nothing about them."""
         row = await self.db.fetch_one("SELECT * FROM people WHERE pseudonym = ?", (pseudonym,))
+        return _person(row) if row else None
+
+    async def standing(self, pseudonym: str) -> Standing | None:
+        """The person with their roles and membership in their current pilot, in one query.
+
+        Every update starts by asking this, so it is one trip to the database, not three.
+        """
+        row = await self.db.fetch_one(
+            "SELECT p.*, m.status, m.onboarding_step, m.pending_consents, m.stakeholder_group, "
+            "(SELECT group_concat(role) FROM roles r WHERE r.pilot_id = p.current_pilot_id "
+            "AND r.pseudonym = p.pseudonym) AS roles "
+            "FROM people p LEFT JOIN members m "
+            "ON m.pilot_id = p.current_pilot_id AND m.pseudonym = p.pseudonym "
+            "WHERE p.pseudonym = ?",
+            (pseudonym,),
+        )
         if row is None:
             return None
-        return Person(
-            pseudonym=row["pseudonym"],
-            language=row["language"],
-            current_pilot_id=row["current_pilot_id"],
-            processing_stopped=row["processing_stopped_at"] is not None,
+        return Standing(
+            person=_person(row),
+            roles=frozenset((row["roles"] or "").split(",")) - {""},
+            member=_member(row, row["current_pilot_id"]) if row["status"] else None,
         )
 
     async def ensure(self, pseudonym: str, chat_id: int, language: str | None) -> None:
@@ -170,6 +187,26 @@ class People(Repository):
         return row is None or bool(row["active"])
 
 
+def _person(row: aiosqlite.Row) -> Person:
+    return Person(
+        pseudonym=row["pseudonym"],
+        language=row["language"],
+        current_pilot_id=row["current_pilot_id"],
+        processing_stopped=row["processing_stopped_at"] is not None,
+    )
+
+
+def _member(row: aiosqlite.Row, pilot_id: int) -> Member:
+    return Member(
+        pilot_id=pilot_id,
+        pseudonym=row["pseudonym"],
+        status=row["status"],
+        onboarding_step=row["onboarding_step"],
+        pending_consents=frozenset(p for p in row["pending_consents"].split(",") if p),
+        stakeholder_group=row["stakeholder_group"],
+    )
+
+
 class Members(Repository):
     """Membership of a pilot and where the member is in onboarding."""
 
@@ -178,16 +215,7 @@ class Members(Repository):
         row = await self.db.fetch_one(
             "SELECT * FROM members WHERE pilot_id = ? AND pseudonym = ?", (pilot_id, pseudonym)
         )
-        if row is None:
-            return None
-        return Member(
-            pilot_id=row["pilot_id"],
-            pseudonym=row["pseudonym"],
-            status=row["status"],
-            onboarding_step=row["onboarding_step"],
-            pending_consents=frozenset(p for p in row["pending_consents"].split(",") if p),
-            stakeholder_group=row["stakeholder_group"],
-        )
+        return _member(row, pilot_id) if row else None
 
     async def start_onboarding(self, pilot_id: int, pseudonym: str) -> None:
         """Create the membership at the language step, or restart a withdrawn one."""
@@ -302,15 +330,18 @@ class Consents(Repository):
         self,
         pilot: Pilot,
         pseudonym: str,
-        purpose: str,
-        granted: bool,
+        decisions: Mapping[str, bool],
         language: str,
     ) -> None:
-        """Append one consent decision."""
-        await self.db.connection.execute(
+        """Append one decision (granted or not) per purpose."""
+        now = utc_now()
+        await self.db.connection.executemany(
             "INSERT INTO consents (pilot_id, pseudonym, purpose, granted, notice_version, "
             "language, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (pilot.id, pseudonym, purpose, int(granted), pilot.notice_version, language, utc_now()),
+            [
+                (pilot.id, pseudonym, purpose, int(granted), pilot.notice_version, language, now)
+                for purpose, granted in decisions.items()
+            ],
         )
 
     async def withdraw_all(self, pseudonym: str, language: str) -> None:

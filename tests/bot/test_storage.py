@@ -109,7 +109,7 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
         await services.people.ensure(someone, 123456789, "fi")
         await services.members.start_onboarding(pilot.id, someone)
         await services.roles.grant(pilot.id, someone, "member")
-        await services.consents.record(pilot, someone, "checkins", True, "fi")
+        await services.consents.record(pilot, someone, {"checkins": True}, "fi")
         await services.audit.add("joined", actor=someone, pilot_id=pilot.id)
     exported = await services.personal_data.export(someone)
     assert {table: len(rows) for table, rows in exported.items()} == {
@@ -127,6 +127,28 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
     dump = "\n".join(sqlite3.connect(services.settings.db_path).iterdump())
     assert someone not in dump
     assert "123456789" not in dump
+
+
+async def test_standing_is_the_person_in_their_current_pilot_only(services) -> None:
+    someone = services.pseudonym(123456789)
+    assert await services.people.standing(someone) is None
+    async with services.db.transaction():
+        laitila = await services.pilots.create("Laitila", controller="x")
+        rauma = await services.pilots.create("Rauma", controller="x")
+        await services.people.ensure(someone, 123456789, "sv")
+    standing = await services.people.standing(someone)
+    assert (standing.person.language, standing.roles, standing.member) == ("sv", frozenset(), None)
+    async with services.db.transaction():
+        for pilot, roles in ((laitila, ("member", "facilitator")), (rauma, ("coordinator",))):
+            await services.members.start_onboarding(pilot.id, someone)
+            for role in roles:
+                await services.roles.grant(pilot.id, someone, role)
+        await services.members.set_pending_consents(laitila.id, someone, frozenset({"checkins"}))
+        await services.people.set_current_pilot(someone, laitila.id)
+    standing = await services.people.standing(someone)
+    assert standing.roles == {"member", "facilitator"}
+    assert standing.member == await services.members.get(laitila.id, someone)
+    assert standing.member.pending_consents == {"checkins"}
 
 
 def test_pseudonyms_are_keyed_and_stable(services) -> None:
