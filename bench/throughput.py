@@ -7,12 +7,11 @@ invite, language, privacy notice, one or two consent toggles, confirm, stakehold
 (6.5 updates a member on average). The traffic comes in waves: every member's next step is
 queued at once, then the bot works through the backlog, so this measures throughput rather
 than round-trip latency. The baseline is a python-telegram-bot echo bot fed as many text
-messages in waves of the same sizes, through its own sandbox. Rounds alternate echo and
-seroi-bot; the figures are medians (target: seroi-bot ≥ 0.5 × echo in updates per second).
-
-A third bot shows the ceiling for any bot that onboards with inline buttons: the same
-waves, but it only answers each press and edits the prompt into the next one (two Bot API
-calls, as seroi-bot makes), storing and checking nothing.
+messages in waves of the same sizes, through its own sandbox. A third bot shows the
+ceiling for any bot that onboards with inline buttons: the same waves, but it only answers
+each press and edits the prompt into the next one (the two Bot API calls seroi-bot makes),
+storing and checking nothing. Rounds alternate the three bots; the figures are medians
+(target: seroi-bot ≥ 0.5 × echo in updates per second).
 """
 
 from __future__ import annotations
@@ -270,25 +269,36 @@ async def running_ptb_bot(
             await application.stop()
 
 
-async def echo_round(members: int) -> Tally:
-    """The echo bot answers as many text messages as onboarding sends, in waves of equal size."""
-    sandbox = Sandbox(token=TOKEN, bot_username="echo_bench_bot")
+async def ptb_round(
+    members: int,
+    name: str,
+    handlers: list[BaseHandler],
+    act: Callable[[Participant, int, Replies], Check],
+) -> Tally:
+    """A minimal PTB bot serves as many updates as onboarding, in waves of the same sizes.
+
+    In wave k, each of the first (size of wave k) members does `act(member, k, replies)`.
+    """
+    sandbox = Sandbox(token=TOKEN, bot_username=f"{name}_bench_bot")
     people = [Participant.create(sandbox, f"Member{index}", "fi") for index in range(members)]
     replies = Replies(sandbox)
 
     def queue(wave: int, size: int) -> list[Check]:
-        """The first `size` people each write one message."""
-        checks = []
-        for person in people[:size]:
-            checks.append(replies.awaited(person, 1))
-            sandbox.send_text(person.user, f"message {wave} from {person.name}")
-        return checks
+        """The first `size` people act."""
+        return [act(person, wave, replies) for person in people[:size]]
 
     total = Tally()
-    async with running_ptb_bot(sandbox, [MessageHandler(filters.TEXT & ~filters.COMMAND, echo)]):
+    async with running_ptb_bot(sandbox, handlers):
         for wave, size in enumerate(wave_sizes(members)):
             total.add(await timed_wave(sandbox, partial(queue, wave, size)))
     return total
+
+
+def write_text(person: Participant, wave: int, replies: Replies) -> Check:
+    """Send the echo bot a text; the check passes on its echo."""
+    check = replies.awaited(person, 1)
+    person.sandbox.send_text(person.user, f"message {wave} from {person.name}")
+    return check
 
 
 def prompt_keyboard(step: int) -> InlineKeyboardMarkup:
@@ -317,32 +327,20 @@ async def next_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await query.answer()
 
 
-async def button_round(members: int) -> Tally:
-    """The button bot takes every member through as many steps as onboarding has."""
-    sandbox = Sandbox(token=TOKEN, bot_username="buttons_bench_bot")
-    people = [Participant.create(sandbox, f"Member{index}", "fi") for index in range(members)]
-    replies = Replies(sandbox)
-
-    def queue(wave: int, size: int) -> list[Check]:
-        """The first `size` people send /start (first wave) or press the prompt's first choice."""
-        step = Step("start", replies=1) if wave == 0 else Step("next")
-        return [take(person, step, "", replies) for person in people[:size]]
-
-    total = Tally()
-    handlers = [CommandHandler("start", first_prompt), CallbackQueryHandler(next_prompt)]
-    async with running_ptb_bot(sandbox, handlers):
-        for wave, size in enumerate(wave_sizes(members)):
-            total.add(await timed_wave(sandbox, partial(queue, wave, size)))
-    return total
+def start_or_press(person: Participant, wave: int, replies: Replies) -> Check:
+    """The button bot's traffic: `/start` first, then a press of the prompt's first choice."""
+    return take(person, Step("start", replies=1) if wave == 0 else Step("next"), "", replies)
 
 
 def run_round(bot: str, members: int) -> Tally:
     """One round of one bot on a fresh event loop, sandbox and database."""
     gc.collect()
     if bot == "echo":
-        return asyncio.run(echo_round(members))
+        handlers = [MessageHandler(filters.TEXT & ~filters.COMMAND, echo)]
+        return asyncio.run(ptb_round(members, bot, handlers, write_text))
     if bot == "buttons":
-        return asyncio.run(button_round(members))
+        handlers = [CommandHandler("start", first_prompt), CallbackQueryHandler(next_prompt)]
+        return asyncio.run(ptb_round(members, bot, handlers, start_or_press))
     with tempfile.TemporaryDirectory(prefix="seroi-bench-") as folder:
         return asyncio.run(seroi_round(members, Path(folder)))
 
@@ -386,7 +384,7 @@ def main() -> None:
         "Rate limiting off (Settings.rate_limit=False; the echo bot has no AIORateLimiter):\n"
         "this measures how fast updates are processed, not Telegram's cap of 30 messages/s.\n"
         "Timed: from a wave being queued until the bot has answered all of it; queueing the\n"
-        "simulated users' messages and button presses is not timed, for either bot."
+        "simulated users' messages and button presses is not timed, for any of the bots."
     )
     tallies: dict[str, list[Tally]] = {bot: [] for bot in BOTS}
     first_round_rss: dict[str, float] = {}
