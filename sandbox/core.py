@@ -172,7 +172,10 @@ class Sandbox:
         flood_mode: bool = False,
         group_privacy: bool = True,
         media_dir: str | Path | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        # Telegram's clock (Unix seconds): message dates, poll deadlines. Tests may move it.
+        self._clock = clock
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._rng = random.Random(seed)
@@ -349,7 +352,7 @@ class Sandbox:
         self._touch()
 
     def _now(self) -> int:
-        return int(time.time())
+        return int(self._clock())
 
     def _random_digits(self, digits: int) -> int:
         return self._rng.randint(10 ** (digits - 1), 10**digits - 1)
@@ -392,6 +395,7 @@ class Sandbox:
                 epoch = self._poll_epoch
                 deadline = time.monotonic() + timeout
                 while True:
+                    self._close_expired_polls()
                     batch = self._deliverable(limit)
                     remaining = deadline - time.monotonic()
                     if batch or epoch != self._poll_epoch or abandoned() or remaining <= 0:
@@ -762,6 +766,18 @@ class Sandbox:
         message = self._find_message(state.chat_id, state.message_id)
         if message is not None:
             message["poll"] = copy.deepcopy(state.data)
+
+    def _close_expired_polls(self) -> None:
+        """Close the polls whose open_period or close_date has passed, as Telegram does."""
+        now = self._now()
+        for state in self._polls.values():
+            close_date = state.data.get("close_date")
+            if state.data["is_closed"] or close_date is None or now < close_date:
+                continue
+            state.data["is_closed"] = True
+            self._sync_poll_message(state)
+            self._emit("poll", state.data)
+            self._say(f"■ poll “{state.data['question']}” closed at its deadline")
 
     def _api_stop_poll(self, params: dict[str, Any], files: dict[str, Upload]) -> Any:
         chat = self._chat(params)
@@ -1239,11 +1255,7 @@ class Sandbox:
         if state is None:
             raise SandboxError(f"no poll {poll_id}")
         self._chat_of(user, state.chat_id)
-        close_date = state.data.get("close_date")
-        if not state.data["is_closed"] and close_date and self._now() >= close_date:
-            state.data["is_closed"] = True
-            self._sync_poll_message(state)
-            self._emit("poll", state.data)
+        self._close_expired_polls()
         if state.data["is_closed"]:
             raise SandboxError("the poll is closed")
         return state
@@ -1273,6 +1285,7 @@ class Sandbox:
     def poll(self, poll_id: str) -> dict[str, Any]:
         """The current Poll JSON."""
         with self._lock:
+            self._close_expired_polls()
             return copy.deepcopy(self._polls[poll_id].data)
 
     # ------------------------------------------------------------------ control: groups

@@ -240,6 +240,30 @@ def test_stop_poll_twice_and_vote_retract(sb: Sandbox, aino: SimUser):
         sb.vote(eero, poll_id, [0])
 
 
+def test_a_timed_poll_closes_itself_at_its_deadline():
+    now = [1_800_000_000.0]
+    sb = Sandbox(clock=lambda: now[0])
+    aino = sb.add_user("Aino")
+    aino.started = True
+    sent = ok(sb, "sendPoll", chat_id=aino.id, question="Q?", options=["a", "b"], open_period=60)
+    poll_id = sent["poll"]["id"]
+    assert sent["poll"]["close_date"] == sent["date"] + 60
+    now[0] += 59
+    sb.vote(aino, poll_id, [0])
+    assert not ok(sb, "getUpdates")[-1]["poll"]["is_closed"]
+    now[0] += 1
+    # Nobody votes or stops it: the next getUpdates brings the closed poll anyway.
+    closed = ok(sb, "getUpdates")[-1]["poll"]
+    assert (closed["is_closed"], closed["total_voter_count"]) == (True, 1)
+    assert sb.poll(poll_id)["is_closed"]
+    with pytest.raises(SandboxError, match="closed"):
+        sb.vote(aino, poll_id, [1])
+    assert error(sb, "stopPoll", chat_id=aino.id, message_id=sent["message_id"]) == (
+        400,
+        "Bad Request: poll has already been closed",
+    )
+
+
 def test_anonymous_polls_send_no_poll_answers(sb: Sandbox, aino: SimUser):
     sent = ok(sb, "sendPoll", chat_id=aino.id, question="Q?", options=["a", "b"])
     sb.vote(aino, sent["poll"]["id"], [0])
