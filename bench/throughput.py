@@ -303,11 +303,16 @@ def write_text(person: Participant, wave: int, replies: Replies) -> Check:
 
 def prompt_keyboard(step: int) -> InlineKeyboardMarkup:
     """Five choices whose callback data is as long as seroi-bot's signed data."""
+    signature = "x" * 11
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(f"Choice {choice} of step {step}", callback_data=data)]
+            [
+                InlineKeyboardButton(
+                    f"Choice {choice} of step {step}",
+                    callback_data=f"v1|next|{step}:{choice}|{signature}",
+                )
+            ]
             for choice in range(BUTTON_CHOICES)
-            for data in [f"v1|next|{step}:{choice}|{'x' * 11}"]
         ]
     )
 
