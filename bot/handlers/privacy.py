@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import Press
-from bot.handlers.onboarding import consent_keyboard, consent_text
+from bot.handlers.onboarding import show_step
 from bot.i18n import LANGUAGE_NAMES
 from bot.menus import refresh_menu
 from bot.render import button, keyboard, say
@@ -183,13 +183,7 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         async with services.db.transaction(update.update_id):
             await services.members.set_step(caller.pilot.id, caller.pseudonym, "consent")
         member = member.model_copy(update={"onboarding_step": "consent"})
-        await say(
-            context,
-            caller,
-            consent_text(caller),
-            consent_keyboard(context, caller, member),
-            replacing=pressed,
-        )
+        await show_step(context, caller, caller.pilot, member, replacing=pressed)
         return True
     return False
 
