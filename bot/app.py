@@ -1,7 +1,9 @@
 """`build_application`: the one seam used by production, the sandbox demo and the tests.
 
-Handlers are registered here, in the order they match: the gate first (duplicates and
-permissions), then each capability, then the catch-alls, then the bookkeeping.
+Each feature declares its command rows and button rows; they are merged here, and
+nowhere else. Handlers are registered in the order they match (the order matters): the
+gate first (redeliveries), then every command, each guarded by its row's role, then the
+buttons and membership changes, then the catch-alls, then the bookkeeping.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
+from bot.commands import Button, Command, unique_by
 from bot.errors import on_error
 from bot.handlers import admin, buttons, common, contacts, gate, onboarding, privacy
 from bot.menus import set_default_menus
@@ -24,6 +27,17 @@ from bot.settings import Settings
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
+
+# The features, in the order their commands appear in menus and /help.
+FEATURES = (onboarding, common, privacy, admin)
+COMMANDS: tuple[Command, ...] = tuple(
+    unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
+)
+BUTTONS: tuple[Button, ...] = tuple(
+    unique_by(
+        (row for feature in FEATURES for row in getattr(feature, "BUTTONS", ())), "action"
+    ).values()
+)
 
 NETWORK_RETRIES = 4
 UPDATE_CLEANUP_INTERVAL = timedelta(hours=6)
@@ -87,9 +101,12 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     application.bot_data["settings"] = settings
+    application.bot_data["commands"] = COMMANDS
     application.add_handlers(gate.before(), group=-1)
-    for module in (onboarding, privacy, admin, contacts, buttons, common):
-        application.add_handlers(module.handlers(), group=0)
+    application.add_handlers(gate.commands(COMMANDS), group=0)
+    application.add_handlers(buttons.handlers(BUTTONS), group=0)
+    application.add_handlers(contacts.handlers(), group=0)
+    application.add_handlers(common.handlers(), group=0)
     application.add_handlers(gate.after(), group=1)
     application.add_error_handler(on_error)
     return application
@@ -102,7 +119,7 @@ async def _open(application: Application) -> None:
     application.job_queue.run_repeating(
         _forget_old_updates, interval=UPDATE_CLEANUP_INTERVAL, first=UPDATE_CLEANUP_INTERVAL
     )
-    await set_default_menus(application.bot, settings.default_language)
+    await set_default_menus(application.bot, COMMANDS, settings.default_language)
 
 
 async def _forget_old_updates(context: BotContext) -> None:

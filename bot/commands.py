@@ -1,43 +1,44 @@
-"""The one table of commands × who may use them × description.
+"""The command table and the button table: what each feature adds, and who may use it.
 
-It feeds both the permission check of every command and the command menu
-(`setMyCommands`) each person sees, per chat and per language.
+Each feature declares its rows (`COMMANDS`, `BUTTONS`) beside its handlers; `bot.app`
+merges them. One row registers the handler, guards it with the row's role, and feeds
+the command menu (`setMyCommands`) each person sees, per chat and per language.
 """
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
 
-from bot.i18n import N_, Translate
+from bot.i18n import Translate
+
+if TYPE_CHECKING:
+    from bot.callbacks import Press
+    from bot.services import BotContext, Caller
 
 Level = Literal["everyone", "member", "facilitator", "coordinator", "admin"]
 LEVELS: tuple[Level, ...] = ("everyone", "member", "facilitator", "coordinator", "admin")
+
+CommandCallback = Callable[[Update, "BotContext"], Awaitable[None]]
+# A button's handler answers whether the press was still valid (False: stale or refused).
+ButtonCallback = Callable[[Update, "BotContext", "Caller", "Press"], Awaitable[bool]]
 
 
 class Command(NamedTuple):
     name: str
     level: Level
     description: str
+    callback: CommandCallback
     # "newcomers": only in the menu of people who have not joined; "never": a synonym.
     menu: Literal["always", "newcomers", "never"] = "always"
 
 
-COMMANDS: tuple[Command, ...] = (
-    Command("start", "everyone", N_("Join a pilot with an invite link"), menu="newcomers"),
-    Command("help", "everyone", N_("What I can do for you")),
-    Command("language", "everyone", N_("Change the language")),
-    Command("privacy", "everyone", N_("How your data is used")),
-    Command("mydata", "everyone", N_("Get a file of everything stored about you")),
-    Command("withdraw", "member", N_("Stop all processing of your data now")),
-    Command("stop", "member", N_("Stop all processing of your data now"), menu="never"),
-    Command("delete", "everyone", N_("Erase your data")),
-    Command("pilots", "member", N_("Switch between your pilots")),
-    Command("invite", "coordinator", N_("Create an invite link and QR code")),
-    Command("newpilot", "admin", N_("Create a new pilot")),
-)
-COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
+class Button(NamedTuple):
+    action: str
+    level: Level
+    callback: ButtonCallback
 
 
 def allows(level: Level, required: Level) -> bool:
@@ -45,11 +46,22 @@ def allows(level: Level, required: Level) -> bool:
     return LEVELS.index(level) >= LEVELS.index(required)
 
 
-def menu(level: Level, translate: Translate) -> list[BotCommand]:
+def unique_by(rows: Iterable[Any], key: str) -> dict[str, Any]:
+    """Rows by name; two features claiming one name is a wiring mistake, caught at start."""
+    found: dict[str, Any] = {}
+    for row in rows:
+        name = getattr(row, key)
+        if name in found:
+            raise ValueError(f"{key} {name!r} is declared twice")
+        found[name] = row
+    return found
+
+
+def menu(commands: Iterable[Command], level: Level, translate: Translate) -> list[BotCommand]:
     """The command menu for one level, in one language."""
     shown = [
         command
-        for command in COMMANDS
+        for command in commands
         if allows(level, command.level)
         and (command.menu == "always" or (command.menu == "newcomers" and level == "everyone"))
     ]

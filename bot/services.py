@@ -10,7 +10,7 @@ from functools import cached_property
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.commands import LEVELS, Level
+from bot.commands import LEVELS, Command, Level
 from bot.i18n import Translate, resolve_language, translator
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -117,6 +117,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     def services(self) -> Services:
         """The services of this application."""
         return services_of(self.application)
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        """The merged command table of this application."""
+        return self.application.bot_data["commands"]
 
 
 def services_of(application: Application) -> Services:

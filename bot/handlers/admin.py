@@ -6,10 +6,11 @@ import io
 
 import segno
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import Press
+from bot.commands import Button, Command
 from bot.handlers.onboarding import ROLE_NAMES
+from bot.i18n import N_
 from bot.menus import refresh_menu
 from bot.render import button, keyboard, say
 from bot.services import BotContext, Caller, identify
@@ -154,10 +155,9 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
     return True
 
 
-def handlers() -> list[BaseHandler]:
-    """Admin and coordinator commands."""
-    return [
-        CommandHandler("newpilot", newpilot, filters.ChatType.PRIVATE),
-        CommandHandler("invite", invite, filters.ChatType.PRIVATE),
-        CommandHandler("pilots", pilots, filters.ChatType.PRIVATE),
-    ]
+COMMANDS = (
+    Command("pilots", "member", N_("Switch between your pilots"), pilots),
+    Command("invite", "coordinator", N_("Create an invite link and QR code"), invite),
+    Command("newpilot", "admin", N_("Create a new pilot"), newpilot),
+)
+BUTTONS = (Button("pilot", "member", on_press),)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot.commands import menu
+from bot.commands import Command, menu
 from bot.handlers import onboarding
+from bot.i18n import N_
 from bot.render import say
 from bot.services import BotContext, identify
 
@@ -15,7 +16,8 @@ async def help_command(update: Update, context: BotContext) -> None:
     """List the commands this person may use, in their language."""
     caller = await identify(context.services, update)
     lines = [
-        f"/{command.command} — {command.description}" for command in menu(caller.level, caller._)
+        f"/{command.command} — {command.description}"
+        for command in menu(context.commands, caller.level, caller._)
     ]
     await say(context, caller, caller._("What you can do here:") + "\n" + "\n".join(lines))
 
@@ -50,11 +52,17 @@ async def private_only(update: Update, context: BotContext) -> None:
     )
 
 
+COMMANDS = (Command("help", "everyone", N_("What I can do for you"), help_command),)
+
+
 def handlers() -> list[BaseHandler]:
-    """Help, then the catch-alls (registered last so every other handler matches first)."""
+    """The catch-alls, registered after every other handler so that those match first.
+
+    Only new messages: an edited message is never answered as if it were sent again.
+    """
+    new = filters.UpdateType.MESSAGE
     return [
-        CommandHandler("help", help_command, filters.ChatType.PRIVATE),
-        MessageHandler(filters.COMMAND & filters.ChatType.GROUPS, private_only),
-        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
-        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, free_text),
+        MessageHandler(new & filters.COMMAND & filters.ChatType.GROUPS, private_only),
+        MessageHandler(new & filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
+        MessageHandler(new & filters.ChatType.PRIVATE & ~filters.COMMAND, free_text),
     ]

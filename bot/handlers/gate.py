@@ -1,13 +1,15 @@
-"""Runs before every handler: drop redelivered updates and refuse commands a role does not allow."""
+"""Runs around every handler: drop redelivered updates first, mark them answered last; and
+the role guard that every command row is registered through."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, TypeHandler, filters
 
-from bot.commands import COMMANDS_BY_NAME, allows
+from bot.commands import Command, allows
 from bot.handlers import onboarding
 from bot.render import say
 from bot.services import BotContext, identify
@@ -15,31 +17,47 @@ from bot.storage.db import UpdateProgress
 
 log = logging.getLogger(__name__)
 
+# Commands are new messages in a private chat: an edited message is never run again, and
+# a caption is not a command (PTB reads the command entity of the text only).
+COMMAND_MESSAGES = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+
 
 async def gate(update: Update, context: BotContext) -> None:
-    """Drop a redelivered update; refuse, in the caller's language, a command not allowed."""
-    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    """Drop a redelivered update (its effect is stored), showing the step if unanswered."""
     progress = await context.services.db.update_progress(update.update_id)
-    if progress is not UpdateProgress.NEW:
-        # Telegram redelivers updates not yet confirmed when the bot crashed. The effect is
-        # stored already; if the crash came before the reply, show where the person is.
-        log.info("update %s was already %s", update.update_id, progress.value)
-        if progress is UpdateProgress.APPLIED and private and update.effective_user:
-            await onboarding.resume(update, context)
-        raise ApplicationHandlerStop
-    message = update.effective_message
-    # Commands in groups are answered by `common.private_only`, never by role.
-    if not (private and message and message.text and message.text.startswith("/")):
+    if progress is UpdateProgress.NEW:
         return
-    name = message.text.split()[0][1:].split("@")[0].lower()
-    command = COMMANDS_BY_NAME.get(name)
-    if command is None or command.level == "everyone":
-        return
-    caller = await identify(context.services, update)
-    if not allows(caller.level, command.level):
-        log.info("refused /%s to a caller at level %s", name, caller.level)
-        await say(context, caller, caller._("Sorry, that command is not available to you."))
-        raise ApplicationHandlerStop
+    # Telegram redelivers updates not yet confirmed when the bot crashed. The effect is
+    # stored already; if the crash came before the reply, show where the person is.
+    log.info("update %s was already %s", update.update_id, progress.value)
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    if progress is UpdateProgress.APPLIED and private and update.effective_user:
+        await onboarding.resume(update, context)
+    raise ApplicationHandlerStop
+
+
+def guarded(command: Command) -> CommandHandler:
+    """The handler of one command row, refusing (in the caller's language) whom it does not allow.
+
+    The check runs where PTB has matched the command entity, so it reads the command
+    exactly as the handler does: `/invite-x` is `/invite` to both.
+    """
+
+    async def run(update: Update, context: BotContext) -> None:
+        if command.level != "everyone":
+            caller = await identify(context.services, update)
+            if not allows(caller.level, command.level):
+                log.info("refused /%s to a caller at level %s", command.name, caller.level)
+                await say(context, caller, caller._("Sorry, that command is not available to you."))
+                return
+        await command.callback(update, context)
+
+    return CommandHandler(command.name, run, COMMAND_MESSAGES)
+
+
+def commands(rows: Iterable[Command]) -> list[BaseHandler]:
+    """One guarded handler per command row."""
+    return [guarded(row) for row in rows]
 
 
 async def mark_answered(update: Update, context: BotContext) -> None:

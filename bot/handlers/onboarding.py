@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.callbacks import Press
+from bot.commands import Button, Command
 from bot.i18n import LANGUAGE_NAMES, N_
 from bot.menus import refresh_menu
 from bot.render import acknowledge, button, keyboard, say
@@ -372,6 +372,7 @@ async def resume(update: Update, context: BotContext) -> None:
         await welcome(context, caller, caller.pilot, member)
 
 
-def handlers() -> list[BaseHandler]:
-    """Onboarding handlers (its button presses are routed by `bot.handlers.buttons`)."""
-    return [CommandHandler("start", start, filters.ChatType.PRIVATE)]
+COMMANDS = (
+    Command("start", "everyone", N_("Join a pilot with an invite link"), start, menu="newcomers"),
+)
+BUTTONS = tuple(Button(action, "everyone", on_press) for action in STEP_OF_ACTION)

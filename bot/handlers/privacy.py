@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import Press
+from bot.commands import Button, Command
 from bot.handlers.onboarding import show_step
-from bot.i18n import LANGUAGE_NAMES
+from bot.i18n import LANGUAGE_NAMES, N_
 from bot.menus import refresh_menu
 from bot.render import button, keyboard, say
 from bot.services import BotContext, Caller, identify
@@ -188,12 +188,15 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
     return False
 
 
-def handlers() -> list[BaseHandler]:
-    """Privacy and language commands."""
-    return [
-        CommandHandler("privacy", privacy, filters.ChatType.PRIVATE),
-        CommandHandler("mydata", mydata, filters.ChatType.PRIVATE),
-        CommandHandler("delete", delete, filters.ChatType.PRIVATE),
-        CommandHandler(["withdraw", "stop"], withdraw, filters.ChatType.PRIVATE),
-        CommandHandler("language", language, filters.ChatType.PRIVATE),
-    ]
+STOP_PROCESSING = N_("Stop all processing of your data now")
+COMMANDS = (
+    Command("language", "everyone", N_("Change the language"), language),
+    Command("privacy", "everyone", N_("How your data is used"), privacy),
+    Command("mydata", "everyone", N_("Get a file of everything stored about you"), mydata),
+    Command("withdraw", "member", STOP_PROCESSING, withdraw),
+    Command("stop", "member", STOP_PROCESSING, withdraw, menu="never"),
+    Command("delete", "everyone", N_("Erase your data"), delete),
+)
+BUTTONS = tuple(
+    Button(action, "everyone", on_press) for action in ("setlang", "erase", "keep", "rechoose")
+)
