@@ -1,8 +1,16 @@
-"""The one aiosqlite connection, its migrations and its transactions."""
+"""The database: one writer connection, one reader connection, migrations, transactions.
+
+Updates of different chats are handled concurrently, so two handlers must never share a
+transaction or read each other's uncommitted writes. Writes therefore go through
+`transaction()` only (a write outside one raises), one transaction at a time on the
+writer connection; a read inside a transaction sees that transaction's own writes, and
+every other read goes to a separate read-only connection, which sees committed data.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,6 +38,16 @@ class AlreadyProcessedError(Exception):
     """The update was applied before (Telegram delivered it again after a crash)."""
 
 
+class OutsideTransactionError(RuntimeError):
+    """A write was attempted outside `Database.transaction()`."""
+
+
+# Whether the running task is inside its own write transaction (each task has its own value).
+_in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "in_transaction", default=False
+)
+
+
 def utc_now() -> str:
     """A sortable ISO timestamp in UTC."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -44,11 +62,16 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class Database:
-    """One connection in WAL mode; writes go through `transaction()`, one at a time."""
+def _read_only_uri(path: Path | str) -> str:
+    return f"{Path(path).resolve().as_uri()}?mode=ro"
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self.connection = connection
+
+class Database:
+    """A writer connection (WAL) behind `transaction()`, and a reader for everything else."""
+
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self._writer = writer
+        self._reader = reader
         self._write_lock = asyncio.Lock()
         # Telegram numbers a bot's updates in increasing order, so only ids up to the last
         # one stored before this start can be redeliveries; later ones need no lookup.
@@ -57,15 +80,18 @@ class Database:
     @classmethod
     async def open(cls, path: Path | str) -> Database:
         """Open (creating if needed) and migrate the database at `path`."""
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
+        writer = await aiosqlite.connect(str(path), isolation_level=None)
+        writer.row_factory = aiosqlite.Row
+        await writer.execute("PRAGMA journal_mode=WAL")
+        await writer.execute("PRAGMA foreign_keys=ON")
         # Erased rows are overwritten on disk, not just unlinked (not every build defaults to it).
-        await connection.execute("PRAGMA secure_delete=ON")
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        database = cls(connection)
+        await writer.execute("PRAGMA secure_delete=ON")
+        await writer.execute("PRAGMA synchronous=NORMAL")
+        await writer.execute("PRAGMA busy_timeout=5000")
+        reader = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+        reader.row_factory = aiosqlite.Row
+        await reader.execute("PRAGMA busy_timeout=5000")
+        database = cls(writer, reader)
         await database.migrate()
         await database.forget_old_updates()
         row = await database.fetch_one("SELECT MAX(update_id) AS last FROM processed_updates")
@@ -73,49 +99,65 @@ class Database:
         return database
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self.connection.close()
+        """Close both connections."""
+        await self._reader.close()
+        await self._writer.close()
 
     async def migrate(self) -> None:
         """Apply the numbered SQL files newer than `PRAGMA user_version`."""
-        async with self.connection.execute("PRAGMA user_version") as cursor:
+        async with self._writer.execute("PRAGMA user_version") as cursor:
             (version,) = await cursor.fetchone()
         for number, script in _migrations():
             if number <= version:
                 continue
             log.info("applying migration %04d", number)
             async with self._write_lock:
-                await self.connection.executescript(
+                await self._writer.executescript(
                     f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
                 )
 
     @asynccontextmanager
-    async def transaction(
-        self, update_id: int | None = None
-    ) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, update_id: int | None = None) -> AsyncIterator[None]:
         """A write transaction; with `update_id`, it also records the update as applied.
 
         Recording the update in the same transaction as its effects is what makes a
         redelivered update (after a crash) have its effect once: the second time,
         `AlreadyProcessedError` is raised before anything is written.
         """
+        if _in_transaction.get():
+            raise RuntimeError("transactions do not nest")
         async with self._write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
+            await self._writer.execute("BEGIN IMMEDIATE")
+            marker = _in_transaction.set(True)
             try:
                 if update_id is not None:
-                    cursor = await self.connection.execute(
+                    cursor = await self._writer.execute(
                         "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) "
                         "VALUES (?, ?)",
                         (update_id, utc_now()),
                     )
                     if cursor.rowcount == 0:
                         raise AlreadyProcessedError(update_id)
-                yield self.connection
+                yield
             except BaseException:
-                await self.connection.execute("ROLLBACK")
+                await self._writer.execute("ROLLBACK")
                 raise
             else:
-                await self.connection.execute("COMMIT")
+                await self._writer.execute("COMMIT")
+            finally:
+                _in_transaction.reset(marker)
+
+    async def execute(self, sql: str, parameters: tuple = ()) -> aiosqlite.Cursor:
+        """Run one write statement of the current transaction."""
+        if not _in_transaction.get():
+            raise OutsideTransactionError(sql)
+        return await self._writer.execute(sql, parameters)
+
+    async def executemany(self, sql: str, rows: list[tuple]) -> None:
+        """Run one write statement for many rows, in the current transaction."""
+        if not _in_transaction.get():
+            raise OutsideTransactionError(sql)
+        await self._writer.executemany(sql, rows)
 
     async def fetch_one(self, sql: str, parameters: tuple = ()) -> aiosqlite.Row | None:
         """The first row of a query, or None."""
@@ -123,16 +165,17 @@ class Database:
         return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
-        """All rows of a query."""
+        """All rows of a query: inside a transaction as it sees them, else as committed."""
+        connection = self._writer if _in_transaction.get() else self._reader
         # One trip to aiosqlite's thread instead of three (execute, fetch, close): those
         # trips, not SQLite, are most of the cost of a query.
-        return list(await self.connection.execute_fetchall(sql, parameters))
+        return list(await connection.execute_fetchall(sql, parameters))
 
     async def mark_answered(self, update_id: int) -> None:
         """Record that every handler has run for an update (and so has replied)."""
-        # One statement: atomic on its own, so no BEGIN/COMMIT round trips.
+        # One statement, atomic on its own: a transaction of one trip, not three.
         async with self._write_lock:
-            await self.connection.execute(
+            await self._writer.execute(
                 "INSERT INTO processed_updates (update_id, processed_at, answered) "
                 "VALUES (?, ?, 1) ON CONFLICT (update_id) DO UPDATE SET answered = 1",
                 (update_id, utc_now()),
@@ -142,9 +185,7 @@ class Database:
         """Telegram keeps an update for 24 hours at most, so older ids cannot come back."""
         cutoff = (datetime.now(UTC) - UPDATE_MEMORY).isoformat(timespec="seconds")
         async with self.transaction():
-            await self.connection.execute(
-                "DELETE FROM processed_updates WHERE processed_at < ?", (cutoff,)
-            )
+            await self.execute("DELETE FROM processed_updates WHERE processed_at < ?", (cutoff,))
 
     async def update_progress(self, update_id: int) -> UpdateProgress:
         """How far an update got before: not seen, applied (stored), or answered too."""

@@ -58,7 +58,7 @@ class Pilots(Repository):
         while await self.by_slug(slug) is not None:
             suffix += 1
             slug = f"{base}-{suffix}"
-        cursor = await self.db.connection.execute(
+        cursor = await self.db.execute(
             "INSERT INTO pilots (slug, name, controller, notice_version, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
             (slug, name, controller, NOTICE_VERSION, utc_now()),
@@ -135,11 +135,11 @@ class People(Repository):
 
     async def ensure(self, pseudonym: str, chat_id: int, language: str | None) -> None:
         """Create the person and their contact if absent; reactivate a stale contact."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "INSERT OR IGNORE INTO people (pseudonym, language, created_at) VALUES (?, ?, ?)",
             (pseudonym, language, utc_now()),
         )
-        await self.db.connection.execute(
+        await self.db.execute(
             "INSERT INTO contacts (pseudonym, chat_id) VALUES (?, ?) "
             "ON CONFLICT (pseudonym) DO UPDATE SET chat_id = excluded.chat_id, active = 1, "
             "blocked_at = NULL",
@@ -148,26 +148,26 @@ class People(Repository):
 
     async def set_language(self, pseudonym: str, language: str) -> None:
         """Remember the person's chosen language."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "UPDATE people SET language = ? WHERE pseudonym = ?", (language, pseudonym)
         )
 
     async def set_current_pilot(self, pseudonym: str, pilot_id: int) -> None:
         """The pilot the person's commands apply to."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "UPDATE people SET current_pilot_id = ? WHERE pseudonym = ?", (pilot_id, pseudonym)
         )
 
     async def set_processing_stopped(self, pseudonym: str, stopped: bool) -> None:
         """Record that the person withdrew (or came back)."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "UPDATE people SET processing_stopped_at = ? WHERE pseudonym = ?",
             (utc_now() if stopped else None, pseudonym),
         )
 
     async def mark_blocked(self, chat_id: int) -> bool:
         """The person blocked the bot: never message them again. True if a contact changed."""
-        cursor = await self.db.connection.execute(
+        cursor = await self.db.execute(
             "UPDATE contacts SET active = 0, blocked_at = ? WHERE chat_id = ? AND active = 1",
             (utc_now(), chat_id),
         )
@@ -175,7 +175,7 @@ class People(Repository):
 
     async def mark_unblocked(self, chat_id: int) -> bool:
         """The person unblocked the bot: messages may be sent again. True if a contact changed."""
-        cursor = await self.db.connection.execute(
+        cursor = await self.db.execute(
             "UPDATE contacts SET active = 1, blocked_at = NULL WHERE chat_id = ? AND active = 0",
             (chat_id,),
         )
@@ -219,7 +219,7 @@ class Members(Repository):
 
     async def start_onboarding(self, pilot_id: int, pseudonym: str) -> None:
         """Create the membership at the language step, or restart a withdrawn one."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "INSERT INTO members (pilot_id, pseudonym, status, onboarding_step, joined_at) "
             "VALUES (?, ?, 'onboarding', 'language', ?) "
             "ON CONFLICT (pilot_id, pseudonym) DO UPDATE SET status = 'onboarding', "
@@ -229,7 +229,7 @@ class Members(Repository):
 
     async def set_step(self, pilot_id: int, pseudonym: str, step: str) -> None:
         """Move the member to an onboarding step."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "UPDATE members SET onboarding_step = ? WHERE pilot_id = ? AND pseudonym = ?",
             (step, pilot_id, pseudonym),
         )
@@ -238,14 +238,14 @@ class Members(Repository):
         self, pilot_id: int, pseudonym: str, purposes: frozenset[str]
     ) -> None:
         """The consent toggles pressed so far, before the member confirms them."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "UPDATE members SET pending_consents = ? WHERE pilot_id = ? AND pseudonym = ?",
             (",".join(sorted(purposes)), pilot_id, pseudonym),
         )
 
     async def finish_onboarding(self, pilot_id: int, pseudonym: str, group: str) -> None:
         """Record the stakeholder group and make the member active."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "UPDATE members SET stakeholder_group = ?, status = 'active', onboarding_step = 'done' "
             "WHERE pilot_id = ? AND pseudonym = ?",
             (group, pilot_id, pseudonym),
@@ -253,7 +253,7 @@ class Members(Repository):
 
     async def withdraw_all(self, pseudonym: str) -> None:
         """Stop every membership of the person."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "UPDATE members SET status = 'withdrawn', onboarding_step = 'done' WHERE pseudonym = ?",
             (pseudonym,),
         )
@@ -264,7 +264,7 @@ class Roles(Repository):
 
     async def grant(self, pilot_id: int, pseudonym: str, role: Role) -> None:
         """Give a role (nothing changes if the person has it already)."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "INSERT OR IGNORE INTO roles (pilot_id, pseudonym, role, granted_at) "
             "VALUES (?, ?, ?, ?)",
             (pilot_id, pseudonym, role, utc_now()),
@@ -287,7 +287,7 @@ class Invites(Repository):
         """A new code (returned once, in clear) and its stored invite."""
         code = secrets.token_urlsafe(12)
         expires_at = (datetime.now(UTC) + timedelta(days=days_valid)).isoformat(timespec="seconds")
-        cursor = await self.db.connection.execute(
+        cursor = await self.db.execute(
             "INSERT INTO invites (pilot_id, code_hash, role, created_at, expires_at, max_uses) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (pilot_id, hash_invite_code(code), role, utc_now(), expires_at, max_uses),
@@ -317,7 +317,7 @@ class Invites(Repository):
 
     async def use(self, invite_id: int) -> bool:
         """Count one use of an invite; False if it was used up meanwhile."""
-        cursor = await self.db.connection.execute(
+        cursor = await self.db.execute(
             "UPDATE invites SET uses = uses + 1 WHERE id = ? AND uses < max_uses", (invite_id,)
         )
         return cursor.rowcount == 1
@@ -335,7 +335,7 @@ class Consents(Repository):
     ) -> None:
         """Append one decision (granted or not) per purpose."""
         now = utc_now()
-        await self.db.connection.executemany(
+        await self.db.executemany(
             "INSERT INTO consents (pilot_id, pseudonym, purpose, granted, notice_version, "
             "language, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -346,7 +346,7 @@ class Consents(Repository):
 
     async def withdraw_all(self, pseudonym: str, language: str) -> None:
         """Record a withdrawal of every consent the person still has granted, in any pilot."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "INSERT INTO consents (pilot_id, pseudonym, purpose, granted, notice_version, "
             "language, recorded_at) "
             "SELECT c.pilot_id, c.pseudonym, c.purpose, 0, p.notice_version, ?, ? "
@@ -370,7 +370,7 @@ class Audit(Repository):
         detail: str = "",
     ) -> None:
         """Append one entry."""
-        await self.db.connection.execute(
+        await self.db.execute(
             "INSERT INTO audit_log (at, actor, action, pilot_id, subject, detail) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (utc_now(), actor, action, pilot_id, subject, detail),
@@ -401,12 +401,8 @@ class PersonalData(Repository):
     async def erase(self, pseudonym: str) -> None:
         """Delete every row about the person; the audit log keeps the event, not the pseudonym."""
         for table in self._TABLES:
-            await self.db.connection.execute(
-                f"DELETE FROM {table} WHERE pseudonym = ?", (pseudonym,)
-            )
-        await self.db.connection.execute(
+            await self.db.execute(f"DELETE FROM {table} WHERE pseudonym = ?", (pseudonym,))
+        await self.db.execute(
             "UPDATE audit_log SET subject = 'erased' WHERE subject = ?", (pseudonym,)
         )
-        await self.db.connection.execute(
-            "UPDATE audit_log SET actor = 'erased' WHERE actor = ?", (pseudonym,)
-        )
+        await self.db.execute("UPDATE audit_log SET actor = 'erased' WHERE actor = ?", (pseudonym,))

@@ -171,8 +171,8 @@ async def test_an_update_redelivered_after_a_restart_has_its_effect_once(
         lambda: [row for row in pilot.rows(last) if row[1]]
     )
     if not replied_before_the_crash:
-        async with pilot.services.db.transaction() as connection:
-            await connection.execute(
+        async with pilot.services.db.transaction():
+            await pilot.services.db.execute(
                 "UPDATE processed_updates SET answered = 0 WHERE update_id = ?", (update_id,)
             )
     # A restarted bot (a fresh application on the same database) gets the update again.

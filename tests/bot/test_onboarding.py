@@ -100,8 +100,10 @@ async def test_unusable_invites_give_a_reason(pilot: Pilot, problem: InviteProbl
     elif problem is InviteProblem.USED_UP:
         await pilot.person("First").command("start", code)
     else:
-        async with pilot.services.db.transaction() as connection:
-            await connection.execute("UPDATE invites SET expires_at = '2001-01-01T00:00:00+00:00'")
+        async with pilot.services.db.transaction():
+            await pilot.services.db.execute(
+                "UPDATE invites SET expires_at = '2001-01-01T00:00:00+00:00'"
+            )
     person = pilot.person("Late", language_code="sv")
     [reply] = await person.command("start", code)
     assert reply["text"] == translator("sv")(INVITE_PROBLEMS[problem])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.storage.db import AlreadyProcessedError, Database, UpdateProgress
+from bot.storage.db import AlreadyProcessedError, Database, OutsideTransactionError, UpdateProgress
 from bot.storage.repositories import InviteProblem, hash_invite_code
 
 
@@ -85,10 +86,10 @@ async def test_invites_are_stored_hashed_and_limited(services) -> None:
 
 
 async def test_expired_invite_is_refused(services) -> None:
-    async with services.db.transaction() as connection:
+    async with services.db.transaction():
         pilot = await services.pilots.create("Laitila", controller="Leader Ravakka")
         code, invite = await services.invites.create(pilot.id, "member", max_uses=5, days_valid=1)
-        await connection.execute(
+        await services.db.execute(
             "UPDATE invites SET expires_at = '2000-01-01T00:00:00+00:00' WHERE id = ?",
             (invite.id,),
         )
@@ -159,8 +160,8 @@ def test_pseudonyms_are_keyed_and_stable(services) -> None:
 
 async def test_update_ids_older_than_telegram_keeps_updates_are_forgotten(tmp_path) -> None:
     database = await Database.open(tmp_path / "old.db")
-    async with database.transaction() as connection:
-        await connection.execute(
+    async with database.transaction():
+        await database.execute(
             "INSERT INTO processed_updates (update_id, processed_at) "
             "VALUES (1, '2020-01-01T00:00:00+00:00')"
         )
@@ -170,3 +171,43 @@ async def test_update_ids_older_than_telegram_keeps_updates_are_forgotten(tmp_pa
     assert await reopened.update_progress(1) is UpdateProgress.NEW
     assert await reopened.update_progress(2) is UpdateProgress.ANSWERED
     await reopened.close()
+
+
+async def test_a_write_outside_a_transaction_raises(services) -> None:
+    with pytest.raises(OutsideTransactionError):
+        await services.db.execute("DELETE FROM pilots")
+    with pytest.raises(OutsideTransactionError):
+        await services.people.set_language("someone", "fi")
+
+
+async def test_a_concurrent_reader_never_sees_an_uncommitted_write(services) -> None:
+    """Handlers of different chats run at once: one's open transaction is invisible to another."""
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        async with services.db.transaction():
+            await services.pilots.create("Laitila", controller="x")
+            assert len(await services.pilots.all()) == 1  # its own write, inside
+            inside.set()
+            await release.wait()
+            raise RuntimeError("rolled back")
+
+    task = asyncio.create_task(writer())
+    await inside.wait()
+    assert await services.pilots.all() == []
+    release.set()
+    with pytest.raises(RuntimeError):
+        await task
+    assert await services.pilots.all() == []
+
+
+async def test_transactions_of_concurrent_tasks_never_interleave(services) -> None:
+    async def join(number: int) -> None:
+        async with services.db.transaction(update_id=number):
+            await services.people.ensure(f"p{number}", number, None)
+            await asyncio.sleep(0)  # let the others try to write meanwhile
+            await services.people.set_language(f"p{number}", "sv")
+
+    await asyncio.gather(*(join(number) for number in range(1, 41)))
+    rows = await services.db.fetch_all("SELECT language FROM people")
+    assert [row["language"] for row in rows] == ["sv"] * 40
