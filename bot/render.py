@@ -3,7 +3,8 @@ answered, and answering button presses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
@@ -40,11 +41,42 @@ async def say(
     403 ends the handler and `bot.errors` marks the contact inactive.
     """
     if replacing is None:
-        await context.bot.send_message(caller.chat_id, text, reply_markup=markup)
-    else:
-        await context.bot.edit_message_text(
-            text, caller.chat_id, replacing.message_id, reply_markup=markup
+        await with_press_answered(
+            context, context.bot.send_message(caller.chat_id, text, reply_markup=markup)
         )
+    else:
+        await with_press_answered(
+            context,
+            context.bot.edit_message_text(
+                text, caller.chat_id, replacing.message_id, reply_markup=markup
+            ),
+        )
+
+
+async def show_keyboard(
+    context: BotContext, caller: Caller, message: Message, markup: InlineKeyboardMarkup
+) -> None:
+    """Change only the buttons of a message (a toggle pressed)."""
+    await with_press_answered(
+        context,
+        context.bot.edit_message_reply_markup(
+            caller.chat_id, message.message_id, reply_markup=markup
+        ),
+    )
+
+
+async def with_press_answered(context: BotContext, reply: Awaitable[object]) -> None:
+    """Send a reply; a press still unanswered is answered at the same time, not after it.
+
+    The spinner on the pressed button then stops after one round trip, even when the
+    reply itself waits for the rate limiter.
+    """
+    query = context.unanswered_press
+    if query is None:
+        await reply
+        return
+    context.unanswered_press = None
+    await asyncio.gather(acknowledge(query), reply)
 
 
 async def acknowledge(

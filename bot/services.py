@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.commands import LEVELS, Command, Level
@@ -111,7 +111,10 @@ class Caller:
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """CallbackContext with a typed way to the services."""
+    """CallbackContext with a typed way to the services; one per update."""
+
+    # A button press of this update that no reply has answered yet (see `bot.render`).
+    unanswered_press: CallbackQuery | None = None
 
     @property
     def services(self) -> Services:

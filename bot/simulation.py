@@ -105,17 +105,24 @@ class Participant:
         raise LookupError(f"{self.name} sees no button {action}:{argument}")
 
     async def press(self, action: str, argument: str | None = None) -> list[dict[str, Any]]:
-        """Press a button; once the bot has answered the press, what it showed in reply.
+        """Press a button; once the bot is done with the press, what it showed in reply.
 
         That is the messages it sent, or else the pressed message as the bot changed it.
+        The bot answers a press alongside its reply, so "done" is when it confirmed the
+        update to Telegram, which it does only after handling it completely.
         """
         message, button = self.find_button(action, argument)
         before = len(self.messages)
         query = self.sandbox.press_button(self.user, message, button["callback_data"])
-        await self.sandbox.wait_for_async(
-            lambda: (self.sandbox.callback_answer(query["id"]) or {}).get("answered"),
-            REPLY_TIMEOUT,
-        )
+
+        def handled() -> bool:
+            answered = (self.sandbox.callback_answer(query["id"]) or {}).get("answered")
+            return answered and not any(
+                pending.get("callback_query", {}).get("id") == query["id"]
+                for pending in self.sandbox.pending_updates()
+            )
+
+        await self.sandbox.wait_for_async(handled, REPLY_TIMEOUT)
         messages = self.messages
         sent = messages[before:]
         return sent or [m for m in messages if m["message_id"] == message["message_id"]]

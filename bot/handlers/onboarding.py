@@ -11,7 +11,7 @@ from bot.callbacks import Press
 from bot.commands import Button, Command
 from bot.i18n import LANGUAGE_NAMES, N_
 from bot.menus import refresh_menu
-from bot.render import acknowledge, button, keyboard, say
+from bot.render import acknowledge, button, keyboard, say, show_keyboard
 from bot.services import BotContext, Caller, identify
 from bot.settings import LANGUAGES
 from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS, Member, Pilot
@@ -278,7 +278,9 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         async with services.db.transaction(update.update_id):
             await services.members.set_pending_consents(pilot.id, caller.pseudonym, chosen)
         member = member.model_copy(update={"pending_consents": chosen})
-        await query.edit_message_reply_markup(consent_keyboard(context, caller, member))
+        await show_keyboard(
+            context, caller, query.message, consent_keyboard(context, caller, member)
+        )
         return True
     elif press.action == "consented":
         async with services.db.transaction(update.update_id):
