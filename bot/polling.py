@@ -103,9 +103,9 @@ class Dispatcher:
             self.finished.set()
 
     @property
-    def busy(self) -> bool:
-        """Whether any update is still being processed."""
-        return bool(self._in_flight)
+    def in_flight(self) -> int:
+        """How many updates are being processed (or waiting for their conversation)."""
+        return len(self._in_flight)
 
     def watermark(self) -> int | None:
         """The offset that confirms exactly the updates processed with all before them."""
@@ -117,7 +117,7 @@ class Dispatcher:
         """Wait until the watermark moves `advance` ids on, nothing is in flight, or time is up."""
         start = self.watermark() or 0
         deadline = asyncio.get_running_loop().time() + seconds
-        while self.busy and not stop.is_set() and (self.watermark() or 0) - start < advance:
+        while self.in_flight and not stop.is_set() and (self.watermark() or 0) - start < advance:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 return
@@ -171,7 +171,7 @@ async def poll(
     try:
         while not stop.is_set():
             # Long-poll only when nothing is in flight: otherwise Telegram answers at once.
-            timeout = 0 if dispatcher.busy else poll_seconds
+            timeout = 0 if dispatcher.in_flight else poll_seconds
             try:
                 updates = await _fetch(application, stop, dispatcher.watermark(), timeout)
             except InvalidToken:

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.i18n import translator
 from bot.simulation import Participant, invite_code
 from sandbox.core import Sandbox
+from sandbox.server import SandboxServer
 from sandbox.testing import running_server
 
 from .conftest import KEY, TOKEN
@@ -55,6 +56,21 @@ def count(db: Path, sql: str) -> int:
         connection.close()
 
 
+def bot_environment(server: SandboxServer, db: Path, admin: Participant) -> dict[str, str]:
+    """The settings of `seroi-bot run` against the sandbox, as environment variables."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "SEROI_TELEGRAM_TOKEN": TOKEN,
+        "SEROI_TELEGRAM_API_URL": server.base_url,
+        "SEROI_TELEGRAM_FILE_URL": server.base_file_url,
+        "SEROI_DB_PATH": str(db),
+        "SEROI_ADMIN_IDS": str(admin.user.id),
+        "SEROI_PSEUDONYM_KEY": KEY,
+        "SEROI_DEFAULT_LANGUAGE": "fi",
+    }
+
+
 async def test_sigkill_mid_onboarding_resumes_at_the_same_step(tmp_path: Path) -> None:
     sandbox = Sandbox(token=TOKEN, bot_username="seroi_test_bot")
     admin = Participant.create(sandbox, "Anna", "en")
@@ -62,17 +78,7 @@ async def test_sigkill_mid_onboarding_resumes_at_the_same_step(tmp_path: Path) -
     db = tmp_path / "seroi.db"
     log = tmp_path / "bot.log"
     with running_server(sandbox) as server:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(ROOT),
-            "SEROI_TELEGRAM_TOKEN": TOKEN,
-            "SEROI_TELEGRAM_API_URL": server.base_url,
-            "SEROI_TELEGRAM_FILE_URL": server.base_file_url,
-            "SEROI_DB_PATH": str(db),
-            "SEROI_ADMIN_IDS": str(admin.user.id),
-            "SEROI_PSEUDONYM_KEY": KEY,
-            "SEROI_DEFAULT_LANGUAGE": "fi",
-        }
+        env = bot_environment(server, db, admin)
 
         with ExitStack() as processes:
 
@@ -119,4 +125,62 @@ async def test_sigkill_mid_onboarding_resumes_at_the_same_step(tmp_path: Path) -
     thanks = translator("fi")("Thank you, you are now part of “{pilot}”!").format(pilot="Laitila")
     welcomes = [m for m in member.messages if m.get("text", "").startswith(thanks)]
     assert len(welcomes) <= 1  # none if the kill fell between the commit and the send
+    assert "Traceback" not in log.read_text()
+
+
+async def test_sigkill_while_forty_chats_press_at_once(tmp_path: Path) -> None:
+    """Forty people press at the same moment; the bot dies mid-way and comes back.
+
+    Every press moves its member on exactly once, each is answered at most once, and no
+    chat gets its prompt more than once again (a press applied but not answered before
+    the kill is answered by showing the step again).
+    """
+    sandbox = Sandbox(token=TOKEN, bot_username="seroi_test_bot")
+    admin = Participant.create(sandbox, "Anna", "en")
+    people = [Participant.create(sandbox, f"Member{n}", "fi") for n in range(40)]
+    db = tmp_path / "seroi.db"
+    log = tmp_path / "bot.log"
+    with running_server(sandbox) as server, ExitStack() as processes:
+        env = bot_environment(server, db, admin)
+
+        async def start() -> subprocess.Popen:
+            process = processes.enter_context(bot_process(env, tmp_path, log))
+            await sandbox.wait_for_async(lambda: sandbox.is_polling, STARTUP_TIMEOUT)
+            return process
+
+        first = await start()
+        await admin.command("newpilot", "Laitila")
+        [invite] = await admin.command("invite", "member 40")
+        for person in people:
+            sandbox.command(person.user, "start", invite_code(invite))
+        await sandbox.wait_for_async(lambda: all(len(p.messages) == 1 for p in people), 30)
+
+        queries = []
+        for person in people:
+            message, button = person.find_button("lang", "sv")
+            queries.append(sandbox.press_button(person.user, message, button["callback_data"]))
+        answered = [
+            lambda q=q: (sandbox.callback_answer(q["id"]) or {}).get("answered") for q in queries
+        ]
+        await sandbox.wait_for_async(lambda: sum(bool(a()) for a in answered) >= 5, 20)
+        kill_hard(first)
+        await start()
+        await sandbox.wait_for_async(
+            lambda: (
+                count(db, "SELECT COUNT(*) FROM members WHERE onboarding_step = 'notice'") == 40
+            ),
+            30,
+        )
+        await sandbox.wait_for_async(lambda: not sandbox.pending_updates(), 30)
+
+    assert count(db, "SELECT COUNT(*) FROM people WHERE language = 'sv'") == 40
+    assert count(db, "SELECT uses FROM invites") == 40
+    successful_answers = [
+        call.params["callback_query_id"] for call in sandbox.calls("answerCallbackQuery") if call.ok
+    ]
+    assert sorted(successful_answers) == sorted(q["id"] for q in queries)
+    notice = translator("sv")("Continue")
+    for person in people:
+        assert 1 <= len(person.messages) <= 2
+        assert notice in str(person.messages[-1]["reply_markup"])
     assert "Traceback" not in log.read_text()
