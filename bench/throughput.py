@@ -174,7 +174,7 @@ def take(person: Participant, step: Step, code: str, replies: Replies) -> Check:
         return sent
     message, button = person.find_button(step.action, step.argument)
     query = sandbox.press_button(person.user, message, button["callback_data"])
-    # The bot answers the query last, after its database writes and messages.
+    # The bot answers the press before its messages are sent: wait for both.
     return lambda: bool(sandbox.callback_answer(query["id"])["answered"]) and sent()
 
 
@@ -202,10 +202,13 @@ def check_database(path: Path, members: int) -> None:
 async def seroi_round(members: int, folder: Path) -> Tally:
     """The real bot onboards `members` people in waves; the database is checked afterwards."""
     sandbox = Sandbox(token=TOKEN, bot_username="seroi_bench_bot")
-    admin = Participant.create(sandbox, "Anna", "en")
+    bot_db = folder / "seroi.db"
+    admin = Participant.create(sandbox, "Anna", "en", bot_db=bot_db)
     # Telegram's language differs from the one chosen, so the choice is a real change.
     people = [
-        Participant.create(sandbox, f"Member{index}", LANGUAGES[(index + 1) % len(LANGUAGES)])
+        Participant.create(
+            sandbox, f"Member{index}", LANGUAGES[(index + 1) % len(LANGUAGES)], bot_db=bot_db
+        )
         for index in range(members)
     ]
     plans = [onboarding(index) for index in range(members)]
@@ -213,7 +216,7 @@ async def seroi_round(members: int, folder: Path) -> Tally:
     settings = Settings(
         _env_file=None,
         telegram_token=TOKEN,
-        db_path=folder / "seroi.db",
+        db_path=bot_db,
         admin_ids=frozenset({admin.user.id}),
         pseudonym_key=PSEUDONYM_KEY,
         # Off: we measure how fast the bot processes updates, not Telegram's 30 messages/s.
@@ -280,7 +283,9 @@ async def ptb_round(
     In wave k, each of the first (size of wave k) members does `act(member, k, replies)`.
     """
     sandbox = Sandbox(token=TOKEN, bot_username=f"{name}_bench_bot")
-    people = [Participant.create(sandbox, f"Member{index}", "fi") for index in range(members)]
+    people = [
+        Participant.create(sandbox, f"Member{index}", "fi", bot_db=None) for index in range(members)
+    ]
     replies = Replies(sandbox)
 
     def queue(wave: int, size: int) -> list[Check]:

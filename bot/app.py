@@ -3,7 +3,7 @@
 Each feature declares its command rows and button rows; they are merged here, and
 nowhere else. Handlers are registered in the order they match (the order matters): the
 gate first (redeliveries), then every command, each guarded by its row's role, then the
-buttons and membership changes, then the catch-alls, then the bookkeeping.
+buttons and membership changes, then the catch-alls.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from bot.commands import Button, Command, unique_by
 from bot.errors import on_error
 from bot.handlers import admin, buttons, common, contacts, gate, onboarding, privacy
 from bot.menus import set_default_menus
+from bot.outbox import Outbox
 from bot.services import BotContext, Services, services_of
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -107,7 +108,6 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     application.add_handlers(buttons.handlers(BUTTONS), group=0)
     application.add_handlers(contacts.handlers(), group=0)
     application.add_handlers(common.handlers(), group=0)
-    application.add_handlers(gate.after(), group=1)
     application.add_error_handler(on_error)
     return application
 
@@ -116,6 +116,8 @@ async def _open(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     database = await Database.open(settings.db_path)
     application.bot_data["services"] = Services(settings=settings, db=database)
+    outbox = application.bot_data["outbox"] = Outbox(database, application.bot)
+    await outbox.start()
     application.job_queue.run_repeating(
         _forget_old_updates, interval=UPDATE_CLEANUP_INTERVAL, first=UPDATE_CLEANUP_INTERVAL
     )
@@ -127,5 +129,7 @@ async def _forget_old_updates(context: BotContext) -> None:
 
 
 async def _close(application: Application) -> None:
+    if "outbox" in application.bot_data:
+        await application.bot_data["outbox"].stop()
     if "services" in application.bot_data:
         await services_of(application).db.close()

@@ -85,7 +85,7 @@ async def play(sandbox: Sandbox, cast: list[Participant], tour: Tour) -> None:
     """The scripted pilot; `cast` starts with the admin and gets everyone who takes part."""
 
     def enlist(name: str, language_code: str) -> Participant:
-        cast.append(Participant.create(sandbox, name, language_code))
+        cast.append(Participant.create(sandbox, name, language_code, bot_db=admin.bot_db))
         return cast[-1]
 
     admin = cast[0]
@@ -224,12 +224,12 @@ async def tour_against_sandbox(out: Path, fault_rate: float) -> int:
     if fault_rate:
         sandbox.faults.timeout_delay = 1.5
         sandbox.faults.rule(probability=fault_rate, kinds=("429", "timeout"), seed=7)
-    admin = Participant.create(sandbox, "Anna", "en")
+    admin = Participant.create(sandbox, "Anna", "en", bot_db=out / "demo.db")
     cast = [admin]
     settings = Settings(
         _env_file=None,
         telegram_token=DEMO_TOKEN,
-        db_path=out / "demo.db",
+        db_path=admin.bot_db,
         admin_ids=frozenset({admin.user.id}),
         pseudonym_key=secrets.token_urlsafe(32),
         default_language="fi",

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager, suppress
 
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
+
+from bot.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +72,10 @@ def conversation_of(update: Update) -> Hashable:
 class Dispatcher:
     """Runs updates concurrently across conversations and knows what may be confirmed."""
 
-    def __init__(self, application: Application, limit: int = CONCURRENT_UPDATES) -> None:
-        self._application = application
+    def __init__(
+        self, handle: Callable[[Update], Awaitable[None]], limit: int = CONCURRENT_UPDATES
+    ) -> None:
+        self._handle = handle
         self._slots = asyncio.Semaphore(limit)
         self._in_flight: dict[int, asyncio.Task] = {}
         self._last_of: dict[Hashable, asyncio.Task] = {}
@@ -94,8 +98,7 @@ class Dispatcher:
             if earlier is not None:
                 await asyncio.wait({earlier})
             async with self._slots:
-                # PTB's process_update logs and reports handler errors itself.
-                await self._application.process_update(update)
+                await self._handle(update)
         finally:
             del self._in_flight[update.update_id]
             if self._last_of.get(key) is asyncio.current_task():
@@ -166,7 +169,14 @@ async def poll(
 ) -> None:
     """Fetch updates and process them, conversations concurrently, until `stop` is set."""
     await application.bot.delete_webhook(drop_pending_updates=False)
-    dispatcher = Dispatcher(application)
+    outbox: Outbox = application.bot_data["outbox"]
+
+    async def handle(update: Update) -> None:
+        async with outbox.replies_of(update.update_id):
+            # PTB's process_update logs and reports handler errors itself.
+            await application.process_update(update)
+
+    dispatcher = Dispatcher(handle)
     backoff = 0.0
     try:
         while not stop.is_set():

@@ -1,16 +1,21 @@
 """Buttons and replies: signed inline keyboards, replies that can replace the prompt just
-answered, and answering button presses."""
+answered, files, and answering button presses.
+
+Replies go through the outbox (`bot.outbox`): stored when the update has been handled,
+then sent in order per chat.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.services import BotContext, Caller
+from bot.storage.models import Reply
 
 
 def button(
@@ -26,6 +31,10 @@ def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup([list(row) for row in rows])
 
 
+def _markup(markup: InlineKeyboardMarkup | None) -> dict:
+    return {"reply_markup": markup.to_dict()} if markup is not None else {}
+
+
 async def say(
     context: BotContext,
     caller: Caller,
@@ -37,46 +46,42 @@ async def say(
     """Reply in the caller's private chat, or turn the prompt just answered into this reply.
 
     Replacing a prompt keeps the chat short on a phone and costs one call instead of two.
-    The caller has just written, so they have not blocked the bot; should they have, the
-    403 ends the handler and `bot.errors` marks the contact inactive.
     """
     if replacing is None:
-        await with_press_answered(
-            context, context.bot.send_message(caller.chat_id, text, reply_markup=markup)
-        )
+        await say_in(context, caller.chat_id, text, markup)
     else:
-        await with_press_answered(
-            context,
-            context.bot.edit_message_text(
-                text, caller.chat_id, replacing.message_id, reply_markup=markup
-            ),
-        )
+        params = {"text": text, "message_id": replacing.message_id, **_markup(markup)}
+        await context.outbox.post(Reply(chat_id=caller.chat_id, kind="edit", params=params))
+
+
+async def say_in(
+    context: BotContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A new message in a chat."""
+    params = {"text": text, **_markup(markup)}
+    await context.outbox.post(Reply(chat_id=chat_id, kind="send", params=params))
 
 
 async def show_keyboard(
     context: BotContext, caller: Caller, message: Message, markup: InlineKeyboardMarkup
 ) -> None:
     """Change only the buttons of a message (a toggle pressed)."""
-    await with_press_answered(
-        context,
-        context.bot.edit_message_reply_markup(
-            caller.chat_id, message.message_id, reply_markup=markup
-        ),
-    )
+    params = {"message_id": message.message_id, **_markup(markup)}
+    await context.outbox.post(Reply(chat_id=caller.chat_id, kind="keyboard", params=params))
 
 
-async def with_press_answered(context: BotContext, reply: Awaitable[object]) -> None:
-    """Send a reply; a press still unanswered is answered at the same time, not after it.
-
-    The spinner on the pressed button then stops after one round trip, even when the
-    reply itself waits for the rate limiter.
-    """
-    query = context.unanswered_press
-    if query is None:
-        await reply
-        return
-    context.unanswered_press = None
-    await asyncio.gather(acknowledge(query), reply)
+async def send_file(
+    context: BotContext,
+    caller: Caller,
+    kind: Literal["photo", "document"],
+    data: bytes,
+    *,
+    filename: str,
+    caption: str,
+) -> None:
+    """A photo or a document, with a caption, in the caller's private chat."""
+    params = {"filename": filename, "caption": caption}
+    await context.outbox.post(Reply(chat_id=caller.chat_id, kind=kind, params=params, file=data))
 
 
 async def acknowledge(

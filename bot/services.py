@@ -7,11 +7,12 @@ import hmac
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from telegram import CallbackQuery, Update
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.commands import LEVELS, Command, Level
 from bot.i18n import Translate, resolve_language, translator
+from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.models import Member, Person, Pilot, Role
@@ -111,15 +112,17 @@ class Caller:
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """CallbackContext with a typed way to the services; one per update."""
-
-    # A button press of this update that no reply has answered yet (see `bot.render`).
-    unanswered_press: CallbackQuery | None = None
+    """CallbackContext with a typed way to the services."""
 
     @property
     def services(self) -> Services:
         """The services of this application."""
         return services_of(self.application)
+
+    @property
+    def outbox(self) -> Outbox:
+        """Where replies go to be sent."""
+        return self.application.bot_data["outbox"]
 
     @property
     def commands(self) -> tuple[Command, ...]:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from telegram.ext import Application
@@ -49,17 +51,37 @@ def _action(button: dict[str, Any]) -> tuple[str, str]:
     return (parts[1], parts[2]) if len(parts) == 4 else ("", "")
 
 
+def unsent_replies(bot_db: Path, chat_id: int) -> int:
+    """How many replies to a chat the bot has stored and not yet sent (read from outside)."""
+    connection = sqlite3.connect(bot_db)
+    try:
+        return connection.execute(
+            "SELECT COUNT(*) FROM outbox WHERE chat_id = ?", (chat_id,)
+        ).fetchone()[0]
+    except sqlite3.OperationalError:  # the bot has not created its tables yet
+        return 0
+    finally:
+        connection.close()
+
+
 @dataclass
 class Participant:
-    """One person in the sandbox, acting as they would in the Telegram app."""
+    """One person in the sandbox, acting as they would in the Telegram app.
+
+    `bot_db` is seroi-bot's database, where this person can see whether the bot still has
+    replies to them waiting to be sent (None for another bot, which has no outbox).
+    """
 
     sandbox: Sandbox
     user: SimUser
+    bot_db: Path | None
 
     @classmethod
-    def create(cls, sandbox: Sandbox, name: str, language_code: str = "fi") -> Participant:
+    def create(
+        cls, sandbox: Sandbox, name: str, language_code: str = "fi", *, bot_db: Path | None
+    ) -> Participant:
         """A new Telegram user with a private chat with the bot."""
-        return cls(sandbox, sandbox.add_user(name, language_code=language_code))
+        return cls(sandbox, sandbox.add_user(name, language_code=language_code), bot_db)
 
     @property
     def name(self) -> str:
@@ -108,8 +130,9 @@ class Participant:
         """Press a button; once the bot is done with the press, what it showed in reply.
 
         That is the messages it sent, or else the pressed message as the bot changed it.
-        The bot answers a press alongside its reply, so "done" is when it confirmed the
-        update to Telegram, which it does only after handling it completely.
+        The bot answers a press before its replies are sent, so "done" is: answered,
+        confirmed to Telegram (which the bot does only once the update is handled and its
+        replies stored), and no reply to this chat still waiting to be sent.
         """
         message, button = self.find_button(action, argument)
         before = len(self.messages)
@@ -117,9 +140,13 @@ class Participant:
 
         def handled() -> bool:
             answered = (self.sandbox.callback_answer(query["id"]) or {}).get("answered")
-            return answered and not any(
-                pending.get("callback_query", {}).get("id") == query["id"]
-                for pending in self.sandbox.pending_updates()
+            return (
+                answered
+                and not any(
+                    pending.get("callback_query", {}).get("id") == query["id"]
+                    for pending in self.sandbox.pending_updates()
+                )
+                and (self.bot_db is None or unsent_replies(self.bot_db, self.user.id) == 0)
             )
 
         await self.sandbox.wait_for_async(handled, REPLY_TIMEOUT)

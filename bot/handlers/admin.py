@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 
 import segno
-from telegram import InputFile, Update
+from telegram import Update
 
 from bot.callbacks import Press
 from bot.commands import Button, Command
 from bot.handlers.onboarding import ROLE_NAMES
 from bot.i18n import N_
 from bot.menus import refresh_menu
-from bot.render import button, keyboard, say
+from bot.render import button, keyboard, say, send_file
 from bot.services import BotContext, Caller, identify
 from bot.storage.models import ROLES
 
@@ -108,8 +108,8 @@ async def invite(update: Update, context: BotContext) -> None:
         expires=created.expires_at[:10],
         uses=uses,
     )
-    image = InputFile(qr.getvalue(), filename=f"invite-{caller.pilot.slug}-{role}.png")
-    await context.bot.send_photo(caller.chat_id, image, caption=caption)
+    filename = f"invite-{caller.pilot.slug}-{role}.png"
+    await send_file(context, caller, "photo", qr.getvalue(), filename=filename, caption=caption)
 
 
 async def pilots(update: Update, context: BotContext) -> None:

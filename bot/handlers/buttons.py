@@ -39,13 +39,10 @@ def handlers(rows: Iterable[Button]) -> list[BaseHandler]:
             log.info("refused button %r to a caller at level %s", press.action, caller.level)
             await acknowledge(query, caller._("Sorry, that is not available to you."), alert=True)
             return
-        context.unanswered_press = query
         if route is not None and await route.callback(update, context, caller, press):
-            if context.unanswered_press is not None:  # no reply has answered it
-                context.unanswered_press = None
-                await acknowledge(query)
+            # Its replies wait in the outbox; the spinner stops now.
+            await acknowledge(query)
             return
-        context.unanswered_press = None
         log.info("stale or refused button %r", press)
         await acknowledge(query, caller._("This button is no longer active."))
         await onboarding.reprompt(context, caller)

@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 from bot.commands import Command, menu
 from bot.handlers import onboarding
 from bot.i18n import N_
-from bot.render import say
+from bot.render import say, say_in
 from bot.services import BotContext, identify
 
 
@@ -45,11 +45,10 @@ async def free_text(update: Update, context: BotContext) -> None:
 async def private_only(update: Update, context: BotContext) -> None:
     """Personal commands in a group chat: point to the private chat, reveal nothing."""
     caller = await identify(context.services, update)
-    await update.effective_message.reply_text(
-        caller._("Please write to me in a private chat: {link}").format(
-            link=f"https://t.me/{context.bot.username}"
-        )
+    text = caller._("Please write to me in a private chat: {link}").format(
+        link=f"https://t.me/{context.bot.username}"
     )
+    await say_in(context, update.effective_chat.id, text)
 
 
 COMMANDS = (Command("help", "everyone", N_("What I can do for you"), help_command),)

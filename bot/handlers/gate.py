@@ -1,5 +1,5 @@
-"""Runs around every handler: drop redelivered updates first, mark them answered last; and
-the role guard that every command row is registered through."""
+"""Runs before every handler: drop redelivered updates; and the role guard that every
+command row is registered through. (An update is marked answered by the outbox.)"""
 
 from __future__ import annotations
 
@@ -60,16 +60,6 @@ def commands(rows: Iterable[Command]) -> list[BaseHandler]:
     return [guarded(row) for row in rows]
 
 
-async def mark_answered(update: Update, context: BotContext) -> None:
-    """Every handler has run: a redelivery of this update needs no answer at all."""
-    await context.services.db.mark_answered(update.update_id)
-
-
 def before() -> list[BaseHandler]:
     """Handlers for the group that runs first."""
     return [TypeHandler(Update, gate)]
-
-
-def after() -> list[BaseHandler]:
-    """Handlers for the group that runs last."""
-    return [TypeHandler(Update, mark_answered)]

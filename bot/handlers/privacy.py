@@ -12,7 +12,7 @@ from bot.commands import Button, Command
 from bot.handlers.onboarding import show_step
 from bot.i18n import LANGUAGE_NAMES, N_
 from bot.menus import refresh_menu
-from bot.render import button, keyboard, say
+from bot.render import button, keyboard, say, send_file
 from bot.services import BotContext, Caller, identify
 from bot.settings import LANGUAGES
 
@@ -78,8 +78,10 @@ async def mydata(update: Update, context: BotContext) -> None:
         **exported,
     }
     payload = json.dumps(document, ensure_ascii=False, indent=2).encode()
-    await context.bot.send_document(
-        caller.chat_id,
+    await send_file(
+        context,
+        caller,
+        "document",
         payload,
         filename="my-data.json",
         caption=caller._("Everything stored about you, as of today."),

@@ -171,15 +171,24 @@ class Database:
         # trips, not SQLite, are most of the cost of a query.
         return list(await connection.execute_fetchall(sql, parameters))
 
+    async def atomic(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
+        """One write statement as a transaction of its own: one trip, not three.
+
+        SQLite runs a single statement (with its triggers) atomically; rows come back
+        from a `RETURNING` clause.
+        """
+        if _in_transaction.get():
+            raise RuntimeError("atomic() is its own transaction; use execute() inside one")
+        async with self._write_lock:
+            return list(await self._writer.execute_fetchall(sql, parameters))
+
     async def mark_answered(self, update_id: int) -> None:
         """Record that every handler has run for an update (and so has replied)."""
-        # One statement, atomic on its own: a transaction of one trip, not three.
-        async with self._write_lock:
-            await self._writer.execute(
-                "INSERT INTO processed_updates (update_id, processed_at, answered) "
-                "VALUES (?, ?, 1) ON CONFLICT (update_id) DO UPDATE SET answered = 1",
-                (update_id, utc_now()),
-            )
+        await self.atomic(
+            "INSERT INTO processed_updates (update_id, processed_at, answered) "
+            "VALUES (?, ?, 1) ON CONFLICT (update_id) DO UPDATE SET answered = 1",
+            (update_id, utc_now()),
+        )
 
     async def forget_old_updates(self) -> None:
         """Telegram keeps an update for 24 hours at most, so older ids cannot come back."""

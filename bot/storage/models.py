@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -19,6 +19,24 @@ STAKEHOLDER_GROUPS: tuple[str, ...] = (
     "public_body",
     "other",
 )
+
+
+ReplyKind = Literal["send", "edit", "keyboard", "photo", "document"]
+
+
+class Reply(BaseModel):
+    """One message the bot has to send, or a message of its own to change."""
+
+    chat_id: int
+    kind: ReplyKind
+    # The Bot API parameters besides chat_id: text, message_id, reply_markup, caption, filename.
+    params: dict[str, Any]
+    file: bytes | None = None
+
+
+class StoredReply(BaseModel):
+    id: int
+    reply: Reply
 
 
 class Pilot(BaseModel):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
@@ -17,8 +18,10 @@ from bot.storage.models import (
     Member,
     Person,
     Pilot,
+    Reply,
     Role,
     Standing,
+    StoredReply,
 )
 
 NOTICE_VERSION = "2026-11"
@@ -357,6 +360,57 @@ class Consents(Repository):
         )
 
 
+class Outbox(Repository):
+    """Replies still to be sent, oldest first per chat."""
+
+    async def store(self, update_id: int | None, replies: Sequence[Reply]) -> list[int]:
+        """Store replies (marking their update answered, by trigger) in one statement."""
+        now = utc_now()
+        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(replies))
+        parameters = [
+            field
+            for reply in replies
+            for field in (
+                reply.chat_id,
+                update_id,
+                reply.kind,
+                json.dumps(reply.params, ensure_ascii=False),
+                reply.file,
+                now,
+            )
+        ]
+        rows = await self.db.atomic(
+            "INSERT INTO outbox (chat_id, update_id, kind, payload, file, created_at) "
+            f"VALUES {values} RETURNING id",
+            tuple(parameters),
+        )
+        return [row["id"] for row in rows]
+
+    async def pending(self) -> list[StoredReply]:
+        """Everything not yet sent, in the order it was stored."""
+        rows = await self.db.fetch_all("SELECT * FROM outbox ORDER BY id")
+        return [
+            StoredReply(
+                id=row["id"],
+                reply=Reply(
+                    chat_id=row["chat_id"],
+                    kind=row["kind"],
+                    params=json.loads(row["payload"]),
+                    file=row["file"],
+                ),
+            )
+            for row in rows
+        ]
+
+    async def forget(self, reply_id: int) -> None:
+        """Telegram has the reply (or refused it for good)."""
+        await self.db.atomic("DELETE FROM outbox WHERE id = ?", (reply_id,))
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """Drop every reply to a chat (its person blocked the bot)."""
+        await self.db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
+
+
 class Audit(Repository):
     """Who changed which role or data, and when."""
 
@@ -400,6 +454,10 @@ class PersonalData(Repository):
 
     async def erase(self, pseudonym: str) -> None:
         """Delete every row about the person; the audit log keeps the event, not the pseudonym."""
+        await self.db.execute(
+            "DELETE FROM outbox WHERE chat_id = (SELECT chat_id FROM contacts WHERE pseudonym = ?)",
+            (pseudonym,),
+        )
         for table in self._TABLES:
             await self.db.execute(f"DELETE FROM {table} WHERE pseudonym = ?", (pseudonym,))
         await self.db.execute(

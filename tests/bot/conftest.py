@@ -37,7 +37,7 @@ class Pilot:
 
     def person(self, name: str, language_code: str = "fi") -> Participant:
         """A new Telegram user."""
-        return Participant.create(self.sandbox, name, language_code)
+        return Participant.create(self.sandbox, name, language_code, bot_db=self.settings.db_path)
 
     async def invite(self, role: str = "member", pilot: str = "Laitila", extra: str = "") -> str:
         """An invite code made by the admin through the bot itself."""
@@ -49,6 +49,13 @@ class Pilot:
             await self.admin.press("pilot", str(self.created[pilot]))
         [reply] = await self.admin.command("invite", f"{role} {extra}".strip())
         return invite_code(reply)
+
+    async def settled(self) -> None:
+        """Wait until the bot has handled every update and sent every reply."""
+        outbox = self.application.bot_data["outbox"]
+        await self.sandbox.wait_for_async(
+            lambda: not self.sandbox.pending_updates() and outbox.idle, 10
+        )
 
     def rows(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         """Query the bot's database from outside, as an auditor would."""
@@ -77,7 +84,7 @@ def make_settings(db_path: Path, admin_id: int, base_url: str, file_url: str) ->
 @pytest.fixture
 async def pilot(tmp_path: Path) -> AsyncIterator[Pilot]:
     sandbox = Sandbox(token=TOKEN, bot_username="seroi_test_bot")
-    admin = Participant.create(sandbox, "Anna", "en")
+    admin = Participant.create(sandbox, "Anna", "en", bot_db=tmp_path / "seroi.db")
     with running_server(sandbox) as server:
         settings = make_settings(
             tmp_path / "seroi.db", admin.user.id, server.base_url, server.base_file_url

@@ -31,11 +31,6 @@ VARIANTS = (
 PILOT_VARIANTS = ("/newpilot.x Evil", "/newpilot-x Evil", "/newpilot, Evil", "/NEWPILOT Evil")
 
 
-async def _processed(pilot: Pilot) -> None:
-    """Wait until the bot has confirmed every update so far (so each has run to its end)."""
-    await pilot.sandbox.wait_for_async(lambda: not pilot.sandbox.pending_updates(), 20)
-
-
 async def _member(pilot: Pilot, name: str = "Aino"):
     member = pilot.person(name)
     await member.join(await pilot.invite("member"), "fi", set(), "resident")
@@ -50,7 +45,7 @@ async def test_a_member_gets_no_invite_from_any_spelling_of_the_command(
     invites_before = pilot.rows("SELECT COUNT(*) FROM invites")
     photos_before = len(pilot.sandbox.calls("sendPhoto"))
     pilot.sandbox.send_text(member.user, text)
-    await _processed(pilot)
+    await pilot.settled()
     assert pilot.rows("SELECT COUNT(*) FROM invites") == invites_before
     assert len(pilot.sandbox.calls("sendPhoto")) == photos_before
     assert pilot.rows("SELECT role FROM roles") == [("member",)]
@@ -60,7 +55,7 @@ async def test_a_member_gets_no_invite_from_any_spelling_of_the_command(
 async def test_a_stranger_creates_no_pilot_with_any_spelling(pilot: Pilot, text: str) -> None:
     stranger = pilot.person("Eve", "en")
     pilot.sandbox.send_text(stranger.user, text)
-    await _processed(pilot)
+    await pilot.settled()
     assert pilot.rows("SELECT COUNT(*) FROM pilots") == [(0,)]
     [reply] = stranger.messages
     assert reply["text"] == translator("en")("Sorry, that command is not available to you.")
@@ -69,9 +64,9 @@ async def test_a_stranger_creates_no_pilot_with_any_spelling(pilot: Pilot, text:
 async def test_an_edited_message_is_not_a_command(pilot: Pilot) -> None:
     stranger = pilot.person("Eve", "en")
     sent = pilot.sandbox.send_text(stranger.user, "hello")
-    await _processed(pilot)
+    await pilot.settled()
     pilot.sandbox.edit_text(stranger.user, sent["message_id"], "/newpilot Evil")
-    await _processed(pilot)
+    await pilot.settled()
     assert pilot.rows("SELECT COUNT(*) FROM pilots") == [(0,)]
     assert len(stranger.messages) == 1  # the answer to "hello"; the edit gets none
 
@@ -105,7 +100,7 @@ async def test_no_spelling_runs_anything_above_the_callers_role(
         len(pilot.sandbox.calls("sendPhoto")),
     )
     pilot.sandbox.send_text(person.user, f"/{case(name)}{separator}{tail} coordinator 5 30")
-    await _processed(pilot)
+    await pilot.settled()
     after = (
         pilot.rows("SELECT COUNT(*) FROM invites"),
         pilot.rows("SELECT COUNT(*) FROM pilots"),

@@ -28,7 +28,7 @@ def _text(update_id: int, chat_id: int, user_id: int | None = None) -> Update:
 
 
 class HeldApplication:
-    """Stands in for PTB's Application: each update runs until the test releases it."""
+    """Stands in for the bot: each update runs until the test releases it."""
 
     def __init__(self) -> None:
         self.started: list[int] = []
@@ -54,7 +54,7 @@ async def _until(condition, changed: asyncio.Event) -> None:
 
 async def test_chats_run_at_once_and_each_chat_in_order() -> None:
     application = HeldApplication()
-    dispatcher = Dispatcher(application)
+    dispatcher = Dispatcher(application.process_update)
     for update in (_text(1, 10), _text(2, 20), _text(3, 10), _text(4, -5, 30), _text(5, -5, 31)):
         dispatcher.submit(update)
     await _until(lambda: len(application.started) == 4, application.changed)
@@ -69,7 +69,7 @@ async def test_chats_run_at_once_and_each_chat_in_order() -> None:
 
 async def test_the_watermark_stays_behind_the_oldest_update_in_flight() -> None:
     application = HeldApplication()
-    dispatcher = Dispatcher(application)
+    dispatcher = Dispatcher(application.process_update)
     for update in (_text(7, 1), _text(8, 2), _text(9, 3)):
         dispatcher.submit(update)
     await _until(lambda: len(application.started) == 3, application.changed)
@@ -84,7 +84,7 @@ async def test_the_watermark_stays_behind_the_oldest_update_in_flight() -> None:
 
 async def test_an_update_fetched_again_is_not_run_twice() -> None:
     application = HeldApplication()
-    dispatcher = Dispatcher(application)
+    dispatcher = Dispatcher(application.process_update)
     dispatcher.submit(_text(7, 1))
     dispatcher.submit(_text(7, 1))  # Telegram returns unconfirmed updates again
     application.let_go(7)

@@ -73,9 +73,9 @@ def bot_environment(server: SandboxServer, db: Path, admin: Participant) -> dict
 
 async def test_sigkill_mid_onboarding_resumes_at_the_same_step(tmp_path: Path) -> None:
     sandbox = Sandbox(token=TOKEN, bot_username="seroi_test_bot")
-    admin = Participant.create(sandbox, "Anna", "en")
-    member = Participant.create(sandbox, "Aino", "fi")
     db = tmp_path / "seroi.db"
+    admin = Participant.create(sandbox, "Anna", "en", bot_db=db)
+    member = Participant.create(sandbox, "Aino", "fi", bot_db=db)
     log = tmp_path / "bot.log"
     with running_server(sandbox) as server:
         env = bot_environment(server, db, admin)
@@ -136,9 +136,9 @@ async def test_sigkill_while_forty_chats_press_at_once(tmp_path: Path) -> None:
     the kill is answered by showing the step again).
     """
     sandbox = Sandbox(token=TOKEN, bot_username="seroi_test_bot")
-    admin = Participant.create(sandbox, "Anna", "en")
-    people = [Participant.create(sandbox, f"Member{n}", "fi") for n in range(40)]
     db = tmp_path / "seroi.db"
+    admin = Participant.create(sandbox, "Anna", "en", bot_db=db)
+    people = [Participant.create(sandbox, f"Member{n}", "fi", bot_db=db) for n in range(40)]
     log = tmp_path / "bot.log"
     with running_server(sandbox) as server, ExitStack() as processes:
         env = bot_environment(server, db, admin)
@@ -172,6 +172,8 @@ async def test_sigkill_while_forty_chats_press_at_once(tmp_path: Path) -> None:
             30,
         )
         await sandbox.wait_for_async(lambda: not sandbox.pending_updates(), 30)
+        # Replies stored before the kill are sent by the restarted bot.
+        await sandbox.wait_for_async(lambda: count(db, "SELECT COUNT(*) FROM outbox") == 0, 30)
 
     assert count(db, "SELECT COUNT(*) FROM people WHERE language = 'sv'") == 40
     assert count(db, "SELECT uses FROM invites") == 40

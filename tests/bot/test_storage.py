@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from bot.services import Services
 from bot.settings import Settings
+from bot.storage import db as db_module
 from bot.storage.db import AlreadyProcessedError, Database, OutsideTransactionError, UpdateProgress
 from bot.storage.repositories import InviteProblem, hash_invite_code
 
@@ -26,10 +28,14 @@ async def services(tmp_path):
     await database.close()
 
 
+MIGRATIONS = Path(db_module.__file__).parent / "migrations"
+
+
 async def test_migrations_are_applied_once(tmp_path, services) -> None:
     await services.db.migrate()
     row = await services.db.fetch_one("PRAGMA user_version")
-    assert row[0] == 1
+    newest = max(int(path.name[:4]) for path in MIGRATIONS.glob("*.sql"))
+    assert row[0] == newest
     reopened = await Database.open(tmp_path / "seroi.db")
     await reopened.close()
 
