@@ -859,17 +859,19 @@ class Sandbox:
         ladder = photo_ladder(*dimensions)
         for width, height in ladder:
             stored = self._store(source, "photo", chat_id, width=width, height=height)
-            sizes.append(
-                {
-                    "file_id": stored.file_id,
-                    "file_unique_id": stored.file_unique_id,
-                    "file_size": len(stored.data),
-                    "width": width,
-                    "height": height,
-                }
-            )
+            sizes.append(self._photo_size(stored))
         self._keep_upload(self._files[sizes[-1]["file_id"]], chat_id)
         return sizes
+
+    @staticmethod
+    def _photo_size(stored: StoredFile) -> dict[str, Any]:
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "width": stored.width,
+            "height": stored.height,
+        }
 
     def _sizes_for_file_id(self, file_id: str) -> list[dict[str, Any]]:
         if file_id.startswith(("http://", "https://")):
@@ -1066,12 +1068,22 @@ class Sandbox:
             return False
         if not self.group_privacy:
             return True
-        text = message.get("text", "")
-        if text.startswith("/"):
-            addressed = text.split()[0].partition("@")[2]
+        addressed = self._command_addressee(message)
+        if addressed is not None:
             return addressed in ("", self.bot_username)
         replied = message.get("reply_to_message", {}).get("from", {})
         return replied.get("id") == self.bot_id
+
+    @staticmethod
+    def _command_addressee(message: dict[str, Any]) -> str | None:
+        """The bot a message's leading command names ("" for none), or None if no command."""
+        body = message.get("text", message.get("caption", ""))
+        entities = message.get("entities", message.get("caption_entities", []))
+        first = entities[0] if entities else None
+        if first is None or first["type"] != "bot_command" or first["offset"] != 0:
+            return None
+        # A leading command is ASCII only, so UTF-16 units and str indices agree here.
+        return body[: first["length"]].partition("@")[2]
 
     def send_text(
         self,
@@ -1083,31 +1095,71 @@ class Sandbox:
     ) -> dict[str, Any]:
         """The user writes text (private chat by default); returns the Message dict."""
         with self._lock:
-            target = self._chat_of(user, chat)
-            private = target["type"] == "private"
-            if private and user.blocked_bot:
-                raise SandboxError(f"{user.first_name} has blocked the bot; unblock_bot first")
-            if private:
-                user.started = True
-            quoted = None
-            if reply_to is not None:
-                original = self._find_message(target["id"], reply_to)
-                if original is None:
-                    raise SandboxError(f"no message {reply_to} in {self._chat_label(target['id'])}")
-                quoted = copy.deepcopy(original)
-                quoted.pop("reply_to_message", None)
-            message = self._new_message(
-                target["id"],
-                user.to_dict(),
-                text=text,
-                entities=command_entities(text),
-                reply_to_message=quoted,
+            return self._user_message(
+                user, chat, reply_to, text, text=text, entities=command_entities(text)
             )
-            where = "bot" if private else target["title"]
-            self._say(f"{user.first_name} → {where}: {text}")
-            if private or self._delivered_in_group(target["id"], message):
-                self._emit("message", message)
-            return copy.deepcopy(message)
+
+    def send_photo(
+        self,
+        user: SimUser,
+        image: bytes,
+        *,
+        caption: str | None = None,
+        chat: dict[str, Any] | int | None = None,
+        reply_to: int | None = None,
+        filename: str = "photo.jpg",
+    ) -> dict[str, Any]:
+        """The user sends a photo (PNG, JPEG or GIF bytes), with commands marked in its caption."""
+        with self._lock:
+            target = self._chat_of(user, chat)
+            dimensions = image_size(image)
+            if dimensions is None:
+                raise SandboxError("not a PNG, JPEG or GIF image")
+            upload = Upload("photo", filename, "image/jpeg", image)
+            sizes = [
+                self._photo_size(self._store(upload, "photo", target["id"], width=w, height=h))
+                for w, h in photo_ladder(*dimensions)
+            ]
+            shown = f"[photo {dimensions[0]}×{dimensions[1]}] {caption or ''}".rstrip()
+            return self._user_message(
+                user,
+                chat,
+                reply_to,
+                shown,
+                photo=sizes,
+                caption=caption,
+                caption_entities=command_entities(caption or ""),
+            )
+
+    def _user_message(
+        self,
+        user: SimUser,
+        chat: dict[str, Any] | int | None,
+        reply_to: int | None,
+        shown: str,
+        **content: Any,
+    ) -> dict[str, Any]:
+        target = self._chat_of(user, chat)
+        private = target["type"] == "private"
+        if private and user.blocked_bot:
+            raise SandboxError(f"{user.first_name} has blocked the bot; unblock_bot first")
+        if private:
+            user.started = True
+        quoted = None
+        if reply_to is not None:
+            original = self._find_message(target["id"], reply_to)
+            if original is None:
+                raise SandboxError(f"no message {reply_to} in {self._chat_label(target['id'])}")
+            quoted = copy.deepcopy(original)
+            quoted.pop("reply_to_message", None)
+        message = self._new_message(
+            target["id"], user.to_dict(), reply_to_message=quoted, **content
+        )
+        where = "bot" if private else target["title"]
+        self._say(f"{user.first_name} → {where}: {shown}")
+        if private or self._delivered_in_group(target["id"], message):
+            self._emit("message", message)
+        return copy.deepcopy(message)
 
     def command(
         self,
@@ -1132,14 +1184,21 @@ class Sandbox:
         *,
         chat: dict[str, Any] | int | None = None,
     ) -> dict[str, Any]:
-        """The user edits their own message: the bot gets an edited_message update."""
+        """The user edits their own message (a photo's caption): the bot gets edited_message.
+
+        Commands are marked in the new text as in a new message.
+        """
         with self._lock:
             target = self._chat_of(user, chat)
             message = self._find_message(target["id"], message_id)
             if message is None or message["from"]["id"] != user.id:
                 raise SandboxError(f"{user.first_name} has no message {message_id} there")
-            message.update(text=text, edit_date=self._now())
-            _set_or_drop(message, "entities", command_entities(text))
+            field, entities_field = ("text", "entities")
+            if "text" not in message:
+                field, entities_field = ("caption", "caption_entities")
+            _set_or_drop(message, field, text)
+            _set_or_drop(message, entities_field, command_entities(text))
+            message["edit_date"] = self._now()
             self._say(f"{user.first_name} ✎ #{message_id}: {text}")
             if target["type"] == "private" or self._delivered_in_group(target["id"], message):
                 self._emit("edited_message", message)
