@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.htmltext import utf16_len
-
 
 def describe_buttons(markup: dict[str, Any] | None) -> str:
     """[buttons: A | B] for an inline keyboard, or [no buttons]."""
@@ -23,7 +21,7 @@ def describe_counts(poll: dict[str, Any]) -> str:
 def describe_message(
     message: dict[str, Any], filename_of: Callable[[str], str] = lambda file_id: ""
 ) -> str:
-    """A one-line, readable rendering of a message for the transcript."""
+    """A one-line, readable rendering of a whole message for the transcript."""
     parts = []
     if "photo" in message:
         largest = message["photo"][-1]
@@ -38,8 +36,7 @@ def describe_message(
         parts.append(f"[poll “{poll['question']}”: {options}]")
     body = message.get("text") or message.get("caption")
     if body:
-        flat = body.replace("\n", " ⏎ ")
-        parts.append(flat if utf16_len(flat) <= 300 else flat[:297] + "…")
+        parts.append(body.replace("\n", " ⏎ "))  # the whole text, on the event's one line
     if message.get("reply_markup"):
         parts.append(describe_buttons(message["reply_markup"]))
     return " ".join(parts)
