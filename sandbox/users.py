@@ -119,6 +119,7 @@ class SimulatedUsers:
             dimensions = image_size(image)
             if dimensions is None:
                 raise SandboxError("not a PNG, JPEG or GIF image")
+            # Telegram re-encodes every photo a person sends as JPEG.
             upload = Upload("photo", filename, "image/jpeg", image)
             sizes = [
                 self._media.photo_size(
