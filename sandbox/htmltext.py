@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sandbox.errors import ApiError, bad_request
@@ -27,7 +28,12 @@ _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^<>]*?)?)\s*>")
 _ATTR = re.compile(r"""([A-Za-z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|[A-Za-z]+);")
-_COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
+# How Telegram's clients find bot commands in what a person types; the rules are tdlib's
+# match_bot_commands (td/telegram/MessageEntity.cpp), the Bot API's example is /start@jobs_bot.
+_COMMAND_CANDIDATE = re.compile(r"/(?P<name>[A-Za-z0-9_]*)(?:@(?P<bot>[A-Za-z0-9_]*))?")
+MAX_COMMAND_NAME = 64  # tdlib: 1-64 ASCII letters, digits, underscores (setMyCommands allows 32)
+MIN_BOT_USERNAME, MAX_BOT_USERNAME = 3, 32  # tdlib: the @username part, 3-32 of the same
+_NOT_BESIDE_A_COMMAND = "/<>"  # tdlib: neither before the slash nor right after the command
 
 
 def utf16_len(text: str) -> int:
@@ -146,13 +152,41 @@ def _close_entity(
         entities.append({**entity, "offset": start, "length": end - start})
 
 
+def _word_character(char: str) -> bool:
+    """tdlib's is_word_character: a Unicode letter or number (any script), or '_'."""
+    return char == "_" or unicodedata.category(char)[0] in "LN"
+
+
+def _may_touch_command(char: str) -> bool:
+    return not (_word_character(char) or char in _NOT_BESIDE_A_COMMAND)
+
+
 def command_entities(text: str) -> list[dict[str, Any]]:
-    """bot_command entities for every /command in a user's text, as Telegram's clients mark."""
-    return [
-        {
-            "type": "bot_command",
-            "offset": utf16_len(text[: match.start()]),
-            "length": utf16_len(match.group(0)),
-        }
-        for match in _COMMAND.finditer(text)
-    ]
+    """bot_command entities for every /command in a person's text, as Telegram's clients mark.
+
+    A command is "/" + 1-64 of [A-Za-z0-9_], optionally "@" + a 3-32 character bot username
+    of the same; the character before the slash and the one after the command must be
+    neither a letter, digit or underscore of any script nor "/", "<", ">". So "/invite-x"
+    and "/invite.x" mark "/invite"; "a/invite", "//invite", "/ invite", "/inviteä" and
+    "/invite@ab" mark nothing; case is kept ("/INVITE").
+    """
+    entities = []
+    for match in _COMMAND_CANDIDATE.finditer(text):
+        start, end = match.span()
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        bot = match["bot"]
+        if (
+            _may_touch_command(before)
+            and 1 <= len(match["name"]) <= MAX_COMMAND_NAME
+            and (bot is None or MIN_BOT_USERNAME <= len(bot) <= MAX_BOT_USERNAME)
+            and _may_touch_command(after)
+        ):
+            entities.append(
+                {
+                    "type": "bot_command",
+                    "offset": utf16_len(text[:start]),
+                    "length": utf16_len(match[0]),
+                }
+            )
+    return entities

@@ -405,3 +405,16 @@ def test_bot_outside_a_group_is_forbidden(sb: Sandbox, aino: SimUser):
     )
     sb.add_bot_to_group(group, aino)
     assert ok(sb, "sendMessage", chat_id=group["id"], text="hi")["chat"]["type"] == "group"
+
+
+def test_the_front_answers_every_public_member_through_its_parts(sb: Sandbox, aino: SimUser):
+    import inspect
+
+    public = [name for name in dir(Sandbox) if not name.startswith("_")]
+    for name in public:
+        getattr(sb, name)  # a member delegated to a part that lacks it raises here
+    # Delegated methods keep their signature and docstring for help() and editors.
+    assert "chat" in inspect.signature(Sandbox.send_text).parameters
+    assert Sandbox.wait_for.__doc__.startswith("Block until predicate() is truthy")
+    assert sb.send_text(aino, "hei")["text"] == "hei"
+    assert sb.outbox == []
