@@ -15,6 +15,7 @@ OBSERVATIONS = ROOT / "examples" / "observations_synthetic.csv"
 REPORT_FILES = {
     "report.pdf",
     "summary.md",
+    "value_map.xlsx",
     "value_by_dimension.png",
     "value_by_stakeholder.png",
     "value_by_year.png",

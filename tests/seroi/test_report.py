@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+import pdfplumber
 import pytest
-from matplotlib.text import Text
 
 from seroi.analysis import Analysis, analyse
 from seroi.i18n import format_money
 from seroi.impact_map import ImpactMap, load_impact_map, parse_impact_map
+from seroi.names import names_for
 from seroi.observations import load_observations
-from seroi.report import key_figures, pdf_pages, summary_markdown, write_report
+from seroi.report import key_figures, summary_markdown, write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKED_EXAMPLE = Path(__file__).parent / "worked_example.yaml"
@@ -33,23 +33,29 @@ def laitila_with_actual() -> tuple[ImpactMap, Analysis]:
     return impact_map, analyse(impact_map, load_observations(OBSERVATIONS), draws=DRAWS)
 
 
-def page_texts(pages) -> str:
-    """All text on the PDF pages: free text and table cells."""
-    texts = []
-    for page in pages:
-        texts += [text.get_text() for text in page.findobj(Text)]
-        for axes in page.axes:
-            for table in axes.tables:
-                texts += [cell.get_text().get_text() for cell in table.get_celld().values()]
-    return "\n".join(texts)
+def pdf_text(path: Path) -> str:
+    """All text of a PDF, page after page."""
+    with pdfplumber.open(path) as pdf:
+        return "\n".join(page.extract_text() for page in pdf.pages)
 
 
-def test_report_writes_pdf_summary_and_charts(tmp_path: Path, worked) -> None:
+def summary_in(analysis: Analysis, impact_map: ImpactMap, lang: str) -> str:
+    return summary_markdown(analysis, impact_map, names_for(impact_map, lang), {})
+
+
+def test_report_writes_pdf_summary_workbook_and_charts(tmp_path: Path, worked) -> None:
     impact_map, analysis = worked
     files = write_report(analysis, impact_map, tmp_path / "out", "en")
-    pdf = files.pdf.read_bytes()
-    assert pdf.startswith(b"%PDF")
-    assert len(re.findall(rb"/Type /Page[^s]", pdf)) == len(pdf_pages(analysis, impact_map, "en"))
+    assert files.pdf.read_bytes().startswith(b"%PDF")
+    assert files.workbook.read_bytes().startswith(b"PK")  # an xlsx is a zip
+    with pdfplumber.open(files.pdf) as pdf:
+        orientations = [
+            "landscape" if page.width > page.height else "portrait" for page in pdf.pages
+        ]
+    # Summary, charts, impact map (landscape), assumptions, sensitivity (landscape), tornado.
+    assert orientations[0] == "portrait"
+    assert "landscape" in orientations
+    assert orientations[-1] == "portrait"
     assert set(files.charts) == {
         "value_by_dimension",
         "value_by_stakeholder",
@@ -64,7 +70,7 @@ def test_report_writes_pdf_summary_and_charts(tmp_path: Path, worked) -> None:
 
 def test_summary_gives_the_worked_example_figures_and_a_range(worked) -> None:
     impact_map, analysis = worked
-    summary = summary_markdown(analysis, impact_map, "en", {})
+    summary = summary_markdown(analysis, impact_map, names_for(impact_map, "en"), {})
     assert "€91,490" in summary  # PV 91,489.95 (seroi_method.md worked example)
     assert "€41,490" in summary  # NPV
     assert "1.83 : 1" in summary
@@ -76,9 +82,9 @@ def test_summary_gives_the_worked_example_figures_and_a_range(worked) -> None:
     assert "Net SROI ratio (net present value ÷ investment, not the SROI ratio) | 0.83" in summary
 
 
-def test_pdf_holds_summary_map_assumptions_and_switching_values(worked) -> None:
+def test_pdf_holds_summary_map_assumptions_and_switching_values(tmp_path: Path, worked) -> None:
     impact_map, analysis = worked
-    text = page_texts(pdf_pages(analysis, impact_map, "en"))
+    text = pdf_text(write_report(analysis, impact_map, tmp_path, "en").pdf)
     assert "SEROI+ report: SEROI+ reference worked example" in text
     assert "Monte Carlo p5–p95" in text
     assert "Impact map" in text
@@ -99,7 +105,7 @@ def test_forecast_vs_actual_appears_only_with_observations(
     assert "## Forecast and actual value" in summary
     assert format_money(analysis.actual.present_value, "EUR", "en") in summary
     assert "forecast kept (not observed)" in summary
-    forecast_only = summary_markdown(worked[1], worked[0], "en", {})
+    forecast_only = summary_in(worked[1], worked[0], "en")
     assert "Forecast and actual value" not in forecast_only
 
 
@@ -114,9 +120,11 @@ def test_quantities_from_too_few_members_are_neither_used_nor_counted() -> None:
     assert all(item.members is None for item in derived)
     assert all(item.quantity == item.forecast_quantity for item in derived)
     assert analysis.actual.present_value == pytest.approx(analysis.forecast.present_value)
-    summary = summary_markdown(analysis, impact_map, "en", {})
+    label = names_for(impact_map, "en").outcomes[derived[0].outcome_id]
     row = next(
-        line for line in summary.splitlines() if line.startswith(f"| {derived[0].outcome_id} ")
+        line
+        for line in summary_in(analysis, impact_map, "en").splitlines()
+        if line.startswith(f"| {label} ")
     )
     assert "too few" in row
     assert "| 3 |" not in row
@@ -132,10 +140,10 @@ def test_quantities_from_too_few_members_are_neither_used_nor_counted() -> None:
 )
 def test_summary_is_in_the_requested_language(worked, lang, net_ratio_label, pv) -> None:
     impact_map, analysis = worked
-    summary = summary_markdown(analysis, impact_map, lang, {})
-    assert net_ratio_label in summary
-    assert pv in summary
-    assert "Net present value" not in summary
+    text = summary_in(analysis, impact_map, lang)
+    assert net_ratio_label in text
+    assert pv in text
+    assert "Net present value" not in text
 
 
 def test_zero_investment_says_the_ratio_is_undefined(tmp_path: Path) -> None:
