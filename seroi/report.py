@@ -486,16 +486,20 @@ def _paragraph(pdf: FPDF, text: str, *, bold: bool = False, indent: float = 0.0)
 def _column_widths(
     pdf: FPDF, columns: Sequence[Column], rows: Sequence[Sequence[str]]
 ) -> list[float]:
-    """Widths that never split a word when the page allows it, and share the rest by need."""
+    """Widths that never split a word when the page allows it, and share the rest by need.
+
+    Words are split at plain spaces only: the no-break spaces Babel puts in `43 056` and
+    `50,0 %` hold a number together.
+    """
     padding = 2 * CELL_PADDING_MM + 0.5
     least, wanted = [], []
     for index, column in enumerate(columns):
         pdf.set_font(FONT, "B", TABLE_PT)
-        header_words = [pdf.get_string_width(word) for word in column.header.split()] or [0.0]
+        header_words = [pdf.get_string_width(word) for word in column.header.split(" ")] or [0.0]
         header_line = pdf.get_string_width(column.header)
         pdf.set_font(FONT, "", TABLE_PT)
         cells = [row[index] for row in rows]
-        words = [pdf.get_string_width(word) for cell in cells for word in cell.split()] or [0.0]
+        words = [pdf.get_string_width(word) for cell in cells for word in cell.split(" ")] or [0.0]
         lines = [pdf.get_string_width(cell) for cell in cells] or [0.0]
         least.append(max(*header_words, *words) + padding)
         wanted.append(max(header_line, *lines) + padding)

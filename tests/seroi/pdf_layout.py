@@ -69,3 +69,14 @@ def layout_problems(path: Path) -> list[str]:
                 if not _inside(image, page_box, 0.0):
                     problems.append(f"page {number}: an image leaves the margins")
     return problems
+
+
+def cell_texts(path: Path) -> list[str]:
+    """The text of every table cell, its lines joined by spaces."""
+    texts = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            for box in page.rects:
+                inside = page.crop((box["x0"], box["top"], box["x1"], box["bottom"]))
+                texts.append(" ".join(inside.extract_text().split()))
+    return texts

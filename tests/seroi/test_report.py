@@ -12,11 +12,14 @@ from seroi.i18n import format_money
 from seroi.impact_map import ImpactMap, load_impact_map, parse_impact_map
 from seroi.names import names_for
 from seroi.observations import load_observations
-from seroi.report import key_figures, summary_markdown, write_report
+from seroi.report import NEGATIVE_COLOUR, key_figures, summary_markdown, write_report
+from tests.seroi.maps import make_map, outcome
+from tests.seroi.pdf_layout import cell_texts, layout_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKED_EXAMPLE = Path(__file__).parent / "worked_example.yaml"
 LAITILA = ROOT / "examples" / "laitila_remote_work.yaml"
+RAUMA = ROOT / "examples" / "rauma_mobility.yaml"
 OBSERVATIONS = ROOT / "examples" / "observations_synthetic.csv"
 DRAWS = 500  # enough for a range, fast enough for a unit test
 
@@ -167,3 +170,84 @@ outcomes:
     files = write_report(analysis, impact_map, tmp_path, "en")
     assert "tornado" not in files.charts
     assert files.pdf.exists()
+
+
+@pytest.fixture(scope="module")
+def rauma() -> tuple[ImpactMap, Analysis]:
+    impact_map = load_impact_map(RAUMA)
+    return impact_map, analyse(impact_map, draws=DRAWS)
+
+
+def test_a_pilot_whose_value_never_reaches_its_investment_is_not_repaid(rauma) -> None:
+    impact_map, analysis = rauma
+    # Rauma: €37,364 of value over two years, not discounted, against €48,000 invested.
+    assert analysis.forecast.repaid_within_horizon is False
+    figures = dict(key_figures(analysis, "en"))
+    assert figures["Payback period"] == "not repaid within the horizon (2 years)"
+    assert figures["Value over the horizon, not discounted, against the investment"] == (
+        "€37,364 of €48,000"
+    )
+    text = summary_in(analysis, impact_map, "en")
+    assert "27.3 months" in text  # the formula's figure, given only in the note
+    assert "| Payback period | not repaid within the horizon (2 years) |" in text
+
+
+def test_the_pdf_speaks_the_readers_language_down_to_the_names(tmp_path: Path, rauma) -> None:
+    impact_map, analysis = rauma
+    files = write_report(analysis, impact_map, tmp_path, "fi")
+    text = pdf_text(files.pdf).replace("\xa0", " ")
+    assert "SEROI+-raportti: Rauman maaseudun liikkumiskokeilu" in text
+    assert "Kotona työskentelyn lisäenergia" in text
+    assert "• Rauman kaupunki:" in text  # a stakeholder, in the investment list
+    assert "home_energy_rebound" not in text
+    assert "50,0 %" in text  # Finnish percentages: a space before %
+    assert "0,014 €" in text  # proxies keep the digits they need
+    assert "0,0037 €" in text
+    cells = cell_texts(files.pdf)
+    assert "ei maksa itseään takaisin tarkastelujaksolla (2 vuotta)" in cells
+    assert "yhteiskunta (ilmasto)" in cells
+
+
+def test_negative_rows_are_printed_negative_and_red(tmp_path: Path, rauma) -> None:
+    impact_map, analysis = rauma
+    files = write_report(analysis, impact_map, tmp_path, "en")
+    rebound = format_money(analysis.forecast.by_outcome["home_energy_rebound"], "EUR", "en")
+    assert rebound.startswith("-")
+    red = tuple(channel / 255 for channel in NEGATIVE_COLOUR)
+    with pdfplumber.open(files.pdf) as pdf:
+        words = [
+            word
+            for page in pdf.pages
+            for word in page.extract_words(extra_attrs=["non_stroking_color"])
+        ]
+    printed = [word for word in words if word["text"] == rebound]
+    assert printed
+    assert all(word["non_stroking_color"] == pytest.approx(red, abs=0.01) for word in printed)
+
+
+@pytest.mark.parametrize(
+    ("rows", "investment", "payback"),
+    [
+        ([outcome("once", duration=1)], 500, "6.0 months"),  # a single year, repaid
+        ([outcome("free", duration=2)], 0, "not defined (no investment)"),
+        (
+            # The WELLBY case: a wellbeing loss outweighs the gain.
+            [
+                outcome("gain", quantity=2, proxy={"value": 14820, "unit": "u", "source": "s"}),
+                outcome("loss", quantity=3, proxy={"value": -14820, "unit": "u", "source": "s"}),
+            ],
+            1000,
+            "not repaid within the horizon (1 years)",
+        ),
+    ],
+    ids=["single_year", "zero_investment", "negative_wellby"],
+)
+def test_edge_maps_give_a_correct_report(tmp_path: Path, rows, investment, payback) -> None:
+    impact_map = make_map(rows, investment=investment)
+    analysis = analyse(impact_map, draws=DRAWS)
+    files = write_report(analysis, impact_map, tmp_path, "en")
+    assert layout_problems(files.pdf) == []
+    assert dict(key_figures(analysis, "en"))["Payback period"] == payback
+    text = pdf_text(files.pdf)
+    for value in analysis.forecast.by_outcome.values():
+        assert format_money(value, "EUR", "en") in text

@@ -9,7 +9,7 @@ import pytest
 from fpdf import FPDF
 
 from seroi.analysis import Analysis, analyse
-from seroi.i18n import LANGUAGES
+from seroi.i18n import LANGUAGES, format_money, format_share
 from seroi.impact_map import ImpactMap, load_impact_map
 from seroi.observations import load_observations
 from seroi.report import write_report
@@ -45,6 +45,15 @@ def test_no_text_leaves_its_cell_or_the_margins(tmp_path: Path, analysed, exampl
     assert layout_problems(files.pdf) == []
     with pdfplumber.open(files.pdf) as pdf:
         text = "\n".join(page.extract_text() for page in pdf.pages)
+    # Numbers are never broken over two lines: each outcome's present value and share
+    # stays whole, with its no-break spaces.
+    lines = set(text.replace("\xa0", " ").splitlines())
+    for row in impact_map.outcomes:
+        for number in (
+            format_money(analysis.forecast.by_outcome[row.id], "EUR", lang),
+            format_share(row.deadweight, lang),
+        ):
+            assert any(number.replace("\xa0", " ") in line for line in lines), number
     # The long labels that overflowed before are printed whole.
     for word in {
         "fi": ["Syrjäytysvaikutus", "hiipuminen"],
