@@ -316,13 +316,14 @@ def _notes(analysis: Analysis, lang: str) -> list[str]:
             )
         )
     returns = [analysis.forecast, *([analysis.actual] if analysis.actual else [])]
-    if any(not evaluation.repaid_within_horizon for evaluation in returns):
+    not_repaid = [evaluation for evaluation in returns if not evaluation.repaid_within_horizon]
+    if not_repaid:
         notes.append(
             _(
                 "The value over the horizon, not discounted, does not reach the investment: "
                 "it is not repaid within the horizon, so no payback period is given. The "
                 "method's formula (investment ÷ monthly first-year value) would give {months}."
-            ).format(months=_payback_formula(analysis.forecast, lang))
+            ).format(months=_payback_formula(not_repaid[0], lang))
         )
     elif any(
         evaluation.payback_months is None and evaluation.investment > 0 for evaluation in returns

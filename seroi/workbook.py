@@ -74,6 +74,7 @@ class ValueMapCells:
     investment: str
     net_present_value: str
     ratio: str
+    payback_months: str
 
 
 def _money_format(currency: str, lang: str, decimals: int = 2) -> str:
@@ -271,6 +272,7 @@ def _value_map_sheet(
     not_defined = _excel_text(no_investment(lang))
     yes, no = _excel_text(_("yes")), _excel_text(_("no"))
     not_repaid = _excel_text(_("not repaid within the horizon"))
+    no_first_year = _excel_text(_("not defined (the first-year value is not positive)"))
     row += 2
     figures = [
         (_("Present value of outcomes"), f"={total_pv_ref}", money),
@@ -299,8 +301,10 @@ def _value_map_sheet(
         ),
         (
             _("Payback period (months)"),
-            f"=IF(AND({investment_ref}>0,{year_one_ref}>0,{undiscounted}>={nominal_investment}),"
-            f"{investment_ref}/({year_one_ref}/12),{not_repaid})",
+            # As the report: nothing invested, not repaid, no year-1 value, else the formula.
+            f"=IF({investment_ref}<=0,{not_defined},"
+            f"IF({undiscounted}<{nominal_investment},{not_repaid},"
+            f"IF({year_one_ref}<=0,{no_first_year},{investment_ref}/({year_one_ref}/12))))",
             "0.0",
         ),
     ]
@@ -326,6 +330,7 @@ def _value_map_sheet(
         investment=investment_ref.replace("$", ""),
         net_present_value=addresses[2],
         ratio=addresses[3],
+        payback_months=addresses[-1],
     )
 
 

@@ -37,6 +37,7 @@ def recompute(path: Path, cells: ValueMapCells) -> dict[str, float | str]:
         "investment": value(cells.investment),
         "net_present_value": value(cells.net_present_value),
         "ratio": value(cells.ratio),
+        "payback_months": value(cells.payback_months),
     }
     return figures
 
@@ -52,6 +53,10 @@ def assert_matches_core(figures: dict[str, float | str], impact_map: ImpactMap) 
         assert isinstance(figures["ratio"], str)
     else:
         assert figures["ratio"] == pytest.approx(core.ratio, abs=CENT)
+    if core.investment <= 0 or not core.repaid_within_horizon or core.payback_months is None:
+        assert isinstance(figures["payback_months"], str)  # the report's words, not months
+    else:
+        assert figures["payback_months"] == pytest.approx(core.payback_months, abs=CENT)
 
 
 def written(impact_map: ImpactMap, path: Path, lang: str = "fi") -> tuple[Analysis, ValueMapCells]:
