@@ -21,9 +21,13 @@ translations: $(STAMP) $(MO_FILES)
 
 demo: translations
 	$(BIN)/seroi-bot demo --out demo-output
-	$(BIN)/seroi-bot report examples/laitila_remote_work.yaml \
-	    --observations examples/observations_synthetic.csv --out demo-output/reports
-	$(BIN)/seroi-bot report examples/rauma_mobility.yaml --out demo-output/reports
+	# Finnish is the bot's default language; English for partners abroad.
+	$(BIN)/seroi-bot report examples/laitila_remote_work.yaml --lang fi \
+	    --observations examples/observations_synthetic.csv --out demo-output/reports/fi
+	$(BIN)/seroi-bot report examples/rauma_mobility.yaml --lang fi --out demo-output/reports/fi
+	$(BIN)/seroi-bot report examples/laitila_remote_work.yaml --lang en \
+	    --observations examples/observations_synthetic.csv --out demo-output/reports/en
+	$(BIN)/seroi-bot report examples/rauma_mobility.yaml --lang en --out demo-output/reports/en
 
 test: translations
 	$(BIN)/ruff check .

@@ -7,6 +7,8 @@
 2. A 10,000-draw Monte Carlo on the same map (target < 1 s).
 3. Chart rendering, as a ratio to a bare matplotlib figure of the same size (one empty axes,
    saved to PNG at the same dpi) timed in the same run (target ≤ 1.5).
+4. The report's own time (charts, PDF, summary and Excel value map, the analysis done
+   beforehand) for each shipped example map in Finnish: printed, no target.
 
 Every figure is the median of repeated timings.
 """
@@ -17,20 +19,25 @@ import argparse
 import io
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from seroi import charts
-from seroi.impact_map import DIMENSIONS, ImpactMap
+from seroi.analysis import analyse
+from seroi.impact_map import DIMENSIONS, ImpactMap, load_impact_map
+from seroi.report import write_report
 from seroi.returns import evaluate
 from seroi.sensitivity import monte_carlo, switching_values, tornado
 
 OUTCOMES = 500
 YEARS = 10
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
 
 
 def generated_map(outcomes: int = OUTCOMES, years: int = YEARS, seed: int = 1) -> ImpactMap:
@@ -205,6 +212,26 @@ def main() -> None:
                 "PASS" if ratio <= 1.5 else "MISS",
             )
         )
+
+    with tempfile.TemporaryDirectory() as out:
+        for path in EXAMPLES:
+            example = load_impact_map(path)
+            analysis = analyse(example)
+            seconds = median_seconds(
+                lambda analysis=analysis, example=example: write_report(
+                    analysis, example, out, "fi"
+                ),
+                max(3, repeats // 5),
+            )
+            rows.append(
+                (
+                    f"report files for {path.stem} (PDF, summary, workbook, charts)",
+                    f"{seconds * 1000:.1f} ms",
+                    "—",
+                    "—",
+                    "info",
+                )
+            )
 
     header = ("measurement", "median time", "target", "ratio", "result")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]

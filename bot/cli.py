@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report",
-        help="evaluate an impact map and write charts, a PDF and a markdown summary",
+        help="evaluate an impact map and write charts, a PDF, a markdown summary and an Excel "
+        "value map",
         description="Evaluate an impact map (and, with observations, the actual return). "
         "Every input is checked first: on any problem, all problems are listed, nothing is "
         "written and the exit status is 2.",

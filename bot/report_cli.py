@@ -28,6 +28,12 @@ EXIT_BAD_INPUT = 2
 
 def run_report(args: argparse.Namespace) -> int:
     """Run the `report` subcommand; 0 on success, 2 on bad input (nothing written)."""
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        print(
+            f"seroi-bot report: --out {args.out} is a file; give a folder (nothing was written)",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     try:
         impact_map, analysis = load_and_analyse(
             Path(args.impact_map), Path(args.observations) if args.observations else None
@@ -48,6 +54,8 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"Report written to {files.directory}/", file=log)
         for path in files.all_paths():
             print(f"  {path.name}", file=log)
+        for warning in files.warnings:
+            print(f"seroi-bot report: warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -96,5 +104,7 @@ def publish_report(
         directory=target,
         pdf=target / staged.pdf.name,
         summary=target / staged.summary.name,
+        workbook=target / staged.workbook.name,
         charts={name: target / path.name for name, path in staged.charts.items()},
+        warnings=staged.warnings,
     )

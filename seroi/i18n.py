@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import math
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -88,10 +89,40 @@ def format_number(value: float, lang: str, *, decimals: int = 2) -> str:
     return format_decimal(value, format=pattern, locale=babel_locale(lang))
 
 
+@lru_cache(maxsize=4 * len(LANGUAGES))
+def _percent_pattern(lang: str, decimals: int) -> str:
+    # The locale's own pattern keeps its spacing: fi and sv write `83,7 %`, en and it `83.7%`.
+    pattern = babel_locale(lang).percent_formats[None].pattern
+    head, zero, tail = pattern.rpartition("0")
+    return head + zero + ("." + "0" * decimals if decimals else "") + tail
+
+
 def format_share(fraction: float, lang: str, *, decimals: int = 1) -> str:
-    """A fraction (0.6026) as a localised percentage (60.3%)."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
-    return format_percent(fraction, format=pattern, locale=babel_locale(lang))
+    """A fraction (0.837) as a localised percentage: fi `83,7 %`, en `83.7%`."""
+    return format_percent(
+        fraction, format=_percent_pattern(lang, decimals), locale=babel_locale(lang)
+    )
+
+
+def significant_decimals(value: float, *, tolerance: float = 0.01, most: int = 4) -> int:
+    """The fewest decimals (at least 2 significant digits) that show `value` within `tolerance`.
+
+    Whole units are never rounded away: 14 820 keeps all its digits, 0.014025 becomes 0.014
+    and 0.00367 becomes 0.0037, so a small proxy is not printed as 0.00.
+    """
+    if not math.isfinite(value) or value == round(value):
+        return 0
+    magnitude = math.floor(math.log10(abs(value)))
+    for digits in range(2, most + 1):
+        decimals = max(0, digits - 1 - magnitude)
+        if abs(round(value, decimals) - value) <= tolerance * abs(value):
+            return decimals
+    return max(0, most - 1 - magnitude)
+
+
+def format_proxy(value: float, currency: str, lang: str) -> str:
+    """A financial proxy with the significant digits it needs: fi `0,014 €`, en `€14,820`."""
+    return format_money(value, currency, lang, decimals=significant_decimals(value))
 
 
 def format_money_short(value: float, currency: str, lang: str) -> str:

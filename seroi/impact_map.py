@@ -12,10 +12,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from seroi.derivations import DERIVATIONS
 from seroi.errors import ImpactMapError
+from seroi.i18n import LANGUAGES
 
 DIMENSIONS: tuple[str, ...] = ("social", "economic", "environmental")
 FRACTION_FIELDS: tuple[str, ...] = ("deadweight", "displacement", "attribution", "drop_off")
@@ -71,6 +80,64 @@ Rate = Annotated[float, AfterValidator(_rate)]
 NonNegative = Annotated[float, AfterValidator(_non_negative)]
 Years = Annotated[int, AfterValidator(_positive_years)]
 Text = Annotated[str, Field(min_length=1)]
+LabelText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# XLSForm style: a field's text in one language sits beside it as `field::lang`.
+LABEL_SEPARATOR = "::"
+
+
+def label_key(field: str, lang: str) -> str:
+    """The YAML key of `field`'s text in `lang`: ``label::fi``."""
+    return f"{field}{LABEL_SEPARATOR}{lang}"
+
+
+def _label_keys(*fields: str) -> AfterValidator:
+    """Validate `field::lang` keys: a field that may carry labels and a supported language."""
+
+    def check(key: str) -> str:
+        field, _separator, lang = key.partition(LABEL_SEPARATOR)
+        if field not in fields:
+            allowed = ", ".join(label_key(name, "fi") for name in fields)
+            raise ValueError(f"unknown key {key!r}; labels are allowed here as {allowed} and so on")
+        if lang not in LANGUAGES:
+            raise ValueError(
+                f"unknown language {lang!r} in {key!r}; use one of {', '.join(LANGUAGES)}"
+            )
+        return key
+
+    return AfterValidator(check)
+
+
+def _gather_labels(data: Any) -> Any:
+    """Move the `field::lang` keys of a YAML mapping into its `labels` dict."""
+    if not isinstance(data, dict) or not any(
+        isinstance(key, str) and LABEL_SEPARATOR in key for key in data
+    ):
+        return data
+    rest = {}
+    labels = dict(data.get("labels") or {})
+    for key, value in data.items():
+        if isinstance(key, str) and LABEL_SEPARATOR in key:
+            labels[key] = value
+        else:
+            rest[key] = value
+    rest["labels"] = labels
+    return rest
+
+
+class _Labelled(BaseModel):
+    """A model whose text fields may carry per-language labels (`field::lang` keys)."""
+
+    labels: dict[str, LabelText] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _labels_from_keys(cls, data: Any) -> Any:
+        return _gather_labels(data)
+
+    def text_in(self, field: str, lang: str) -> str | None:
+        """The text of `field` given for `lang` (None when the map gives none)."""
+        return self.labels.get(label_key(field, lang))
+
 
 _CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, coerce_numbers_to_str=True)
 
@@ -87,11 +154,14 @@ class Proxy(BaseModel):
     price_year: int | None = None
 
 
-class Input(BaseModel):
+class Input(_Labelled):
     """One contribution to the investment, cash or in kind, in a given year (0 = now)."""
 
     model_config = _CONFIG
 
+    labels: dict[Annotated[str, _label_keys("stakeholder")], LabelText] = Field(
+        default_factory=dict
+    )
     stakeholder: Text
     description: Text
     amount: NonNegative
@@ -124,12 +194,17 @@ class DeriveSpec(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class Outcome(BaseModel):
+class Outcome(_Labelled):
     """One row of the impact map: a change experienced by one stakeholder group."""
 
     model_config = _CONFIG
 
+    labels: dict[Annotated[str, _label_keys("label", "stakeholder")], LabelText] = Field(
+        default_factory=dict
+    )
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")]
+    # The outcome's name in the map's default language; `label::fi` etc. in the others.
+    label: LabelText | None = None
     stakeholder: Text
     dimension: Literal["social", "economic", "environmental"]
     description: Text
@@ -150,12 +225,15 @@ class Outcome(BaseModel):
     notes: str = ""
 
 
-class ImpactMap(BaseModel):
+class ImpactMap(_Labelled):
     """A whole impact map: the investment and the outcomes it is expected to bring."""
 
     model_config = _CONFIG
 
+    labels: dict[Annotated[str, _label_keys("name")], LabelText] = Field(default_factory=dict)
     name: Text
+    # The language of the plain `name`, `stakeholder` and `label` fields.
+    default_language: Literal[LANGUAGES] = "en"
     description: str = ""
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     discount_rate: Rate = DEFAULT_DISCOUNT_RATE
@@ -186,6 +264,36 @@ def _range_problems(impact_map: ImpactMap) -> list[tuple[tuple[Any, ...], str]]:
             elif not bounds[0] <= central <= bounds[1]:
                 problems.append(
                     (loc, f"the value used, {central:g}, is outside [{bounds[0]:g}, {bounds[1]:g}]")
+                )
+    return problems
+
+
+def stakeholder_rows(impact_map: ImpactMap) -> list[tuple[tuple[Any, ...], Input | Outcome]]:
+    """Every row that names a stakeholder, with its path: the inputs, then the outcomes."""
+    return [
+        *((("inputs", index), row) for index, row in enumerate(impact_map.inputs)),
+        *((("outcomes", index), row) for index, row in enumerate(impact_map.outcomes)),
+    ]
+
+
+def _stakeholder_label_problems(impact_map: ImpactMap) -> list[tuple[tuple[Any, ...], str]]:
+    """A stakeholder's label may be given on any of its rows, but must agree on all of them."""
+    problems = []
+    first: dict[tuple[str, str], tuple[str, tuple[Any, ...]]] = {}
+    for loc, row in stakeholder_rows(impact_map):
+        for lang in LANGUAGES:
+            text = row.text_in("stakeholder", lang)
+            if text is None:
+                continue
+            key = label_key("stakeholder", lang)
+            seen = first.setdefault((row.stakeholder, lang), (text, loc))
+            if seen[0] != text:
+                problems.append(
+                    (
+                        (*loc, key),
+                        f"{row.stakeholder!r} is {text!r} here but {seen[0]!r} at "
+                        f"{format_path((*seen[1], key))}; give one {lang} name",
+                    )
                 )
     return problems
 
@@ -271,6 +379,7 @@ def parse_impact_map(text: str, source_name: str = "impact map") -> ImpactMap:
     problems.extend(_derive_problems(data))
     if impact_map is not None:
         problems.extend(_range_problems(impact_map))
+        problems.extend(_stakeholder_label_problems(impact_map))
     if problems:
         unique = dict.fromkeys(
             _format_problem(source_name, loc, message, lines)
@@ -369,7 +478,7 @@ def _translate(
     error: Any, prefix: tuple[Any, ...] = (), model: type[BaseModel] | None = None
 ) -> tuple[tuple[Any, ...], str]:
     """Turn one pydantic error into (path, message in plain words)."""
-    loc = (*prefix, *error["loc"])
+    loc = _yaml_loc((*prefix, *error["loc"]))
     kind = error["type"]
     ctx = error.get("ctx") or {}
     given = error.get("input")
@@ -421,12 +530,20 @@ def _translate(
     return loc, error["msg"][:1].lower() + error["msg"][1:]
 
 
+def _yaml_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Labels are validated as a `labels` dict but written as `field::lang` keys beside it."""
+    if "labels" not in loc:
+        return loc
+    at = loc.index("labels")
+    return (*loc[:at], *(part for part in loc[at + 1 :] if part != "[key]"))
+
+
 def _unknown_key_message(loc: tuple[Any, ...], model: type[BaseModel] | None) -> str:
     model = model or _MODEL_AT.get(tuple(part for part in loc[:-1] if isinstance(part, str)))
     message = f"unknown key {loc[-1]!r}"
     if model is None:
         return message
-    allowed = list(model.model_fields)
+    allowed = [name for name in model.model_fields if name != "labels"]
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
     if close:
         return f"{message}; did you mean {close[0]!r}?"

@@ -9,6 +9,7 @@ Rules (SROI Guide, Social Value UK 2012; and the project's method reference):
     PV(inputs) = Σ amount / (1 + r)^year   (year 0 undiscounted)
     NPV = PV − PV(inputs);  ratio = PV / PV(inputs);  net ratio = NPV / PV(inputs)
     payback months = PV(inputs) / (year-1 value / 12)
+    repaid within the horizon: Σ_t V_t (undiscounted) ≥ Σ amount (undiscounted)
 
 Everything is vectorised over outcomes: a row's yearly values are its first-year impact
 times a per-row array of yearly factors.
@@ -46,6 +47,13 @@ class Evaluation(BaseModel):
     ratio: float | None = Field(description="SROI ratio PV / investment; None if no investment")
     net_ratio: float | None = Field(description="NPV / investment; None if no investment")
     payback_months: float | None = Field(description="None = never (year-1 value ≤ 0)")
+    undiscounted_value: float = Field(description="Σ of every year's value, undiscounted")
+    undiscounted_investment: float = Field(description="Σ of the inputs, undiscounted")
+    horizon_years: int = Field(description="the last year any outcome has value")
+    repaid_within_horizon: bool = Field(
+        description="whether the undiscounted value over the horizon reaches the undiscounted "
+        "investment; when not, payback_months (the method's formula) is no real payback",
+    )
     by_dimension: dict[str, float]
     by_stakeholder: dict[str, float]
     by_outcome: dict[str, float]
@@ -199,11 +207,19 @@ def evaluate_arrays(impact_map: ImpactMap, arrays: OutcomeArrays) -> Evaluation:
             "are undefined; the present value and NPV are still given."
         )
     first_year_value = float(values[:, 0].sum()) if horizon else 0.0
+    undiscounted_value = float(values.sum())
+    undiscounted_investment = float(sum(entry.amount for entry in impact_map.inputs))
+    repaid = undiscounted_value >= undiscounted_investment
     if first_year_value > 0:
         payback = investment / (first_year_value / MONTHS_PER_YEAR)
     else:
         payback = None
-        notes.append("The year-1 value is not positive, so the investment is never paid back.")
+        notes.append("The year-1 value is not positive, so the payback period is not defined.")
+    if not repaid:
+        notes.append(
+            f"The undiscounted value over the {horizon}-year horizon does not reach the "
+            "investment: it is not repaid within the horizon, whatever payback_months says."
+        )
 
     by_stakeholder: dict[str, float] = {}
     for row, pv in zip(impact_map.outcomes, pv_by_outcome.tolist(), strict=True):
@@ -235,6 +251,10 @@ def evaluate_arrays(impact_map: ImpactMap, arrays: OutcomeArrays) -> Evaluation:
         ratio=ratio,
         net_ratio=net_ratio,
         payback_months=payback,
+        undiscounted_value=undiscounted_value,
+        undiscounted_investment=undiscounted_investment,
+        horizon_years=horizon,
+        repaid_within_horizon=repaid,
         by_dimension={name: float(pv_by_dimension[i]) for i, name in enumerate(DIMENSIONS)},
         by_stakeholder=by_stakeholder,
         by_outcome={

@@ -263,7 +263,8 @@ def monte_carlo(impact_map: ImpactMap, draws: int = 10_000, seed: int = 0) -> Mo
         }
         if "duration" in sampled:
             sampled["duration"] = np.rint(sampled["duration"]).astype(np.int64)
-        totals[start : start + size] = _pv_with(arrays, **sampled).sum(axis=1)
+        # With nothing to draw (every range has zero width) each draw is the central map.
+        totals[start : start + size] = np.atleast_2d(_pv_with(arrays, **sampled)).sum(axis=1)
     if investment <= 0:
         empty = dict.fromkeys(("p5", "p25", "p50", "p75", "p95", "mean", "share_at_least_one"))
         return MonteCarloResult(draws=draws, seed=seed, **empty)

@@ -15,6 +15,7 @@ OBSERVATIONS = ROOT / "examples" / "observations_synthetic.csv"
 REPORT_FILES = {
     "report.pdf",
     "summary.md",
+    "value_map.xlsx",
     "value_by_dimension.png",
     "value_by_stakeholder.png",
     "value_by_year.png",
@@ -165,3 +166,36 @@ def test_missing_file_is_reported_not_raised(tmp_path: Path, capsys, missing: st
     assert "nowhere." in error
     assert "cannot read" in error
     assert not (tmp_path / "out").exists()
+
+
+def test_json_says_whether_the_investment_is_repaid_within_the_horizon(capsys) -> None:
+    rauma = ROOT / "examples" / "rauma_mobility.yaml"
+    assert main(["report", str(rauma), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["repaid_within_horizon"] is False
+    assert data["payback_months"] == pytest.approx(27.34, abs=0.01)  # the formula, kept
+    assert data["undiscounted_value"] == pytest.approx(37_363.63, abs=0.01)
+    assert data["undiscounted_investment"] == 48_000
+    assert data["horizon_years"] == 2
+
+
+def test_out_that_is_a_file_is_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
+    existing = tmp_path / "report.txt"
+    existing.write_text("keep me", encoding="utf-8")
+    assert main(["report", str(EXAMPLE_MAPS[0]), "--out", str(existing)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "is a file" in error
+    assert existing.read_text(encoding="utf-8") == "keep me"
+
+
+def test_names_missing_in_the_report_language_are_warned_about(tmp_path: Path, capsys) -> None:
+    map_path = tmp_path / "map.yaml"
+    map_path.write_text(
+        SCHEMA_ERRORS.replace("cultural", "social").replace("deadwieght", "deadweight")
+    )
+    argv = ["report", str(map_path), "--out", str(tmp_path / "out"), "--lang", "sv"]
+    assert main(argv) == 0
+    error = capsys.readouterr().err
+    assert "warning: name::sv is missing: showing the en text 'broken'" in error
+    assert "warning: outcomes[0] has no label in any language: showing its id" in error

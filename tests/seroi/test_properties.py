@@ -18,59 +18,9 @@ from seroi.returns import (
     yearly_factors,
 )
 from seroi.sensitivity import switching_values
+from tests.seroi.maps import FRACTION_FIELDS, build, fractions, maps
 
-FRACTION_FIELDS = ("deadweight", "displacement", "attribution", "drop_off")
-fractions = st.floats(0, 1)
-# Magnitudes of real maps: amounts from a thousandth to thousands (no 1e-300 proxies, whose
-# switching multipliers would overflow a float).
-rows = st.fixed_dictionaries(
-    {
-        "quantity": st.just(0.0) | st.floats(1e-3, 1e4),
-        "proxy": st.just(0.0) | st.floats(1e-3, 5000) | st.floats(-500, -1e-3),
-        "duration": st.integers(1, 10),
-        "starts": st.sampled_from(["during", "after"]),
-        "deadweight": fractions,
-        "displacement": fractions,
-        "attribution": fractions,
-        "drop_off": fractions,
-        "discount_rate": st.none() | st.floats(0, 0.2),
-        "dimension": st.sampled_from(["social", "economic", "environmental"]),
-    }
-)
-maps = st.fixed_dictionaries(
-    {
-        "rows": st.lists(rows, min_size=1, max_size=6),
-        "investment": st.floats(1, 1e6),
-        "rate": st.floats(0, 0.2),
-        "first_year": st.booleans(),
-    }
-)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def build(spec: dict) -> ImpactMap:
-    outcomes = []
-    for index, row in enumerate(spec["rows"]):
-        row = dict(row)
-        proxy = row.pop("proxy")
-        outcomes.append(
-            {
-                "id": f"r{index}",
-                "stakeholder": f"group{index % 2}",
-                "description": "row",
-                "proxy": {"value": proxy, "unit": "u", "source": "s"},
-                **row,
-            }
-        )
-    return ImpactMap.model_validate(
-        {
-            "name": "generated",
-            "discount_rate": spec["rate"],
-            "discount_first_year": spec["first_year"],
-            "inputs": [{"stakeholder": "f", "description": "d", "amount": spec["investment"]}],
-            "outcomes": outcomes,
-        }
-    )
 
 
 def replace_row(impact_map: ImpactMap, index: int, **fields) -> ImpactMap:

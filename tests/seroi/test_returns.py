@@ -107,3 +107,23 @@ def test_quantities_override_forecast_quantities():
     assert result.by_outcome == pytest.approx({"a": 2000 / 1.035, "b": 1000 / 1.035})
     with pytest.raises(ValueError, match="unknown outcome ids: zzz"):
         evaluate(impact_map, {"zzz": 1})
+
+
+def test_repaid_within_the_horizon_compares_undiscounted_value_and_investment():
+    # 1,000 a year for two years against 2,500 invested: the formula says 30 months, but
+    # the pilot ends after 24 with 2,000 of value.
+    short = evaluate(make_map([outcome(duration=2)], investment=2500))
+    assert short.payback_months == pytest.approx(30)
+    assert short.undiscounted_value == pytest.approx(2000)
+    assert short.undiscounted_investment == 2500
+    assert short.horizon_years == 2
+    assert short.repaid_within_horizon is False
+    assert any("not repaid within the horizon" in note for note in short.notes)
+    longer = evaluate(make_map([outcome(duration=3)], investment=2500))
+    assert longer.repaid_within_horizon is True
+
+
+def test_a_later_first_year_can_still_repay_the_investment():
+    result = evaluate(make_map([outcome(duration=3, starts="after")], investment=2500))
+    assert result.payback_months is None  # the method's formula needs year-1 value
+    assert result.repaid_within_horizon is True

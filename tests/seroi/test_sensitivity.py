@@ -106,3 +106,13 @@ def test_monte_carlo_without_investment_has_no_ratio():
     result = monte_carlo(make_map([outcome()], investment=0), draws=100)
     assert result.p50 is None
     assert result.share_at_least_one is None
+
+
+def test_monte_carlo_of_a_map_with_nothing_uncertain_gives_its_one_ratio():
+    # Every estimate zero: every default range has zero width, so there is nothing to draw.
+    impact_map = make_map(
+        [outcome("idle", quantity=0, proxy={"value": 0, "unit": "u", "source": "s"})]
+    )
+    result = monte_carlo(impact_map, draws=50)
+    assert result.p5 == result.p95 == 0.0
+    assert result.share_at_least_one == 0.0
