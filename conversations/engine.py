@@ -144,12 +144,15 @@ class Step:
 
 
 def start(script: Script, known: Mapping[str, object] | None = None) -> Step:
-    """Begin a script; `known` answers (by question id) are taken as given and not asked."""
+    """Begin a script; `known` answers (by question id) are taken as given and not asked.
+
+    A note seen before is known as ACKNOWLEDGED.
+    """
     given: dict[str, Answer] = {}
     for question_id, value in (known or {}).items():
         position = script.position(question_id)
-        if position is None or isinstance(script.questions[position], Note):
-            raise StateError(f"{script.id} has no question {question_id!r} to take an answer")
+        if position is None:
+            raise StateError(f"{script.id} has no question {question_id!r}")
         accepted = _accept(script.questions[position], value)
         if isinstance(accepted, Problem):
             raise StateError(f"known answer {question_id}={value!r}: {accepted.code.value}")

@@ -121,11 +121,9 @@ def _walk(
 def _translate(error: Any) -> Problem:
     """One pydantic error as (path, plain words)."""
     # A question's errors carry its `type` as an extra path step; the reader never sees it.
-    loc = tuple(
-        part
-        for number, part in enumerate(error["loc"])
-        if not (part in QUESTION_TYPES and number >= 2 and error["loc"][0] == "questions")
-    )
+    loc = tuple(error["loc"])
+    if len(loc) > 2 and loc[0] == "questions" and loc[2] in QUESTION_TYPES:
+        loc = loc[:2] + loc[3:]
     kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
     if loc and loc[-1] == "[key]":
         loc = loc[:-1]
@@ -157,6 +155,8 @@ def _translate(error: Any) -> Problem:
         return loc, f"must be a whole number (got {given!r})"
     if kind in ("bool_type", "bool_parsing"):
         return loc, f"must be true or false (got {given!r})"
+    if kind == "string_type" and isinstance(given, bool):
+        return loc, f"must be text; YAML reads yes, no, on and off as {given}: put it in quotes"
     if kind == "string_type":
         return loc, f"must be text (got {given!r})"
     if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):

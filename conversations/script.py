@@ -407,9 +407,18 @@ def _expression_problems(script: Script) -> list[Problem]:
             else:
                 message = str(exc)
             problems.append((where, message))
+    # What every name is before anything is answered: unknown, or fixed for a constant.
+    unanswered: dict[str, expressions.Value | None] = {}
+    for derived in script.derived:
+        if derived.id in derived_types:
+            unanswered[derived.id] = expressions.evaluate(derived.value, unanswered)
     for index, constraint in enumerate(script.constraints):
+        where = ("constraints", index, "check")
         try:
             expressions.check(constraint.check, every_name, ("bool",))
         except ExpressionError as exc:
-            problems.append((("constraints", index, "check"), str(exc)))
+            problems.append((where, str(exc)))
+            continue
+        if expressions.evaluate(constraint.check, unanswered) is False:
+            problems.append((where, "is false whatever the answers, so no answer could pass"))
     return problems
