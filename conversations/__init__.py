@@ -1,8 +1,9 @@
 """What the bot says and asks, as data, and the pure engine that walks it.
 
-A script (docs/scripts.md) is loaded once with `load_script`; then every call —
-`start`, `answer`, `choose`, `confirm`, `skip`, `back`, `cancel`, `show`, `resume` — takes
-the script and a `State` and returns a `Step`. No Telegram, no database, no event loop.
+A script (docs/scripts.md) is loaded once with `load_script`; then every call — `start`,
+`answer`, `choose`, `confirm`, `extend`, `skip`, `back`, `cancel`, `show`, `resume` —
+takes the script and a `State` and returns a `Step`. No Telegram, no database, no event
+loop.
 """
 
 from conversations.engine import (
@@ -20,6 +21,7 @@ from conversations.engine import (
     cancel,
     choose,
     confirm,
+    extend,
     resume,
     serialise,
     show,
@@ -47,6 +49,7 @@ __all__ = [
     "cancel",
     "choose",
     "confirm",
+    "extend",
     "load_script",
     "parse_script",
     "resume",

@@ -130,6 +130,12 @@ class Step:
     progress: Progress
     problem: Problem | None = None
     results: Results | None = None
+    # What the host may offer beside the answers: a Skip button, a Back button.
+    skippable: bool = False
+
+    @property
+    def can_go_back(self) -> bool:
+        return self.question is not None and bool(self.state.path)
 
     @property
     def finished(self) -> bool:
@@ -222,6 +228,31 @@ def skip(script: Script, state: State, question_id: str) -> Step:
         update={"path": (*state.path, Entry(question=question.id)), "draft": ()}
     )
     return _step(script, moved)
+
+
+def extend(script: Script, state: State, question_id: str, more: object) -> Step:
+    """Add a continuation to the text answered last, on a new line.
+
+    Telegram splits a message longer than 4,096 characters in two; the host decides that
+    a message continues the previous one and passes it here. Works also when that answer
+    finished the script: the results then include the whole text.
+    """
+    last = state.path[-1] if state.path else None
+    if state.cancelled:
+        return _step(script, state, Problem(ProblemCode.ENDED))
+    if last is None or last.question != question_id:
+        return _not_current(script, state, question_id)
+    question = script.question(question_id)
+    if not isinstance(question, ShortText) or last.value is None or not isinstance(more, str):
+        return _step(script, state, Problem(ProblemCode.TEXT_EXPECTED))
+    accepted = _accept(question, f"{last.value}\n{more}")
+    if isinstance(accepted, Problem):
+        return _step(script, state, accepted)
+    moved = state.model_copy(
+        update={"path": (*state.path[:-1], Entry(question=question_id, value=accepted))}
+    )
+    broken = _broken_constraint(script, _values(script, moved))
+    return _step(script, state, broken) if broken else _step(script, moved)
 
 
 def back(script: Script, state: State) -> Step:
@@ -327,9 +358,14 @@ def _refusal(
     if question is None:
         return _step(script, state, Problem(ProblemCode.ENDED))
     if question_id != question.id:
-        params = {"question": str(question_id), "current": question.id}
-        return _step(script, state, Problem(ProblemCode.NOT_CURRENT, params))
+        return _not_current(script, state, question_id)
     return None
+
+
+def _not_current(script: Script, state: State, question_id: object) -> Step:
+    current = _current(script, state)
+    params = {"question": str(question_id)[:40], "current": current.id if current else ""}
+    return _step(script, state, Problem(ProblemCode.NOT_CURRENT, params))
 
 
 def _broken_constraint(script: Script, values: Mapping[str, Value | None]) -> Problem | None:
@@ -352,7 +388,8 @@ def _step(script: Script, state: State, problem: Problem | None = None) -> Step:
     later = _upcoming(script, state)
     later = later[later.index(question) + 1 :]
     possible = sum(_relevant(q, values) is not False for q in later)
-    return Step(state, question, Progress(done + 1, done + 1 + possible), problem)
+    progress = Progress(done + 1, done + 1 + possible)
+    return Step(state, question, progress, problem, skippable=script.can_skip(question))
 
 
 def _results(script: Script, state: State, values: Mapping[str, Value | None]) -> Results:

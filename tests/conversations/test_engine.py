@@ -15,6 +15,7 @@ from conversations import (
     cancel,
     choose,
     confirm,
+    extend,
     resume,
     serialise,
     show,
@@ -358,3 +359,36 @@ def test_the_serialised_state_is_small_json():
 def test_a_damaged_or_foreign_state_is_refused_on_resume(stored):
     with pytest.raises(StateError):
         resume(WORK_TRAVEL, stored)
+
+
+def test_a_long_text_split_by_telegram_into_two_messages_is_one_answer():
+    script = _text_script(max_length=4096)
+    first_part, second_part = "a" * 4000, "b" * 90
+    step = answer(script, start(script).state, "comment", first_part)
+    assert step.finished
+    step = extend(script, step.state, "comment", second_part)
+    assert step.problem is None
+    assert step.results.answers["comment"] == f"{first_part}\n{second_part}"
+    too_long = extend(script, step.state, "comment", "c" * 10)
+    assert too_long.problem.code is ProblemCode.TEXT_TOO_LONG
+    assert too_long.problem.params == {"max": 4096, "length": 4102}
+    assert too_long.state == step.state
+
+
+def test_only_the_text_answered_last_can_be_continued():
+    step = walk(WORK_TRAVEL, ("work_days", 3))
+    assert extend(WORK_TRAVEL, step.state, "commute_mode", "x").problem.code is (
+        ProblemCode.NOT_CURRENT
+    )
+    assert extend(WORK_TRAVEL, step.state, "work_days", "4").problem.code is (
+        ProblemCode.TEXT_EXPECTED
+    )
+
+
+def test_the_step_says_whether_skip_and_back_can_be_offered():
+    first = start(ONBOARDING)
+    assert not first.skippable
+    assert not first.can_go_back
+    step = walk(WORK_TRAVEL, ("work_days", 3))
+    assert step.skippable
+    assert step.can_go_back

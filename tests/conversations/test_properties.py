@@ -19,6 +19,7 @@ from conversations import (
     cancel,
     choose,
     confirm,
+    extend,
     parse_script,
     resume,
     script_from_data,
@@ -78,6 +79,7 @@ def check_invariants(script: Script, step: Step) -> None:
     assert [step.question is not None, step.finished, step.cancelled].count(True) == 1
     assert (step.results is not None) == step.finished
     assert 1 <= step.progress.position <= step.progress.total or step.question is None
+    assert step.skippable == (step.question is not None and script.can_skip(step.question))
     # Every entry was relevant when reached, fits its question, and was skipped only if
     # the question may be skipped; no constraint is broken by what is recorded.
     so_far: dict[str, Any] = dict(state.given)
@@ -110,7 +112,18 @@ def act(script: Script, step: Step, data: st.DataObject) -> Step:
         target = data.draw(st.sampled_from([*question_ids, "nope"]))
     action = data.draw(
         st.sampled_from(
-            ["answer", "answer", "answer", "garbage", "skip", "back", "choose", "confirm", "cancel"]
+            [
+                "answer",
+                "answer",
+                "answer",
+                "garbage",
+                "skip",
+                "back",
+                "choose",
+                "confirm",
+                "extend",
+                "cancel",
+            ]
         )
     )
     if action == "answer" and current is not None and target == current.id:
@@ -126,6 +139,9 @@ def act(script: Script, step: Step, data: st.DataObject) -> Step:
         return choose(script, state, target, code, data.draw(st.booleans()))
     if action == "confirm":
         return confirm(script, state, target)
+    if action == "extend":
+        last = state.path[-1].question if state.path and data.draw(st.booleans()) else target
+        return extend(script, state, last, data.draw(garbage))
     # Cancel rarely, so that walks go deep.
     if data.draw(st.integers(0, 4)) == 0:
         return cancel(script, state)
