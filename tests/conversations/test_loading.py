@@ -204,3 +204,29 @@ def test_a_file_that_is_not_a_mapping_says_what_a_script_is(text):
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(ScriptError, match=r"^absent\.yaml: cannot read the file"):
         load_script(tmp_path / "absent.yaml")
+
+
+def test_the_command_line_check_lists_problems_and_fails(tmp_path, capsys):
+    from conversations.__main__ import main
+    from conversations.scripts import SCRIPTS_DIR
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(VALID.replace("text: {en: How, fi: Miten}", "text: {en: How}"))
+    assert main([str(SCRIPTS_DIR / "who5.yaml"), str(broken)]) == 1
+    out, err = capsys.readouterr()
+    assert "who5.yaml: ok, 6 questions in fi, en, it, sv" in out
+    assert err.strip() == "broken.yaml: questions[1].text: missing the text in fi (line 15)"
+
+
+def test_the_annotated_example_in_the_docs_loads():
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "scripts.md").read_text(encoding="utf-8")
+    example = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
+    script = parse_script(example, "docs/scripts.md")
+    assert [question.id for question in script.questions] == [
+        "work_days",
+        "home_days",
+        "hub_days",
+        "commute_mode",
+    ]
