@@ -45,8 +45,10 @@ def load_script(path: str | Path) -> Script:
 
 def parse_script(text: str, source_name: str = "script") -> Script:
     """Check script YAML text; `source_name` starts every problem reported."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        # The reader checks the characters as soon as it is made.
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -56,7 +58,8 @@ def parse_script(text: str, source_name: str = "script") -> Script:
     except yaml.YAMLError as exc:
         raise ScriptError([f"{source_name}: not valid YAML: {exc}"]) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[tuple[Any, ...], int] = {}
     problems: list[Problem] = []
     if node is not None:
@@ -82,6 +85,7 @@ def script_from_data(
         script = Script.model_validate(data)
     except ValidationError as exc:
         problems.extend(_translate(error) for error in exc.errors())
+        problems.extend(_problems_of_the_valid_part(data, exc.errors()))
     if script is not None:
         problems.extend(script_problems(script))
     if problems:
@@ -91,6 +95,36 @@ def script_from_data(
         )
     assert script is not None
     return script
+
+
+_LISTS = ("questions", "derived", "constraints")
+
+
+def _problems_of_the_valid_part(data: dict[str, Any], errors: list[Any]) -> list[Problem]:
+    """Check the valid items too, so that a missing translation comes in the same report.
+
+    Only when every shape error is inside an item of a list: those items are left out.
+    """
+    broken = {error["loc"][:2] for error in errors}
+    if not all(_in_a_list(key) for key in broken):
+        return []
+    kept: dict[str, list[int]] = {}
+    for section in _LISTS:
+        items = data.get(section) or []
+        kept[section] = [index for index in range(len(items)) if (section, index) not in broken]
+    valid = {section: [data[section][index] for index in kept[section]] for section in kept}
+    try:
+        partial = Script.model_validate({**data, **valid})
+    except ValidationError:
+        return []
+    return [
+        ((loc[0], kept[loc[0]][loc[1]], *loc[2:]) if _in_a_list(loc) else loc, message)
+        for loc, message in script_problems(partial, references=False)
+    ]
+
+
+def _in_a_list(loc: tuple[Any, ...]) -> bool:
+    return len(loc) > 1 and loc[0] in _LISTS and isinstance(loc[1], int)
 
 
 def _walk(

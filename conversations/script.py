@@ -219,13 +219,18 @@ def _name_type(question: Question) -> NameType | None:
 Problem = tuple[tuple[object, ...], str]
 
 
-def script_problems(script: Script) -> list[Problem]:
-    """Every problem of a script whose fields each have the right shape."""
+def script_problems(script: Script, *, references: bool = True) -> list[Problem]:
+    """Every problem of a script whose fields each have the right shape.
+
+    `references=False` leaves out the checks of names used across questions, for a script
+    that is only the valid part of a file (the names of the rest would look unknown).
+    """
     problems: list[Problem] = []
     problems += _duplicate_problems(script)
     problems += _text_problems(script)
     problems += _question_problems(script)
-    problems += _expression_problems(script)
+    if references:
+        problems += _expression_problems(script)
     return problems
 
 

@@ -230,3 +230,18 @@ def test_the_annotated_example_in_the_docs_loads():
         "hub_days",
         "commute_mode",
     ]
+
+
+def test_shape_problems_and_missing_translations_come_in_one_report():
+    text = VALID.replace("    min: 0\n", "    min: zero\n").replace(
+        "{en: Bus, fi: Bussi}", "{en: Bus}"
+    )
+    assert problems_of(text) == [
+        "weekly.yaml: questions[0].min: must be a whole number (got 'zero') (line 7)",
+        "weekly.yaml: questions[1].choices[0].text: missing the text in fi (line 17)",
+    ]
+
+
+def test_a_control_character_in_the_file_is_a_problem_not_a_crash():
+    (problem,) = problems_of("id: x\x1f\n")
+    assert problem.startswith("weekly.yaml: not valid YAML: unacceptable character #x001f")

@@ -4,6 +4,7 @@ breaks the question or a constraint, and a serialised state resumes exactly wher
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -12,7 +13,9 @@ from hypothesis import strategies as st
 
 from conversations import (
     Script,
+    ScriptError,
     State,
+    StateError,
     Step,
     answer,
     back,
@@ -148,11 +151,24 @@ def act(script: Script, step: Step, data: st.DataObject) -> Step:
     return step
 
 
+def start_with_some_known(script: Script, data: st.DataObject) -> Step:
+    """Start, sometimes with answers known beforehand (refused when they break a rule)."""
+    chosen = data.draw(st.lists(st.sampled_from(script.questions), unique_by=lambda q: q.id))
+    known = {question.id: data.draw(valid_answer(question.model_dump())) for question in chosen}
+    try:
+        return start(script, known)
+    except StateError as exc:
+        refusal = str(exc)
+    # Only a constraint, or the question's own limits, may refuse a fitting value.
+    assert re.search(r"constraint|text_too_long|text_empty|too_few|too_many", refusal)
+    return start(script)
+
+
 @SETTINGS
 @given(scripts(), st.data())
 def test_any_walk_keeps_the_engine_sound(script_data, data):
     script = script_from_data(script_data)
-    step = start(script)
+    step = start_with_some_known(script, data)
     check_invariants(script, step)
     for _ in range(data.draw(st.integers(1, 40))):
         before = step
@@ -195,3 +211,38 @@ def test_answering_everything_validly_finishes_or_meets_a_constraint(script_data
         for entry in step.state.path
         if script.question(entry.question).type != "note"
     }
+
+
+yaml_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["id", "type", "text", "questions", "en", "0"]), children)
+    ),
+    max_leaves=20,
+)
+
+
+def problems_or_none(load: Any, *arguments: Any) -> list[str] | None:
+    """The problems a loader reports, or None when it accepts the input."""
+    try:
+        load(*arguments)
+    except ScriptError as exc:
+        return exc.problems
+    return None
+
+
+@SETTINGS
+@given(scripts(), st.sampled_from(["id", "type", "text", "choices", "min", "relevant"]), yaml_like)
+def test_a_damaged_script_is_refused_with_problems_never_with_a_crash(data, key, damage):
+    data["questions"][0][key] = damage
+    problems = problems_or_none(script_from_data, data, "damaged.yaml")
+    assert problems is None or problems
+    assert all(problem.startswith("damaged.yaml: ") for problem in problems or [])
+
+
+@SETTINGS
+@given(st.text(max_size=300))
+def test_any_text_is_read_as_a_script_or_refused_with_problems(text):
+    problems = problems_or_none(parse_script, text, "any.yaml")
+    assert all(problem.startswith("any.yaml: ") for problem in problems or [])
