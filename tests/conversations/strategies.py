@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conversations.expressions import evaluate
+from conversations import expressions
 
 QUESTION_TYPES = ("single", "multiple", "scale", "number", "text", "yes_no", "note")
 KINDS = {
@@ -113,19 +113,34 @@ def scripts(draw: st.DrawFn) -> dict[str, Any]:
     """A valid script: conditions use only earlier answers, and everything type-checks."""
     languages = draw(st.sampled_from([["en"], ["fi", "en", "it", "sv"]]))
     questions = [draw(question(index, languages)) for index in range(draw(st.integers(1, 7)))]
+    names = [_name(item) for item in questions if item["type"] != "note"]
+    position = {item["id"]: index for index, item in enumerate(questions)}
+    # Derived values, each with the last question it needs (so conditions may use it after).
+    derived: list[dict[str, Any]] = []
+    needs: dict[str, int] = {}
+    for number in range(draw(st.integers(0, 2))):
+        numbers = [name for name, kind, _ in names if kind == "number"]
+        if draw(st.booleans()):
+            value, kind = draw(number_term(numbers)), "number"
+        else:
+            value, kind = draw(condition(names)), "bool"
+        used = expressions.names(expressions.parse(value))
+        needs[f"d{number}"] = max(
+            (needs.get(name, position.get(name, -1)) for name in used), default=-1
+        )
+        derived.append({"id": f"d{number}", "value": value})
+        names.append((f"d{number}", kind, []))
     for index, data in enumerate(questions):
-        earlier = [_name(item) for item in questions[:index] if item["type"] != "note"]
+        earlier = [item for item in names if needs.get(item[0], position.get(item[0], 0)) < index]
         if draw(st.integers(0, 2)) == 0:
             data["relevant"] = draw(condition(earlier))
-    names = [_name(item) for item in questions if item["type"] != "note"]
-    numbers = [name for name, kind, _ in names if kind == "number"]
-    derived = []
-    if numbers and draw(st.booleans()):
-        derived.append({"id": "total", "value": draw(number_term(numbers))})
-        names.append(("total", "number", []))
     # The format refuses a constraint that is false before anything is answered.
-    unanswered = {item["id"]: evaluate(item["value"], {}) for item in derived}
-    checks = condition(names).filter(lambda check: evaluate(check, unanswered) is not False)
+    unanswered: dict[str, Any] = {}
+    for item in derived:
+        unanswered[item["id"]] = expressions.evaluate(item["value"], unanswered)
+    checks = condition(names).filter(
+        lambda check: expressions.evaluate(check, unanswered) is not False
+    )
     constraints = [
         {"id": f"rule{n}", "check": draw(checks), "message": texts(languages)}
         for n in range(draw(st.integers(0, 3)))
