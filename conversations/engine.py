@@ -278,6 +278,11 @@ def show(script: Script, state: State) -> Step:
     return _step(script, state)
 
 
+def collected(script: Script, state: State) -> Results:
+    """What a state holds so far, as `Results` (e.g. to apply a chosen language at once)."""
+    return _results(script, _values(script, state))
+
+
 def serialise(state: State) -> str:
     """The state as a short JSON text."""
     return state.model_dump_json(exclude_defaults=True)
@@ -382,7 +387,7 @@ def _step(script: Script, state: State, problem: Problem | None = None) -> Step:
     question = _current(script, state)
     done = len(state.path)
     if question is None:
-        results = None if state.cancelled else _results(script, state, values)
+        results = None if state.cancelled else _results(script, values)
         return Step(state, None, Progress(done, done), problem, results)
     # Later questions whose condition is not yet known to fail may still be asked.
     later = _upcoming(script, state)
@@ -392,7 +397,7 @@ def _step(script: Script, state: State, problem: Problem | None = None) -> Step:
     return Step(state, question, progress, problem, skippable=script.can_skip(question))
 
 
-def _results(script: Script, state: State, values: Mapping[str, Value | None]) -> Results:
+def _results(script: Script, values: Mapping[str, Value | None]) -> Results:
     answers: dict[str, Answer | None] = {}
     indicators: dict[str, Answer] = {}
     settings: dict[str, Answer] = {}

@@ -14,6 +14,7 @@ from conversations import (
     back,
     cancel,
     choose,
+    collected,
     confirm,
     extend,
     resume,
@@ -392,3 +393,10 @@ def test_the_step_says_whether_skip_and_back_can_be_offered():
     step = walk(WORK_TRAVEL, ("work_days", 3))
     assert step.skippable
     assert step.can_go_back
+
+
+def test_answers_so_far_are_available_before_the_end():
+    step = walk(ONBOARDING, ("language", "sv"))
+    so_far = collected(ONBOARDING, step.state)
+    assert so_far.settings == {"language": "sv"}
+    assert step.results is None
