@@ -193,25 +193,20 @@ class Script(BaseModel):
         return self.skippable if question.skippable is None else question.skippable
 
 
-def value_kind(question: Question) -> Kind | None:
-    """What an answer to this question is, in expression terms (None: a note has none)."""
-    kinds: dict[type, Kind] = {
-        SingleChoice: "code",
-        MultipleChoice: "codes",
-        Scale: "number",
-        WholeNumber: "number",
-        ShortText: "text",
-        YesNo: "bool",
-    }
-    return kinds.get(type(question))
+# What an answer to each type of question is, in expression terms (a note has none).
+_KINDS: dict[type, Kind] = {
+    SingleChoice: "code",
+    MultipleChoice: "codes",
+    Scale: "number",
+    WholeNumber: "number",
+    ShortText: "text",
+    YesNo: "bool",
+}
 
 
-def _name_type(question: Question) -> NameType | None:
-    kind = value_kind(question)
-    if kind is None:
-        return None
+def _name_type(question: Question) -> NameType:
     codes = frozenset(choice.value for choice in getattr(question, "choices", ()))
-    return NameType(kind, codes)
+    return NameType(_KINDS[type(question)], codes)
 
 
 # --- checks that need the whole script ---------------------------------------------------
@@ -372,7 +367,9 @@ def _expression_problems(script: Script) -> list[Problem]:
     """Names, types and order: a question's condition may use only answers given before it."""
     problems: list[Problem] = []
     question_types = {
-        question.id: _name_type(question) for question in script.questions if question.stores
+        question.id: _name_type(question)
+        for question in script.questions
+        if not isinstance(question, Note)
     }
     # Derived values, in order, with the last question each one needs.
     derived_types: dict[str, NameType] = {}
