@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import translator
+from tests.sandbox.helpers import PNG_1x1
 
 from .conftest import Pilot
 
@@ -69,6 +70,15 @@ async def test_an_edited_message_is_not_a_command(pilot: Pilot) -> None:
     await pilot.settled()
     assert pilot.rows("SELECT COUNT(*) FROM pilots") == [(0,)]
     assert len(stranger.messages) == 1  # the answer to "hello"; the edit gets none
+
+
+async def test_a_command_in_a_photo_caption_runs_nothing(pilot: Pilot) -> None:
+    member = await _member(pilot)
+    invites_before = pilot.rows("SELECT COUNT(*) FROM invites")
+    pilot.sandbox.send_photo(member.user, PNG_1x1, caption="/invite coordinator 5 30")
+    await pilot.settled()
+    assert pilot.rows("SELECT COUNT(*) FROM invites") == invites_before
+    assert pilot.rows("SELECT role FROM roles") == [("member",)]
 
 
 # Command names of every role; the tail is any text, so any punctuation or unicode.
