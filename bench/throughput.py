@@ -49,9 +49,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers.admin import MAX_USES
+from bot.demo.participants import Participant, invite_code, running_bot
+from bot.features.admin.pilots import MAX_USES
 from bot.settings import LANGUAGES, Settings
-from bot.simulation import Participant, invite_code, running_bot
 from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS
 from sandbox.core import Sandbox
 from sandbox.ptb import SandboxRequest

@@ -18,19 +18,25 @@ from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.commands import Button, Command, unique_by
-from bot.errors import on_error
-from bot.handlers import admin, buttons, common, contacts, gate, onboarding, privacy
-from bot.menus import set_default_menus
+from bot.chat import buttons, gate
+from bot.chat.commands import Button, Command, unique_by
+from bot.chat.context import BotContext
+from bot.chat.errors import on_error
+from bot.chat.menus import set_default_menus
+from bot.features.admin import handlers as admin
+from bot.features.contacts import handlers as contacts
+from bot.features.help import handlers as help_feature
+from bot.features.onboarding import handlers as onboarding
+from bot.features.privacy import handlers as privacy
 from bot.outbox import Outbox
-from bot.services import BotContext, Services, services_of
+from bot.services import Services, services_of
 from bot.settings import Settings
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 # The features, in the order their commands appear in menus and /help.
-FEATURES = (onboarding, common, privacy, admin)
+FEATURES = (onboarding, help_feature, privacy, admin)
 COMMANDS: tuple[Command, ...] = tuple(
     unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
 )
@@ -103,11 +109,12 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     application = builder.build()
     application.bot_data["settings"] = settings
     application.bot_data["commands"] = COMMANDS
-    application.add_handlers(gate.before(), group=-1)
+    application.bot_data["reprompt"] = onboarding.reprompt
+    application.add_handlers(gate.before(resume=onboarding.resume), group=-1)
     application.add_handlers(gate.commands(COMMANDS), group=0)
     application.add_handlers(buttons.handlers(BUTTONS), group=0)
     application.add_handlers(contacts.handlers(), group=0)
-    application.add_handlers(common.handlers(), group=0)
+    application.add_handlers(help_feature.handlers(), group=0)
     application.add_error_handler(on_error)
     return application
 

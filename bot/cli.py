@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # httpx logs every request at INFO; the bot's own log is what an operator needs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "demo":
-        from bot.demo import run_demo
+        from bot.demo.tour import run_demo
 
         return run_demo(Path(args.out), fault_rate=args.faults)
     return run_bot()

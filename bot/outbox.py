@@ -24,8 +24,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.storage.db import Database
 from bot.storage.models import Reply, StoredReply
-from bot.storage.repositories import Outbox as OutboxRows
-from bot.storage.repositories import People
+from bot.storage.repositories.outbox import Outbox as OutboxRows
+from bot.storage.repositories.people import People
 
 log = logging.getLogger(__name__)
 

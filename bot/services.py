@@ -1,4 +1,4 @@
-"""What every handler needs: the repositories, and who is acting in this update."""
+"""The repositories over one database, the settings, and the keys derived from them."""
 
 from __future__ import annotations
 
@@ -7,25 +7,18 @@ import hmac
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from telegram import Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application
 
-from bot.commands import LEVELS, Command, Level
-from bot.i18n import Translate, resolve_language, translator
-from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.storage.db import Database
-from bot.storage.models import Member, Person, Pilot, Role
-from bot.storage.repositories import (
-    Audit,
-    Consents,
-    Invites,
-    Members,
-    People,
-    PersonalData,
-    Pilots,
-    Roles,
-)
+from bot.storage.repositories.audit import Audit
+from bot.storage.repositories.consents import Consents
+from bot.storage.repositories.invites import Invites
+from bot.storage.repositories.members import Members
+from bot.storage.repositories.people import People
+from bot.storage.repositories.personal_data import PersonalData
+from bot.storage.repositories.pilots import Pilots
+from bot.storage.repositories.roles import Roles
 
 
 @dataclass
@@ -72,92 +65,6 @@ class Services:
         return hmac.new(self._pseudonym_key, str(telegram_id).encode(), hashlib.sha256).hexdigest()
 
 
-@dataclass
-class Caller:
-    """The person behind an update, as far as this pilot is concerned."""
-
-    telegram_id: int
-    chat_id: int
-    pseudonym: str
-    person: Person | None
-    language: str
-    is_admin: bool
-    pilot: Pilot | None
-    roles: frozenset[Role]
-    # The membership in `pilot` as it was when the update arrived.
-    member: Member | None
-
-    @property
-    def _(self) -> Translate:
-        """gettext in the caller's language."""
-        return translator(self.language)
-
-    @property
-    def processing_stopped(self) -> bool:
-        """Whether the person used /withdraw (and has not rejoined since)."""
-        return self.person is not None and self.person.processing_stopped
-
-    @property
-    def level(self) -> Level:
-        """The highest thing this person may do in their current pilot."""
-        if self.is_admin:
-            return "admin"
-        if self.processing_stopped:
-            # Withdrawal suspends every role until the person rejoins with an invite.
-            return "everyone"
-        for level in reversed(LEVELS[1:-1]):
-            if level in self.roles:
-                return level
-        return "everyone"
-
-
-class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """CallbackContext with a typed way to the services."""
-
-    @property
-    def services(self) -> Services:
-        """The services of this application."""
-        return services_of(self.application)
-
-    @property
-    def outbox(self) -> Outbox:
-        """Where replies go to be sent."""
-        return self.application.bot_data["outbox"]
-
-    @property
-    def commands(self) -> tuple[Command, ...]:
-        """The merged command table of this application."""
-        return self.application.bot_data["commands"]
-
-
 def services_of(application: Application) -> Services:
     """The services stored on an application at start-up."""
     return application.bot_data["services"]
-
-
-async def identify(services: Services, update: Update) -> Caller:
-    """Who is acting, in which language, with which roles in their current pilot."""
-    user = update.effective_user
-    chat = update.effective_chat
-    pseudonym = services.pseudonym(user.id)
-    standing = await services.people.standing(pseudonym)
-    person = standing.person if standing else None
-    language = resolve_language(
-        person.language if person else None,
-        user.language_code,
-        services.settings.default_language,
-    )
-    pilot = None
-    if person and person.current_pilot_id is not None:
-        pilot = await services.pilots.by_id(person.current_pilot_id)
-    return Caller(
-        telegram_id=user.id,
-        chat_id=chat.id if chat else user.id,
-        pseudonym=pseudonym,
-        person=person,
-        language=language,
-        is_admin=user.id in services.settings.admin_ids,
-        pilot=pilot,
-        roles=standing.roles if standing else frozenset(),
-        member=standing.member if standing else None,
-    )

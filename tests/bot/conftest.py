@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
+from bot.demo.participants import Participant, invite_code, running_bot
 from bot.services import Services, services_of
 from bot.settings import Settings
-from bot.simulation import Participant, invite_code, running_bot
 from sandbox.core import Sandbox
 from sandbox.testing import assert_no_unimplemented_calls, running_server
 

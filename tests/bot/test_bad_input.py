@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from telegram import Update
 
-from bot import callbacks
 from bot.app import build_application
+from bot.chat import callbacks
 from bot.i18n import translator
 from bot.polling import started
 

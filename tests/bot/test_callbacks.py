@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import callbacks
+from bot.chat import callbacks
 
 KEY = b"a test key that is long enough"
 

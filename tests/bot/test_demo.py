@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.demo import RESIDENTS, run_demo
+from bot.demo.tour import RESIDENTS, run_demo
 
 
 def test_demo_completes_every_step_once_under_injected_faults(tmp_path: Path) -> None:

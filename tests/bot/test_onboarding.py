@@ -6,10 +6,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.handlers.onboarding import HOW_TO_JOIN, INVITE_PROBLEMS, consent_text, short_notice
+from bot.features.onboarding.handlers import (
+    HOW_TO_JOIN,
+    INVITE_PROBLEMS,
+    consent_text,
+    short_notice,
+)
 from bot.i18n import LANGUAGE_NAMES, translator
 from bot.settings import LANGUAGES
-from bot.storage.repositories import InviteProblem
+from bot.storage.repositories.invites import InviteProblem
 
 from .conftest import Pilot
 

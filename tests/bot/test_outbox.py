@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from bot.demo.participants import running_bot
 from bot.i18n import translator
-from bot.simulation import running_bot
 from bot.storage.db import Database
 from bot.storage.models import Reply
-from bot.storage.repositories import Outbox
+from bot.storage.repositories.outbox import Outbox
 from sandbox.core import Sandbox
 from sandbox.testing import running_server
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from bot.demo.participants import Participant, invite_code
 from bot.i18n import translator
-from bot.simulation import Participant, invite_code
 from sandbox.core import Sandbox
 from sandbox.server import SandboxServer
 from sandbox.testing import running_server

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.demo.participants import invite_code
 from bot.i18n import translator
-from bot.simulation import invite_code
 
 from .conftest import Pilot
 

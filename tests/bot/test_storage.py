@@ -12,7 +12,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.storage import db as db_module
 from bot.storage.db import AlreadyProcessedError, Database, OutsideTransactionError, UpdateProgress
-from bot.storage.repositories import InviteProblem, hash_invite_code
+from bot.storage.repositories.invites import InviteProblem, hash_invite_code
 
 
 @pytest.fixture

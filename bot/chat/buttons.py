@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import callbacks
-from bot.commands import Button, allows
-from bot.handlers import onboarding
-from bot.render import acknowledge
-from bot.services import BotContext, identify
+from bot.chat import callbacks
+from bot.chat.commands import Button, allows
+from bot.chat.context import BotContext
+from bot.chat.render import acknowledge
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ def handlers(rows: Iterable[Button]) -> list[BaseHandler]:
     async def on_button(update: Update, context: BotContext) -> None:
         """Reject forged, stale or refused buttons with a short note; else hand the press on."""
         query = update.callback_query
-        caller = await identify(context.services, update)
+        caller = context.caller
         try:
             if query.message is None or query.message.chat.type != "private":
                 # Every button so far is shown in a private chat; one pressed elsewhere is forged.
@@ -45,6 +44,6 @@ def handlers(rows: Iterable[Button]) -> list[BaseHandler]:
             return
         log.info("stale or refused button %r", press)
         await acknowledge(query, caller._("This button is no longer active."))
-        await onboarding.reprompt(context, caller)
+        await context.reprompt(caller)
 
     return [CallbackQueryHandler(on_button)]

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
-from bot import callbacks
-from bot.callbacks import Press
-from bot.commands import Button, Command
+from bot.chat import callbacks
+from bot.chat.callbacks import Press
+from bot.chat.caller import Caller, identify
+from bot.chat.commands import ROLE_NAMES, Button, Command
+from bot.chat.context import BotContext
+from bot.chat.menus import refresh_menu
+from bot.chat.render import acknowledge, button, keyboard, say, show_keyboard
+from bot.features.onboarding import joining
+from bot.features.onboarding.joining import STEP_OF_ACTION
 from bot.i18n import LANGUAGE_NAMES, N_
-from bot.menus import refresh_menu
-from bot.render import acknowledge, button, keyboard, say, show_keyboard
-from bot.services import BotContext, Caller, identify
 from bot.settings import LANGUAGES
 from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS, Member, Pilot
-from bot.storage.repositories import InviteProblem
+from bot.storage.repositories.invites import InviteProblem
 
 log = logging.getLogger(__name__)
-
-
-class InviteUsedUpError(Exception):
-    """The invite's last use was taken while this person was joining."""
 
 
 CONSENT_LABELS = {
@@ -49,24 +49,11 @@ INVITE_PROBLEMS = {
         "Please ask the pilot's coordinator for a new one."
     ),
 }
-# The onboarding step at which each button is valid; pressed at any other, it is stale.
-STEP_OF_ACTION = {
-    "lang": "language",
-    "notice": "notice",
-    "consent": "consent",
-    "consented": "consent",
-    "group": "group",
-}
 HOW_TO_JOIN = N_(
     "Hello! I help the Smart Villages pilots measure what their actions are worth "
     "(SEROI+). To join a pilot you need an invite link or QR code from its "
     "coordinator: open it and press Start. Until you do, I store nothing about you."
 )
-ROLE_NAMES = {
-    "member": N_("member"),
-    "facilitator": N_("facilitator"),
-    "coordinator": N_("coordinator"),
-}
 
 
 def short_notice(caller: Caller, pilot: Pilot) -> str:
@@ -171,8 +158,7 @@ def consent_keyboard(context: BotContext, caller: Caller, member: Member) -> Inl
 
 async def start(update: Update, context: BotContext) -> None:
     """`/start [invite]`: explain how to join, or redeem an invite and begin onboarding."""
-    services = context.services
-    caller = await identify(services, update)
+    caller = context.caller
     _ = caller._
     if not context.args:
         if caller.person is None:
@@ -180,132 +166,54 @@ async def start(update: Update, context: BotContext) -> None:
         elif not await reprompt(context, caller):
             await say(context, caller, _("Welcome back! /help shows what you can do."))
         return
-    invite = await services.invites.check(context.args[0])
-    if isinstance(invite, InviteProblem):
-        log.info("rejected invite: %s", invite.value)
-        await say(context, caller, _(INVITE_PROBLEMS[invite]))
+    outcome = await joining.join(context.services, caller, context.args[0], update.update_id)
+    if isinstance(outcome, InviteProblem):
+        log.info("rejected invite: %s", outcome.value)
+        await say(context, caller, _(INVITE_PROBLEMS[outcome]))
         return
-    pilot = await services.pilots.by_id(invite.pilot_id)
-    member = await services.members.get(pilot.id, caller.pseudonym)
-    held = await services.roles.of(pilot.id, caller.pseudonym)
-    if member and member.status != "withdrawn" and invite.role in held:
-        caller.pilot = pilot
-        await say(context, caller, _("You are already in “{pilot}”.").format(pilot=pilot.name))
-        if member.status == "onboarding":
-            await show_step(context, caller, pilot, member)
+    if isinstance(outcome, joining.AlreadyIn):
+        await say(
+            context, caller, _("You are already in “{pilot}”.").format(pilot=outcome.pilot.name)
+        )
+        if outcome.member.status == "onboarding":
+            await show_step(context, caller, outcome.pilot, outcome.member)
         return
-    try:
-        async with services.db.transaction(update.update_id):
-            if not await services.invites.use(invite.id):
-                raise InviteUsedUpError
-            await services.people.ensure(caller.pseudonym, caller.chat_id, None)
-            await services.people.set_current_pilot(caller.pseudonym, pilot.id)
-            await services.people.set_processing_stopped(caller.pseudonym, False)
-            await services.members.start_onboarding(pilot.id, caller.pseudonym)
-            await services.roles.grant(pilot.id, caller.pseudonym, invite.role)
-            await services.audit.add(
-                "joined", actor=caller.pseudonym, pilot_id=pilot.id, detail=f"role={invite.role}"
-            )
-    except InviteUsedUpError:
-        # The last use went to someone else between the check and this transaction.
-        await say(context, caller, _(INVITE_PROBLEMS[InviteProblem.USED_UP]))
-        return
-
-    caller = await identify(services, update)
-    member = caller.member
-    if member.status != "onboarding":
-        await refresh_menu(context, caller)
-        role = caller._(ROLE_NAMES[invite.role])
+    joined = await identify(context.services, update)
+    if joined.member.status != "onboarding":
+        await refresh_menu(context, joined)
+        role = joined._(ROLE_NAMES[outcome.role])
         await say(
             context,
-            caller,
-            caller._("You are now also a {role} in “{pilot}”.").format(role=role, pilot=pilot.name),
+            joined,
+            joined._("You are now also a {role} in “{pilot}”.").format(
+                role=role, pilot=outcome.pilot.name
+            ),
         )
         return
-    await show_step(context, caller, pilot, member)
-
-
-async def load_step(
-    context: BotContext, caller: Caller, pilot_id: str, expected_step: str
-) -> tuple[Pilot, Member] | None:
-    """The pilot and membership a button refers to, if it is still the member's current step."""
-    if not pilot_id.isdigit():
-        return None
-    pilot = await context.services.pilots.by_id(int(pilot_id))
-    if pilot is None:
-        return None
-    if caller.pilot is not None and caller.pilot.id == pilot.id:
-        member = caller.member
-    else:
-        member = await context.services.members.get(pilot.id, caller.pseudonym)
-    if member is None or member.onboarding_step != expected_step:
-        return None
-    # After /withdraw nothing is collected, whatever buttons are still on screen; an
-    # active member reaches the consent step again only through /privacy.
-    rechoosing = member.status == "active" and expected_step == "consent"
-    if caller.processing_stopped or not (member.status == "onboarding" or rechoosing):
-        return None
-    return pilot, member
+    await show_step(context, joined, outcome.pilot, joined.member)
 
 
 async def on_press(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
     """Handle an onboarding button; False when the button is not (or no longer) valid."""
-    services = context.services
     query = update.callback_query
-    pilot_id, _sep, value = press.argument.partition(":")
-    loaded = await load_step(context, caller, pilot_id, STEP_OF_ACTION[press.action])
-    if loaded is None:
+    outcome = await joining.take_step(
+        context.services, caller, press.action, press.argument, update.update_id
+    )
+    if outcome is None:
         return False
-    pilot, member = loaded
-    was_active = member.status == "active"
-    if press.action == "lang":
-        if value not in LANGUAGES:
-            return False
-        async with services.db.transaction(update.update_id):
-            await services.people.set_language(caller.pseudonym, value)
-            await services.members.set_step(pilot.id, caller.pseudonym, "notice")
-        caller.language = value
-        member = member.model_copy(update={"onboarding_step": "notice"})
-    elif press.action == "notice":
-        async with services.db.transaction(update.update_id):
-            await services.members.set_step(pilot.id, caller.pseudonym, "consent")
-        member = member.model_copy(update={"onboarding_step": "consent"})
-    elif press.action == "consent":
-        purpose, _sep, wanted = value.partition(":")
-        if purpose not in CONSENT_PURPOSES or wanted not in ("0", "1"):
-            return False
-        chosen = member.pending_consents - {purpose} | ({purpose} if wanted == "1" else set())
-        async with services.db.transaction(update.update_id):
-            await services.members.set_pending_consents(pilot.id, caller.pseudonym, chosen)
-        member = member.model_copy(update={"pending_consents": chosen})
+    if isinstance(outcome, joining.Toggled):
         await show_keyboard(
-            context, caller, query.message, consent_keyboard(context, caller, member)
+            context, caller, query.message, consent_keyboard(context, caller, outcome.member)
         )
-        return True
-    elif press.action == "consented":
-        async with services.db.transaction(update.update_id):
-            decisions = {
-                purpose: purpose in member.pending_consents for purpose in CONSENT_PURPOSES
-            }
-            await services.consents.record(pilot, caller.pseudonym, decisions, caller.language)
-            await services.members.set_step(
-                pilot.id, caller.pseudonym, "done" if was_active else "group"
-            )
-        if was_active:
-            await say(context, caller, caller._("Your choices are saved."), replacing=query.message)
-            return True
-        member = member.model_copy(update={"onboarding_step": "group"})
-    elif press.action == "group":
-        if value not in STAKEHOLDER_GROUPS:
-            return False
-        async with services.db.transaction(update.update_id):
-            await services.members.finish_onboarding(pilot.id, caller.pseudonym, value)
-            await services.audit.add("onboarded", actor=caller.pseudonym, pilot_id=pilot.id)
+    elif isinstance(outcome, joining.Rechosen):
+        await say(context, caller, caller._("Your choices are saved."), replacing=query.message)
+    elif outcome.finished:
         # The command menu changes once, when the member is in, not at every step.
-        await refresh_menu(context, await identify(services, update))
-        await welcome(context, caller, pilot, member, replacing=query.message)
-        return True
-    await show_step(context, caller, pilot, member, replacing=query.message)
+        await refresh_menu(context, await identify(context.services, update))
+        await welcome(context, caller, outcome.pilot, outcome.member, replacing=query.message)
+    else:
+        speaking = replace(caller, language=outcome.language)
+        await show_step(context, speaking, outcome.pilot, outcome.member, replacing=query.message)
     return True
 
 
@@ -337,14 +245,22 @@ async def welcome(
     await say(context, caller, "\n\n".join(lines), replacing=replacing)
 
 
-async def reprompt(context: BotContext, caller: Caller, hint: str | None = None) -> bool:
-    """Show the current onboarding step again (after a hint); False if not onboarding."""
+async def reprompt(
+    context: BotContext,
+    caller: Caller,
+    hint: str | None = None,
+    replacing: Message | None = None,
+) -> bool:
+    """Show the step the member is at again (after a hint); False if they are at none.
+
+    A member is at a step while onboarding, and while re-choosing consents from /privacy.
+    """
     member = caller.member
-    if member is None or member.status != "onboarding":
+    if member is None or member.onboarding_step == "done":
         return False
     if hint:
         await say(context, caller, hint)
-    await show_step(context, caller, caller.pilot, member)
+    await show_step(context, caller, caller.pilot, member, replacing=replacing)
     return True
 
 
@@ -354,7 +270,7 @@ async def resume(update: Update, context: BotContext) -> None:
     Only for updates that move onboarding on: a consent toggle's lost reply is only an
     edit, and the toggles set a state, so the person's next tap mends it.
     """
-    caller = await identify(context.services, update)
+    caller = context.caller
     query = update.callback_query
     if query is not None:
         await acknowledge(query)

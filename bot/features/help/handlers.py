@@ -5,16 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot.commands import Command, menu
-from bot.handlers import onboarding
+from bot.chat.commands import Command, menu
+from bot.chat.context import BotContext
+from bot.chat.render import say, say_in
 from bot.i18n import N_
-from bot.render import say, say_in
-from bot.services import BotContext, identify
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands this person may use, in their language."""
-    caller = await identify(context.services, update)
+    caller = context.caller
     lines = [
         f"/{command.command} — {command.description}"
         for command in menu(context.commands, caller.level, caller._)
@@ -24,27 +23,27 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """An unknown command: a short hint, and the current buttons again."""
-    caller = await identify(context.services, update)
+    caller = context.caller
     await say(context, caller, caller._("I do not know that command. /help lists what you can do."))
-    await onboarding.reprompt(context, caller)
+    await context.reprompt(caller)
 
 
 async def free_text(update: Update, context: BotContext) -> None:
     """Text where a button is expected: a hint and the buttons again."""
-    caller = await identify(context.services, update)
+    caller = context.caller
     if caller.person is None:
         await say(
             context, caller, caller._("To join a pilot, open the invite link you were given.")
         )
         return
-    if await onboarding.reprompt(context, caller, caller._("Please answer with the buttons.")):
+    if await context.reprompt(caller, caller._("Please answer with the buttons.")):
         return
     await say(context, caller, caller._("Please use the buttons or a command. /help"))
 
 
 async def private_only(update: Update, context: BotContext) -> None:
     """Personal commands in a group chat: point to the private chat, reveal nothing."""
-    caller = await identify(context.services, update)
+    caller = context.caller
     text = caller._("Please write to me in a private chat: {link}").format(
         link=f"https://t.me/{context.bot.username}"
     )

@@ -7,9 +7,10 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden
 
+from bot.chat.context import BotContext
+from bot.chat.render import acknowledge
 from bot.i18n import resolve_language, translator
-from bot.render import acknowledge
-from bot.services import BotContext, services_of
+from bot.services import services_of
 from bot.storage.db import AlreadyProcessedError
 
 log = logging.getLogger(__name__)

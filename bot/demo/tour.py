@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from bot.demo.participants import Participant, invite_code, running_bot
 from bot.settings import Settings
-from bot.simulation import Participant, invite_code, running_bot
 from sandbox.core import Sandbox
 from sandbox.server import SandboxServer
 

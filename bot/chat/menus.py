@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from telegram import Bot, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import BadRequest
 
-from bot.commands import Command, menu
+from bot.chat.caller import Caller
+from bot.chat.commands import Command, menu
+from bot.chat.context import BotContext
 from bot.i18n import translator
-from bot.services import BotContext, Caller
 from bot.settings import LANGUAGES
 
 log = logging.getLogger(__name__)

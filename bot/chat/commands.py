@@ -12,14 +12,21 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from telegram import BotCommand, Update
 
-from bot.i18n import Translate
+from bot.i18n import N_, Translate
 
 if TYPE_CHECKING:
-    from bot.callbacks import Press
-    from bot.services import BotContext, Caller
+    from bot.chat.callbacks import Press
+    from bot.chat.caller import Caller
+    from bot.chat.context import BotContext
 
 Level = Literal["everyone", "member", "facilitator", "coordinator", "admin"]
 LEVELS: tuple[Level, ...] = ("everyone", "member", "facilitator", "coordinator", "admin")
+
+ROLE_NAMES = {
+    "member": N_("member"),
+    "facilitator": N_("facilitator"),
+    "coordinator": N_("coordinator"),
+}
 
 CommandCallback = Callable[[Update, "BotContext"], Awaitable[None]]
 # A button's handler answers whether the press was still valid (False: stale or refused).

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from dataclasses import replace
 
 from telegram import Update
 
-from bot.callbacks import Press
-from bot.commands import Button, Command
-from bot.handlers.onboarding import show_step
+from bot.chat.callbacks import Press
+from bot.chat.caller import Caller
+from bot.chat.commands import Button, Command
+from bot.chat.context import BotContext
+from bot.chat.menus import refresh_menu
+from bot.chat.render import button, keyboard, say, send_file
+from bot.features.privacy import rights
 from bot.i18n import LANGUAGE_NAMES, N_
-from bot.menus import refresh_menu
-from bot.render import button, keyboard, say, send_file
-from bot.services import BotContext, Caller, identify
 from bot.settings import LANGUAGES
 
 
@@ -47,16 +48,16 @@ def full_notice(caller: Caller) -> str:
 
 async def privacy(update: Update, context: BotContext) -> None:
     """Show the full notice and, to members, a way to change their consents."""
-    caller = await identify(context.services, update)
+    caller = context.caller
     markup = None
     if caller.member and caller.member.status == "active":
         markup = keyboard([[button(caller, context, caller._("Change my choices"), "rechoose")]])
     await say(context, caller, full_notice(caller), markup)
 
 
-async def known_caller(update: Update, context: BotContext) -> Caller | None:
+async def known_caller(context: BotContext) -> Caller | None:
     """The caller, or None after telling them that nothing is stored about them."""
-    caller = await identify(context.services, update)
+    caller = context.caller
     if caller.person is None:
         await say(context, caller, caller._("I store nothing about you."))
         return None
@@ -65,24 +66,15 @@ async def known_caller(update: Update, context: BotContext) -> Caller | None:
 
 async def mydata(update: Update, context: BotContext) -> None:
     """Send a file with everything stored about the caller."""
-    services = context.services
-    caller = await known_caller(update, context)
+    caller = await known_caller(context)
     if caller is None:
         return
-    exported = await services.personal_data.export(caller.pseudonym)
-    document = {
-        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "pilots": [
-            pilot.model_dump() for pilot in await services.pilots.of_person(caller.pseudonym)
-        ],
-        **exported,
-    }
-    payload = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    document = await rights.everything_about(context.services, caller)
     await send_file(
         context,
         caller,
         "document",
-        payload,
+        json.dumps(document, ensure_ascii=False, indent=2).encode(),
         filename="my-data.json",
         caption=caller._("Everything stored about you, as of today."),
     )
@@ -90,7 +82,7 @@ async def mydata(update: Update, context: BotContext) -> None:
 
 async def delete(update: Update, context: BotContext) -> None:
     """Ask for confirmation before erasing."""
-    caller = await known_caller(update, context)
+    caller = await known_caller(context)
     if caller is None:
         return
     _ = caller._
@@ -111,15 +103,10 @@ async def delete(update: Update, context: BotContext) -> None:
 
 async def withdraw(update: Update, context: BotContext) -> None:
     """Stop all processing at once: consents withdrawn, memberships stopped."""
-    services = context.services
-    caller = await known_caller(update, context)
+    caller = await known_caller(context)
     if caller is None:
         return
-    async with services.db.transaction(update.update_id):
-        await services.consents.withdraw_all(caller.pseudonym, caller.language)
-        await services.members.withdraw_all(caller.pseudonym)
-        await services.people.set_processing_stopped(caller.pseudonym, True)
-        await services.audit.add("withdrew", actor=caller.pseudonym)
+    await rights.withdraw(context.services, caller, update.update_id)
     await say(
         context,
         caller,
@@ -133,7 +120,7 @@ async def withdraw(update: Update, context: BotContext) -> None:
 
 async def language(update: Update, context: BotContext) -> None:
     """Offer the four languages."""
-    caller = await identify(context.services, update)
+    caller = context.caller
     rows = [[button(caller, context, LANGUAGE_NAMES[code], "setlang", code)] for code in LANGUAGES]
     await say(context, caller, caller._("Which language would you like to use?"), keyboard(rows))
 
@@ -145,15 +132,13 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
     if press.action == "setlang":
         if press.argument not in LANGUAGES:
             return False
-        if caller.person is not None:  # a stranger's choice is not stored
-            async with services.db.transaction(update.update_id):
-                await services.people.set_language(caller.pseudonym, press.argument)
-        caller.language = press.argument
-        await refresh_menu(context, caller)
+        await rights.set_language(services, caller, press.argument, update.update_id)
+        speaking = replace(caller, language=press.argument)
+        await refresh_menu(context, speaking)
         await say(
             context,
-            caller,
-            caller._("From now on I will speak English with you."),
+            speaking,
+            speaking._("From now on I will speak English with you."),
             replacing=pressed,
         )
         return True
@@ -163,9 +148,7 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         await say(context, caller, caller._("Nothing was erased."), replacing=pressed)
         return True
     if press.action == "erase":
-        async with services.db.transaction(update.update_id):
-            await services.personal_data.erase(caller.pseudonym)
-            await services.audit.add("erased", actor="erased")
+        await rights.erase(services, caller, update.update_id)
         await say(
             context,
             caller,
@@ -175,18 +158,13 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
             ),
             replacing=pressed,
         )
-        caller.roles = frozenset()
-        await refresh_menu(context, caller)
+        await refresh_menu(context, replace(caller, roles=frozenset()))
         return True
-    if press.action == "rechoose" and caller.pilot:
-        member = caller.member
-        if member is None or member.status != "active":
-            return False
-        async with services.db.transaction(update.update_id):
-            await services.members.set_step(caller.pilot.id, caller.pseudonym, "consent")
-        member = member.model_copy(update={"onboarding_step": "consent"})
-        await show_step(context, caller, caller.pilot, member, replacing=pressed)
-        return True
+    if press.action == "rechoose" and await rights.choose_consents_again(
+        services, caller, update.update_id
+    ):
+        member = caller.member.model_copy(update={"onboarding_step": "consent"})
+        return await context.reprompt(replace(caller, member=member), replacing=pressed)
     return False
 
 

@@ -7,7 +7,7 @@ import logging
 from telegram import ChatMember, Update
 from telegram.ext import BaseHandler, ChatMemberHandler
 
-from bot.services import BotContext
+from bot.chat.context import BotContext
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,9 @@ from typing import Literal
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
-from bot import callbacks
-from bot.services import BotContext, Caller
+from bot.chat import callbacks
+from bot.chat.caller import Caller
+from bot.chat.context import BotContext
 from bot.storage.models import Reply
 
 

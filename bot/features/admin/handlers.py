@@ -7,23 +7,20 @@ import io
 import segno
 from telegram import Update
 
-from bot.callbacks import Press
-from bot.commands import Button, Command
-from bot.handlers.onboarding import ROLE_NAMES
+from bot.chat.callbacks import Press
+from bot.chat.caller import Caller, identify
+from bot.chat.commands import ROLE_NAMES, Button, Command
+from bot.chat.context import BotContext
+from bot.chat.menus import refresh_menu
+from bot.chat.render import button, keyboard, say, send_file
+from bot.features.admin import pilots as use
 from bot.i18n import N_
-from bot.menus import refresh_menu
-from bot.render import button, keyboard, say, send_file
-from bot.services import BotContext, Caller, identify
-from bot.storage.models import ROLES
-
-DEFAULT_USES = {"member": 100, "facilitator": 1, "coordinator": 1}
-MAX_USES = 1000
 
 
 async def newpilot(update: Update, context: BotContext) -> None:
     """`/newpilot NAME [| CONTROLLER]`: create a pilot and make it the admin's current one."""
     services = context.services
-    caller = await identify(services, update)
+    caller = context.caller
     _ = caller._
     name, _bar, controller = " ".join(context.args).partition("|")
     name, controller = name.strip(), controller.strip() or services.settings.controller
@@ -37,11 +34,7 @@ async def newpilot(update: Update, context: BotContext) -> None:
             ),
         )
         return
-    async with services.db.transaction(update.update_id):
-        pilot = await services.pilots.create(name, controller=controller)
-        await services.people.ensure(caller.pseudonym, caller.chat_id, None)
-        await services.people.set_current_pilot(caller.pseudonym, pilot.id)
-        await services.audit.add("pilot created", actor=caller.pseudonym, pilot_id=pilot.id)
+    pilot = await use.create_pilot(services, caller, name, controller, update.update_id)
     await refresh_menu(context, await identify(services, update))
     await say(
         context,
@@ -52,29 +45,14 @@ async def newpilot(update: Update, context: BotContext) -> None:
     )
 
 
-def _invite_arguments(args: list[str]) -> tuple[str, int | None, int | None] | None:
-    role = args[0].lower() if args else "member"
-    numbers = args[1:3]
-    if role not in ROLES or len(args) > 3 or not all(n.isdigit() for n in numbers):
-        return None
-    uses = int(numbers[0]) if numbers else None
-    days = int(numbers[1]) if len(numbers) > 1 else None
-    if (uses is not None and not 1 <= uses <= MAX_USES) or (
-        days is not None and not 1 <= days <= 365
-    ):
-        return None
-    return role, uses, days
-
-
 async def invite(update: Update, context: BotContext) -> None:
     """`/invite member|facilitator|coordinator [uses] [days]`: a deep link and a QR code."""
-    services = context.services
-    caller = await identify(services, update)
+    caller = context.caller
     _ = caller._
     if caller.pilot is None:
         await say(context, caller, _("First choose a pilot with /pilots."))
         return
-    parsed = _invite_arguments(context.args or [])
+    parsed = use.invite_arguments(context.args or [])
     if parsed is None:
         await say(
             context,
@@ -86,16 +64,9 @@ async def invite(update: Update, context: BotContext) -> None:
         )
         return
     role, uses, days = parsed
-    uses = uses or DEFAULT_USES[role]
-    days = days or services.settings.invite_days_valid
-    async with services.db.transaction(update.update_id):
-        code, created = await services.invites.create(caller.pilot.id, role, uses, days)
-        await services.audit.add(
-            "invite created",
-            actor=caller.pseudonym,
-            pilot_id=caller.pilot.id,
-            detail=f"role={role} uses={uses} days={days}",
-        )
+    code, created = await use.create_invite(
+        context.services, caller, role, uses, days, update.update_id
+    )
     link = f"https://t.me/{context.bot.username}?start={code}"
     qr = io.BytesIO()
     segno.make(link, error="m").save(qr, kind="png", scale=12, border=4)
@@ -106,7 +77,7 @@ async def invite(update: Update, context: BotContext) -> None:
         role=_(ROLE_NAMES[role]),
         link=link,
         expires=created.expires_at[:10],
-        uses=uses,
+        uses=created.max_uses,
     )
     filename = f"invite-{caller.pilot.slug}-{role}.png"
     await send_file(context, caller, "photo", qr.getvalue(), filename=filename, caption=caption)
@@ -114,14 +85,9 @@ async def invite(update: Update, context: BotContext) -> None:
 
 async def pilots(update: Update, context: BotContext) -> None:
     """List the caller's pilots with a button to switch between them."""
-    services = context.services
-    caller = await identify(services, update)
+    caller = context.caller
     _ = caller._
-    found = (
-        await services.pilots.all()
-        if caller.is_admin
-        else await services.pilots.of_person(caller.pseudonym)
-    )
+    found = await use.pilots_of(context.services, caller)
     if not found:
         await say(context, caller, _("You are not in any pilot yet."))
         return
@@ -134,18 +100,10 @@ async def pilots(update: Update, context: BotContext) -> None:
 
 async def on_press(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
     """Switch the current pilot; False when the caller may not."""
-    services = context.services
-    if press.action != "pilot" or not press.argument.isdigit():
+    pilot = await use.switch_pilot(context.services, caller, press.argument, update.update_id)
+    if pilot is None:
         return False
-    pilot = await services.pilots.by_id(int(press.argument))
-    allowed = caller.is_admin or pilot in await services.pilots.of_person(caller.pseudonym)
-    if pilot is None or not allowed:
-        return False
-    async with services.db.transaction(update.update_id):
-        await services.people.ensure(caller.pseudonym, caller.chat_id, None)
-        await services.people.set_current_pilot(caller.pseudonym, pilot.id)
-    caller = await identify(services, update)
-    await refresh_menu(context, caller)
+    await refresh_menu(context, await identify(context.services, update))
     await say(
         context,
         caller,

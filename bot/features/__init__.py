@@ -1,0 +1,1 @@
+"""One folder per capability: its handlers (Telegram only) and its use cases beside them."""

@@ -1,1 +1,0 @@
-"""One module per capability, each exposing `handlers()`; `bot.app` registers them in order."""

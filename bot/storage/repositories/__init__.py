@@ -1,0 +1,1 @@
+"""All SQL of the bot, one module per aggregate. Writes run inside `Database.transaction()`."""

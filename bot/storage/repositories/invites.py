@@ -1,0 +1,70 @@
+"""Invite links."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from bot.storage.db import utc_now
+from bot.storage.models import Invite, Role
+from bot.storage.repositories.base import Repository
+
+
+def hash_invite_code(code: str) -> str:
+    """Invite codes are stored hashed, so a leaked database does not leak working links."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class InviteProblem(Enum):
+    """Why an invite code cannot be used."""
+
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+
+
+class Invites(Repository):
+    """Invite links: random codes, stored hashed, with expiry and a use limit."""
+
+    async def create(
+        self, pilot_id: int, role: Role, max_uses: int, days_valid: int
+    ) -> tuple[str, Invite]:
+        """A new code (returned once, in clear) and its stored invite."""
+        code = secrets.token_urlsafe(12)
+        expires_at = (datetime.now(UTC) + timedelta(days=days_valid)).isoformat(timespec="seconds")
+        cursor = await self.db.execute(
+            "INSERT INTO invites (pilot_id, code_hash, role, created_at, expires_at, max_uses) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (pilot_id, hash_invite_code(code), role, utc_now(), expires_at, max_uses),
+        )
+        invite = Invite(
+            id=cursor.lastrowid,
+            pilot_id=pilot_id,
+            role=role,
+            expires_at=expires_at,
+            max_uses=max_uses,
+            uses=0,
+        )
+        return code, invite
+
+    async def check(self, code: str) -> Invite | InviteProblem:
+        """The invite behind a code, or why it cannot be used."""
+        row = await self.db.fetch_one(
+            "SELECT * FROM invites WHERE code_hash = ?", (hash_invite_code(code),)
+        )
+        if row is None:
+            return InviteProblem.UNKNOWN
+        if row["expires_at"] <= utc_now():
+            return InviteProblem.EXPIRED
+        if row["uses"] >= row["max_uses"]:
+            return InviteProblem.USED_UP
+        return Invite.model_validate(dict(row))
+
+    async def use(self, invite_id: int) -> bool:
+        """Count one use of an invite; False if it was used up meanwhile."""
+        cursor = await self.db.execute(
+            "UPDATE invites SET uses = uses + 1 WHERE id = ? AND uses < max_uses", (invite_id,)
+        )
+        return cursor.rowcount == 1

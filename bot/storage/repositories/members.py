@@ -1,0 +1,60 @@
+"""Membership of a pilot and where the member is in onboarding."""
+
+from __future__ import annotations
+
+from bot.storage.db import utc_now
+from bot.storage.models import Member
+from bot.storage.repositories.base import Repository
+from bot.storage.repositories.people import member_from_row
+
+
+class Members(Repository):
+    """Membership of a pilot and where the member is in onboarding."""
+
+    async def get(self, pilot_id: int, pseudonym: str) -> Member | None:
+        """The membership, or None."""
+        row = await self.db.fetch_one(
+            "SELECT * FROM members WHERE pilot_id = ? AND pseudonym = ?", (pilot_id, pseudonym)
+        )
+        return member_from_row(row, pilot_id) if row else None
+
+    async def start_onboarding(self, pilot_id: int, pseudonym: str) -> None:
+        """Create the membership at the language step, or restart a withdrawn one."""
+        await self.db.execute(
+            "INSERT INTO members (pilot_id, pseudonym, status, onboarding_step, joined_at) "
+            "VALUES (?, ?, 'onboarding', 'language', ?) "
+            "ON CONFLICT (pilot_id, pseudonym) DO UPDATE SET status = 'onboarding', "
+            "onboarding_step = 'language', pending_consents = '' WHERE status = 'withdrawn'",
+            (pilot_id, pseudonym, utc_now()),
+        )
+
+    async def set_step(self, pilot_id: int, pseudonym: str, step: str) -> None:
+        """Move the member to an onboarding step."""
+        await self.db.execute(
+            "UPDATE members SET onboarding_step = ? WHERE pilot_id = ? AND pseudonym = ?",
+            (step, pilot_id, pseudonym),
+        )
+
+    async def set_pending_consents(
+        self, pilot_id: int, pseudonym: str, purposes: frozenset[str]
+    ) -> None:
+        """The consent toggles pressed so far, before the member confirms them."""
+        await self.db.execute(
+            "UPDATE members SET pending_consents = ? WHERE pilot_id = ? AND pseudonym = ?",
+            (",".join(sorted(purposes)), pilot_id, pseudonym),
+        )
+
+    async def finish_onboarding(self, pilot_id: int, pseudonym: str, group: str) -> None:
+        """Record the stakeholder group and make the member active."""
+        await self.db.execute(
+            "UPDATE members SET stakeholder_group = ?, status = 'active', onboarding_step = 'done' "
+            "WHERE pilot_id = ? AND pseudonym = ?",
+            (group, pilot_id, pseudonym),
+        )
+
+    async def withdraw_all(self, pseudonym: str) -> None:
+        """Stop every membership of the person."""
+        await self.db.execute(
+            "UPDATE members SET status = 'withdrawn', onboarding_step = 'done' WHERE pseudonym = ?",
+            (pseudonym,),
+        )

@@ -1,0 +1,40 @@
+"""Everything stored about one person, for access and erasure."""
+
+from __future__ import annotations
+
+from bot.storage.repositories.base import Repository
+
+
+class PersonalData(Repository):
+    """Everything stored about one person: for access (`/mydata`) and erasure (`/delete`)."""
+
+    # Tables keyed by pseudonym; erasure walks them in this order (children first).
+    _TABLES = ("consents", "roles", "members", "contacts", "people")
+
+    async def export(self, pseudonym: str) -> dict[str, list[dict]]:
+        """Every row about the person, table by table, plus the audit entries about them."""
+        exported: dict[str, list[dict]] = {}
+        for table in reversed(self._TABLES):
+            rows = await self.db.fetch_all(
+                f"SELECT * FROM {table} WHERE pseudonym = ?", (pseudonym,)
+            )
+            exported[table] = [dict(row) for row in rows]
+        rows = await self.db.fetch_all(
+            "SELECT at, action, pilot_id, detail FROM audit_log WHERE subject = ? OR actor = ?",
+            (pseudonym, pseudonym),
+        )
+        exported["audit_log"] = [dict(row) for row in rows]
+        return exported
+
+    async def erase(self, pseudonym: str) -> None:
+        """Delete every row about the person; the audit log keeps the event, not the pseudonym."""
+        await self.db.execute(
+            "DELETE FROM outbox WHERE chat_id = (SELECT chat_id FROM contacts WHERE pseudonym = ?)",
+            (pseudonym,),
+        )
+        for table in self._TABLES:
+            await self.db.execute(f"DELETE FROM {table} WHERE pseudonym = ?", (pseudonym,))
+        await self.db.execute(
+            "UPDATE audit_log SET subject = 'erased' WHERE subject = ?", (pseudonym,)
+        )
+        await self.db.execute("UPDATE audit_log SET actor = 'erased' WHERE actor = ?", (pseudonym,))
