@@ -87,6 +87,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A bot with hundreds of calls in flight (PTB pools 256 connections) opens them at once;
+    # the default backlog of 5 would reset the rest.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox, latency: float) -> None:
         self.sandbox = sandbox

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import math
+import threading
 import time
 
 import httpx
@@ -77,3 +79,36 @@ def test_a_latency_that_is_not_a_duration_is_refused(seconds: float):
     with pytest.raises(ValueError, match="latency must be a finite number of seconds"):
         server.latency = seconds
     assert server.latency == 0.0
+
+
+def test_hundreds_of_connections_opened_at_once_are_all_answered_without_a_retry():
+    # PTB pools up to 256 connections and, with every answer delayed, opens them at once.
+    sb = Sandbox(seed=7)
+    connections = 256
+    durations: list[float] = []
+    failures: list[str] = []
+
+    def call(port: int) -> None:
+        sent = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("POST", f"/bot{sb.token}/getMe", headers={"Content-Length": "0"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                failures.append(f"status {response.status}")
+        except OSError as error:
+            failures.append(repr(error))
+        finally:
+            connection.close()
+        durations.append(time.monotonic() - sent)
+
+    with SandboxServer(sb, latency=LATENCY) as server:
+        threads = [threading.Thread(target=call, args=(server.port,)) for _ in range(connections)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+    # A connection the listen backlog had no room for is retried by TCP after a second.
+    assert max(durations) < LATENCY + 1.0
