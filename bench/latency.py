@@ -215,7 +215,8 @@ class Tally:
             press.edits.append(call.at)
         else:
             press.failed_edits += 1
-        self._done += press.done and not was_done
+        if press.done and not was_done:
+            self._done += 1
 
 
 class BotProcess:
