@@ -41,6 +41,7 @@ format: $(STAMP)
 bench: translations
 	$(BIN)/python bench/seroi_bench.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/latency.py
 
 # After changing UI text: extract it and merge it into each language's catalog.
 # Two domains: the bot's conversation (bot/locale) and the charts and reports (seroi/locale).

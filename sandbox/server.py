@@ -1,7 +1,12 @@
-"""The HTTP transport: a real HTTP/1.1 server on loopback speaking the Bot API."""
+"""The HTTP transport: a real HTTP/1.1 server on loopback speaking the Bot API.
+
+A fixed `latency` delays every answer (as a round trip to Telegram would), each on its own
+connection's thread, so calls in parallel still overlap.
+"""
 
 from __future__ import annotations
 
+import math
 import select
 import socket
 import threading
@@ -63,7 +68,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
-        if reply.delay and self.server.stopping.wait(reply.delay):
+        delay = reply.delay + self.server.latency
+        if delay and self.server.stopping.wait(delay):
             return
         try:
             self.send_response(reply.status)
@@ -81,26 +87,36 @@ class _Handler(BaseHTTPRequestHandler):
 class _SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A bot with hundreds of calls in flight (PTB pools 256 connections) opens them at once;
+    # the default backlog of 5 would reset the rest.
+    request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
+    def __init__(self, address: tuple[str, int], sandbox: Sandbox, latency: float) -> None:
         self.sandbox = sandbox
+        self.latency = latency
         self.stopping = threading.Event()
         super().__init__(address, _Handler)
 
 
 class SandboxServer:
-    """Serve a Sandbox over HTTP on loopback; `base_url`/`base_file_url` go to PTB's builder."""
+    """Serve a Sandbox over HTTP on loopback; `base_url`/`base_file_url` go to PTB's builder.
 
-    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    `latency` (seconds, settable while serving) delays every answer, getUpdates' included.
+    """
+
+    def __init__(
+        self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, *, latency: float = 0.0
+    ) -> None:
         self.sandbox = sandbox
         self._host = host
         self._port = port
+        self._latency = _checked_latency(latency)
         self._httpd: _SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> SandboxServer:
         """Bind and serve in a daemon thread; returns self."""
-        self._httpd = _SandboxHTTPServer((self._host, self._port), self.sandbox)
+        self._httpd = _SandboxHTTPServer((self._host, self._port), self.sandbox, self._latency)
         self._port = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -135,6 +151,17 @@ class SandboxServer:
         self.stop()
 
     @property
+    def latency(self) -> float:
+        """Seconds every answer is held back; a change applies to every answer sent after it."""
+        return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self._latency = _checked_latency(seconds)
+        if self._httpd is not None:
+            self._httpd.latency = self._latency
+
+    @property
     def port(self) -> int:
         """The bound TCP port."""
         return self._port
@@ -148,3 +175,9 @@ class SandboxServer:
     def base_file_url(self) -> str:
         """For ApplicationBuilder().base_file_url(...): http://HOST:PORT/file/bot."""
         return f"http://{self._host}:{self._port}/file/bot"
+
+
+def _checked_latency(seconds: float) -> float:
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"latency must be a finite number of seconds ≥ 0, not {seconds!r}")
+    return float(seconds)
