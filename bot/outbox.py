@@ -18,6 +18,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -34,9 +35,22 @@ RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 30.0)
 # How long stopping waits for replies still being sent; the rest is sent at the next start.
 FLUSH_SECONDS = 5.0
 
-# The replies collected while the running task handles an update (each task has its own).
-_collected: contextvars.ContextVar[list[Reply] | None] = contextvars.ContextVar(
-    "collected_replies", default=None
+
+class UpdateNotStoredError(Exception):
+    """Handling an update met a storage error (database locked, disk full): try it again."""
+
+
+@dataclass
+class _Handling:
+    """What handling one update has said so far, and whether its storage failed."""
+
+    replies: list[Reply] = field(default_factory=list)
+    storage_failed: bool = False
+
+
+# The update the running task is handling (each task has its own).
+_handling: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
+    "handling", default=None
 )
 
 
@@ -76,26 +90,38 @@ class Outbox:
 
     @asynccontextmanager
     async def replies_of(self, update_id: int) -> AsyncIterator[None]:
-        """Collect what handling an update says; then store it (marking it answered) and send."""
-        collected: list[Reply] = []
-        marker = _collected.set(collected)
+        """Collect what handling an update says; then store it (marking it answered) and send.
+
+        If storage failed meanwhile, nothing is stored or sent and UpdateNotStoredError is
+        raised: the update has had no effect and is to be handled again.
+        """
+        handling = _Handling()
+        marker = _handling.set(handling)
         try:
             yield
         finally:
-            _collected.reset(marker)
-            if collected:
-                ids = await self._rows.store(update_id, collected)
-                self._enqueue(
-                    [StoredReply(id=i, reply=r) for i, r in zip(ids, collected, strict=True)]
-                )
-            else:
-                await self._db.mark_answered(update_id)
+            _handling.reset(marker)
+        if handling.storage_failed:
+            raise UpdateNotStoredError(update_id)
+        if handling.replies:
+            ids = await self._rows.store(update_id, handling.replies)
+            self._enqueue(
+                [StoredReply(id=i, reply=r) for i, r in zip(ids, handling.replies, strict=True)]
+            )
+        else:
+            await self._db.mark_answered(update_id)
+
+    def storage_failed(self) -> None:
+        """The update being handled could not be stored: say nothing of it, try it again."""
+        handling = _handling.get()
+        if handling is not None:
+            handling.storage_failed = True
 
     async def post(self, reply: Reply) -> None:
         """Say something: collected if an update is being handled, else stored and sent now."""
-        collected = _collected.get()
-        if collected is not None:
-            collected.append(reply)
+        handling = _handling.get()
+        if handling is not None:
+            handling.replies.append(reply)
             return
         [reply_id] = await self._rows.store(None, [reply])
         self._enqueue([StoredReply(id=reply_id, reply=reply)])

@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager, suppress
+from functools import partial
+from typing import Any
 
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
-from bot.outbox import Outbox
+from bot.outbox import Outbox, UpdateNotStoredError
+from bot.storage.repositories.quarantine import Quarantine
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,12 @@ CONCURRENT_UPDATES = 128
 # While updates are in flight, Telegram answers getUpdates at once, with the unconfirmed
 # ones again: ask again once a quarter of them are confirmed, or after this long.
 BUSY_POLL_SECONDS = 0.1
+# An update whose storage failed is tried again after these many seconds (then the last).
+STORAGE_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+
+# Updates are fetched as raw JSON and read one by one, so that one PTB cannot parse does not
+# fail the whole batch; PTB warns that getUpdates has a method of its own, which we know.
+warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=PTBUserWarning)
 
 
 @asynccontextmanager
@@ -72,37 +84,50 @@ def conversation_of(update: Update) -> Hashable:
 class Dispatcher:
     """Runs updates concurrently across conversations and knows what may be confirmed."""
 
-    def __init__(
-        self, handle: Callable[[Update], Awaitable[None]], limit: int = CONCURRENT_UPDATES
-    ) -> None:
-        self._handle = handle
+    def __init__(self, limit: int = CONCURRENT_UPDATES) -> None:
         self._slots = asyncio.Semaphore(limit)
         self._in_flight: dict[int, asyncio.Task] = {}
+        # Updates given up on while stopping: never confirmed, so Telegram delivers them again.
+        self._unfinished: set[int] = set()
         self._last_of: dict[Hashable, asyncio.Task] = {}
         self._highest_seen: int | None = None
         # Set whenever an update finishes.
         self.finished = asyncio.Event()
 
-    def submit(self, update: Update) -> None:
-        """Start an update behind the earlier ones of its conversation, unless seen already."""
-        if self._highest_seen is not None and update.update_id <= self._highest_seen:
-            return
-        self._highest_seen = update.update_id
-        key = conversation_of(update)
-        task = asyncio.create_task(self._run(update, key, self._last_of.get(key)))
-        self._in_flight[update.update_id] = task
-        self._last_of[key] = task
+    def seen(self, update_id: int) -> bool:
+        """Whether this update was submitted before (Telegram returns unconfirmed ones again)."""
+        return self._highest_seen is not None and update_id <= self._highest_seen
 
-    async def _run(self, update: Update, key: Hashable, earlier: asyncio.Task | None) -> None:
+    def submit(
+        self, update_id: int, conversation: Hashable, work: Callable[[], Awaitable[bool]]
+    ) -> None:
+        """Run `work` behind the earlier updates of its conversation.
+
+        `work` answers whether the update is done; False leaves it unconfirmed.
+        """
+        self._highest_seen = update_id
+        earlier = self._last_of.get(conversation)
+        task = asyncio.create_task(self._run(update_id, conversation, earlier, work))
+        self._in_flight[update_id] = task
+        self._last_of[conversation] = task
+
+    async def _run(
+        self,
+        update_id: int,
+        conversation: Hashable,
+        earlier: asyncio.Task | None,
+        work: Callable[[], Awaitable[bool]],
+    ) -> None:
         try:
             if earlier is not None:
                 await asyncio.wait({earlier})
             async with self._slots:
-                await self._handle(update)
+                if not await work():
+                    self._unfinished.add(update_id)
         finally:
-            del self._in_flight[update.update_id]
-            if self._last_of.get(key) is asyncio.current_task():
-                del self._last_of[key]
+            del self._in_flight[update_id]
+            if self._last_of.get(conversation) is asyncio.current_task():
+                del self._last_of[conversation]
             self.finished.set()
 
     @property
@@ -112,8 +137,8 @@ class Dispatcher:
 
     def watermark(self) -> int | None:
         """The offset that confirms exactly the updates processed with all before them."""
-        if self._in_flight:
-            return min(self._in_flight)
+        if self._in_flight or self._unfinished:
+            return min([*self._in_flight, *self._unfinished])
         return None if self._highest_seen is None else self._highest_seen + 1
 
     async def progress(self, stop: asyncio.Event, *, advance: int, seconds: float) -> None:
@@ -144,14 +169,19 @@ async def _until(stop: asyncio.Event, seconds: float) -> None:
 
 async def _fetch(
     application: Application, stop: asyncio.Event, offset: int | None, wait_seconds: int
-):
-    """getUpdates, or None when asked to stop first."""
+) -> list[dict[str, Any]] | None:
+    """getUpdates as raw JSON, or None when asked to stop first."""
+    settings = application.bot_data["settings"]
     fetch = asyncio.create_task(
-        application.bot.get_updates(
-            offset=offset,
-            limit=BATCH_LIMIT,
-            timeout=wait_seconds,
-            allowed_updates=Update.ALL_TYPES,
+        application.bot.do_api_request(
+            "getUpdates",
+            api_kwargs={
+                "offset": offset,
+                "limit": BATCH_LIMIT,
+                "timeout": wait_seconds,
+                "allowed_updates": list(Update.ALL_TYPES),
+            },
+            read_timeout=settings.telegram_timeout + wait_seconds,
         )
     )
     stopping = asyncio.create_task(stop.wait())
@@ -170,13 +200,38 @@ async def poll(
     """Fetch updates and process them, conversations concurrently, until `stop` is set."""
     await application.bot.delete_webhook(drop_pending_updates=False)
     outbox: Outbox = application.bot_data["outbox"]
+    quarantine = Quarantine(application.bot_data["services"].db)
 
-    async def handle(update: Update) -> None:
-        async with outbox.replies_of(update.update_id):
-            # PTB's process_update logs and reports handler errors itself.
-            await application.process_update(update)
+    async def handle(update: Update) -> bool:
+        """Process an update, again while its storage fails; False if stopped before it could."""
+        attempt = 0
+        while True:
+            try:
+                async with outbox.replies_of(update.update_id):
+                    # PTB's process_update logs and reports handler errors itself.
+                    await application.process_update(update)
+                return True
+            except (UpdateNotStoredError, sqlite3.OperationalError) as error:
+                delay = STORAGE_RETRY_SECONDS[min(attempt, len(STORAGE_RETRY_SECONDS) - 1)]
+                attempt += 1
+                log.warning(
+                    "update %s could not be stored (%s); trying again in %.1f s",
+                    update.update_id,
+                    type(error).__name__,
+                    delay,
+                )
+                await _until(stop, delay)
+                if stop.is_set():
+                    return False
 
-    dispatcher = Dispatcher(handle)
+    async def set_aside(update_id: int, raw: dict[str, Any], error: Exception) -> bool:
+        """An update PTB cannot read: record it without its content, and go on."""
+        kinds = [key for key in raw if key != "update_id"]
+        log.error("update %s could not be read (%s); set aside", update_id, type(error).__name__)
+        await quarantine.set_aside(update_id, kinds, type(error).__name__)
+        return True
+
+    dispatcher = Dispatcher()
     backoff = 0.0
     try:
         while not stop.is_set():
@@ -196,8 +251,17 @@ async def poll(
             if updates is None:
                 break
             backoff = 0.0
-            for update in updates:
-                dispatcher.submit(update)
+            for raw in updates:
+                update_id = raw["update_id"]
+                if dispatcher.seen(update_id):
+                    continue
+                try:
+                    update = Update.de_json(raw, application.bot)
+                except Exception as error:
+                    work = partial(set_aside, update_id, raw, error)
+                    dispatcher.submit(update_id, ("unreadable", update_id), work)
+                    continue
+                dispatcher.submit(update_id, conversation_of(update), partial(handle, update))
             await dispatcher.progress(
                 stop, advance=max(1, len(updates) // 4), seconds=BUSY_POLL_SECONDS
             )

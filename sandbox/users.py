@@ -312,6 +312,12 @@ class SimulatedUsers:
             self._set_vote(user, state, [])
             self._state.say(f"{user.first_name} retracted their vote in “{state.data['question']}”")
 
+    def deliver_raw(self, kind: str, payload: dict[str, Any]) -> None:
+        """Queue an update exactly as given: shapes a newer Bot API (or a broken one) may send."""
+        with self._state.lock:
+            self._state.emit(kind, payload)
+            self._state.say(f"raw {kind} update delivered")
+
     def _open_poll(self, user: SimUser, poll_id: str) -> PollState:
         state = self._state.polls.get(poll_id)
         if state is None:

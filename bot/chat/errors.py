@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import Update
 from telegram.error import Forbidden
@@ -26,6 +27,12 @@ async def on_error(update: object, context: BotContext) -> None:
                 changed = await services.people.mark_blocked(chat.id)
             if changed:
                 log.info("a person blocked the bot: contact marked inactive")
+        return
+    if isinstance(context.error, sqlite3.OperationalError):
+        # Locked for too long, or the disk is full: nothing was stored. No apology (it
+        # could not be true); the update is handled again until it can be stored.
+        log.warning("storage failed while handling an update (%s); will retry", context.error)
+        context.outbox.storage_failed()
         return
     if isinstance(context.error, AlreadyProcessedError):
         # A redelivered update that slipped past the gate: its effect is stored already.

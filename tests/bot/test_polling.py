@@ -35,10 +35,18 @@ class HeldApplication:
         self.release: dict[int, asyncio.Event] = {}
         self.changed = asyncio.Event()
 
-    async def process_update(self, update: Update) -> None:
+    async def process_update(self, update: Update) -> bool:
         self.started.append(update.update_id)
         self.changed.set()
         await self.release.setdefault(update.update_id, asyncio.Event()).wait()
+        return True
+
+    def submit_to(self, dispatcher: Dispatcher, update: Update) -> None:
+        """Hand an update to the dispatcher as the polling loop does."""
+        if not dispatcher.seen(update.update_id):
+            dispatcher.submit(
+                update.update_id, conversation_of(update), lambda: self.process_update(update)
+            )
 
     def let_go(self, update_id: int) -> None:
         self.release.setdefault(update_id, asyncio.Event()).set()
@@ -54,9 +62,9 @@ async def _until(condition, changed: asyncio.Event) -> None:
 
 async def test_chats_run_at_once_and_each_chat_in_order() -> None:
     application = HeldApplication()
-    dispatcher = Dispatcher(application.process_update)
+    dispatcher = Dispatcher()
     for update in (_text(1, 10), _text(2, 20), _text(3, 10), _text(4, -5, 30), _text(5, -5, 31)):
-        dispatcher.submit(update)
+        application.submit_to(dispatcher, update)
     await _until(lambda: len(application.started) == 4, application.changed)
     # Chat 10's second update waits for its first; the others (two people in one group) run.
     assert sorted(application.started) == [1, 2, 4, 5]
@@ -69,9 +77,9 @@ async def test_chats_run_at_once_and_each_chat_in_order() -> None:
 
 async def test_the_watermark_stays_behind_the_oldest_update_in_flight() -> None:
     application = HeldApplication()
-    dispatcher = Dispatcher(application.process_update)
+    dispatcher = Dispatcher()
     for update in (_text(7, 1), _text(8, 2), _text(9, 3)):
-        dispatcher.submit(update)
+        application.submit_to(dispatcher, update)
     await _until(lambda: len(application.started) == 3, application.changed)
     application.let_go(8)
     application.let_go(9)
@@ -84,12 +92,27 @@ async def test_the_watermark_stays_behind_the_oldest_update_in_flight() -> None:
 
 async def test_an_update_fetched_again_is_not_run_twice() -> None:
     application = HeldApplication()
-    dispatcher = Dispatcher(application.process_update)
-    dispatcher.submit(_text(7, 1))
-    dispatcher.submit(_text(7, 1))  # Telegram returns unconfirmed updates again
+    dispatcher = Dispatcher()
+    application.submit_to(dispatcher, _text(7, 1))
+    application.submit_to(dispatcher, _text(7, 1))  # Telegram returns unconfirmed updates again
     application.let_go(7)
     await dispatcher.drain()
     assert application.started == [7]
+
+
+async def test_an_update_given_up_on_is_never_confirmed() -> None:
+    dispatcher = Dispatcher()
+
+    async def stopped_before_it_could_be_stored() -> bool:
+        return False
+
+    async def done() -> bool:
+        return True
+
+    dispatcher.submit(7, ("chat", 1), stopped_before_it_could_be_stored)
+    dispatcher.submit(8, ("chat", 2), done)
+    await dispatcher.drain()
+    assert dispatcher.watermark() == 7  # Telegram will deliver 7 (and 8) again
 
 
 def test_a_group_press_is_its_presser_s_conversation_and_a_poll_answer_its_voter_s() -> None:
