@@ -22,6 +22,7 @@ from bot.chat import buttons, gate
 from bot.chat.commands import Button, Command, unique_by
 from bot.chat.context import BotContext
 from bot.chat.errors import on_error
+from bot.chat.flood import FloodGuard
 from bot.chat.menus import set_default_menus
 from bot.features.admin import handlers as admin
 from bot.features.contacts import handlers as contacts
@@ -110,7 +111,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     application.bot_data["settings"] = settings
     application.bot_data["commands"] = COMMANDS
     application.bot_data["reprompt"] = onboarding.reprompt
-    application.add_handlers(gate.before(resume=onboarding.resume), group=-1)
+    application.add_handlers(gate.before(resume=onboarding.resume, flood=FloodGuard()), group=-1)
     application.add_handlers(gate.commands(COMMANDS), group=0)
     application.add_handlers(buttons.handlers(BUTTONS), group=0)
     application.add_handlers(contacts.handlers(), group=0)

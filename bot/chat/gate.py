@@ -15,6 +15,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, Ty
 from bot.chat.caller import identify
 from bot.chat.commands import Command, allows
 from bot.chat.context import BotContext
+from bot.chat.flood import FloodGuard, Verdict
 from bot.chat.render import say
 from bot.storage.db import UpdateProgress
 
@@ -28,13 +29,27 @@ COMMAND_MESSAGES = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
 Resume = Callable[[Update, BotContext], Awaitable[None]]
 
 
-def before(resume: Resume) -> list[BaseHandler]:
+def before(resume: Resume, flood: FloodGuard) -> list[BaseHandler]:
     """The handler for the group that runs first."""
 
     async def gate(update: Update, context: BotContext) -> None:
-        """Identify the caller; drop a redelivered update, showing the step if unanswered."""
-        if update.effective_user is not None:
+        """Hold back a flood; identify the caller; drop a redelivered update."""
+        user = update.effective_user
+        verdict = flood.check(user.id) if user is not None else Verdict.HANDLE
+        if verdict is Verdict.IGNORE:
+            raise ApplicationHandlerStop
+        if user is not None:
             context.caller = await identify(context.services, update)
+        if verdict is Verdict.WARN:
+            log.info("a person sent too many updates at once: paused")
+            if update.effective_chat is not None and update.effective_chat.type == "private":
+                caller = context.caller
+                await say(
+                    context,
+                    caller,
+                    caller._("That is a lot at once. I will answer again in a minute."),
+                )
+            raise ApplicationHandlerStop
         progress = await context.services.db.update_progress(update.update_id)
         if progress is UpdateProgress.NEW:
             return
