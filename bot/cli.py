@@ -33,7 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         metavar="P",
-        help="inject Telegram errors (429s and timeouts) into this share of calls, e.g. 0.1",
+        help="inject Telegram errors (429s, 5xx and timeouts) into this share of calls, e.g. 0.1",
+    )
+    demo.add_argument(
+        "--lock-db",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="halfway through, lock the bot's database from another connection this long",
     )
 
     report = commands.add_parser(
@@ -80,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo.tour import run_demo
 
-        return run_demo(Path(args.out), fault_rate=args.faults)
+        return run_demo(Path(args.out), fault_rate=args.faults, lock_seconds=args.lock_db)
     return run_bot()
 
 

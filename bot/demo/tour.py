@@ -14,6 +14,7 @@ import secrets
 import shutil
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -81,8 +82,17 @@ def _expect(condition: bool, problem: str) -> None:
         raise AssertionError(problem)
 
 
-async def play(sandbox: Sandbox, cast: list[Participant], tour: Tour) -> None:
-    """The scripted pilot; `cast` starts with the admin and gets everyone who takes part."""
+async def play(
+    sandbox: Sandbox,
+    cast: list[Participant],
+    tour: Tour,
+    storage_outage: Callable[[], object] | None = None,
+) -> None:
+    """The scripted pilot; `cast` starts with the admin and gets everyone who takes part.
+
+    `storage_outage`, if given, starts an outage of the bot's database halfway through the
+    residents' joining (the residents carry on as if nothing happened).
+    """
 
     def enlist(name: str, language_code: str) -> Participant:
         cast.append(Participant.create(sandbox, name, language_code, bot_db=admin.bot_db))
@@ -120,8 +130,10 @@ async def play(sandbox: Sandbox, cast: list[Participant], tour: Tour) -> None:
     await tour.step("coordinator Kaisa joins (Finnish)", coordinator_joins)
     await tour.step("coordinator invites residents", coordinator_invites_members)
 
-    for resident in RESIDENTS:
+    for number, resident in enumerate(RESIDENTS):
         person = people[resident.name]
+        if storage_outage is not None and number == len(RESIDENTS) // 2:
+            storage_outage()
 
         async def joins(person: Participant = person, resident: Resident = resident) -> str:
             [welcome] = await person.join(
@@ -218,12 +230,29 @@ def check_database(path: Path) -> list[str]:
     ]
 
 
-async def tour_against_sandbox(out: Path, fault_rate: float) -> int:
+def lock_database(path: Path, seconds: float) -> threading.Thread:
+    """Hold the database's write lock from another connection for `seconds` (in a thread)."""
+
+    def hold() -> None:
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        print(f"  ⚠ the database is locked by another process for {seconds:g} s")
+        time.sleep(seconds)
+        connection.execute("ROLLBACK")
+        connection.close()
+        print("  ⚠ the database is free again")
+
+    holder = threading.Thread(target=hold, name="database-outage")
+    holder.start()
+    return holder
+
+
+async def tour_against_sandbox(out: Path, fault_rate: float, lock_seconds: float) -> int:
     """Start the sandbox and the bot, play the tour, save the outputs; 0 when all happened."""
     sandbox = Sandbox(token=DEMO_TOKEN, bot_username="seroi_demo_bot")
     if fault_rate:
         sandbox.faults.timeout_delay = 1.5
-        sandbox.faults.rule(probability=fault_rate, kinds=("429", "timeout"), seed=7)
+        sandbox.faults.rule(probability=fault_rate, kinds=("429", "5xx", "timeout"), seed=7)
     admin = Participant.create(sandbox, "Anna", "en", bot_db=out / "demo.db")
     cast = [admin]
     settings = Settings(
@@ -242,8 +271,15 @@ async def tour_against_sandbox(out: Path, fault_rate: float) -> int:
     with SandboxServer(sandbox) as server:
         settings.telegram_api_url = server.base_url
         settings.telegram_file_url = server.base_file_url
+        outages: list[threading.Thread] = []
+
+        def storage_outage() -> None:
+            outages.append(lock_database(settings.db_path, lock_seconds))
+
         async with running_bot(settings):
-            await play(sandbox, cast, tour)
+            await play(sandbox, cast, tour, storage_outage if lock_seconds else None)
+        for holder in outages:
+            holder.join()
     transcript.close()
     saved = sandbox.save_media(out / "media")
     save_chats(sandbox, out / "chats", cast)
@@ -263,7 +299,7 @@ async def tour_against_sandbox(out: Path, fault_rate: float) -> int:
     return 1 if tour.failed or problems else 0
 
 
-def run_demo(out: Path, *, fault_rate: float = 0.0) -> int:
+def run_demo(out: Path, *, fault_rate: float = 0.0, lock_seconds: float = 0.0) -> int:
     """The `demo` command."""
     if out.exists():
         shutil.rmtree(out)
@@ -277,6 +313,6 @@ def run_demo(out: Path, *, fault_rate: float = 0.0) -> int:
         if handler is not log_file:
             handler.setLevel(logging.WARNING)
     print(f"SEROI+ bot demo: the real bot against an offline Telegram (output in {out}/)\n")
-    status = asyncio.run(tour_against_sandbox(out, fault_rate))
+    status = asyncio.run(tour_against_sandbox(out, fault_rate, lock_seconds))
     sys.stdout.flush()
     return status
