@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import sqlite3
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,6 +65,9 @@ class Outbox:
         self._people = People(db)
         self._queues: dict[int, deque[StoredReply]] = {}
         self._senders: dict[int, asyncio.Task] = {}
+        # Sent replies whose rows are still to be deleted: deleted together, in one trip.
+        self._sent: list[int] = []
+        self._forgetting: asyncio.Task | None = None
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -78,11 +82,17 @@ class Outbox:
         for sender in list(self._senders.values()):
             sender.cancel()
         await asyncio.gather(*self._senders.values(), return_exceptions=True)
+        if self._forgetting is not None:
+            await self._forgetting
 
     @property
     def idle(self) -> bool:
-        """Whether every stored reply has been sent."""
-        return not self._senders
+        """Whether every stored reply has been sent (and its row deleted)."""
+        return not self._senders and self._forgetting is None
+
+    def _note_idle(self) -> None:
+        if self.idle:
+            self._idle.set()
 
     async def wait_idle(self) -> None:
         """Until every stored reply has been sent."""
@@ -126,6 +136,27 @@ class Outbox:
         [reply_id] = await self._rows.store(None, [reply])
         self._enqueue([StoredReply(id=reply_id, reply=reply)])
 
+    def _forget_later(self, reply_id: int) -> None:
+        self._sent.append(reply_id)
+        if self._forgetting is None:
+            self._idle.clear()
+            self._forgetting = asyncio.create_task(self._forget_sent())
+
+    async def _forget_sent(self) -> None:
+        try:
+            while self._sent:
+                sent, self._sent = self._sent, []
+                try:
+                    await self._rows.forget(sent)
+                except sqlite3.OperationalError as error:
+                    # Kept in memory meanwhile; after a crash they would be sent again.
+                    log.warning("could not delete sent replies (%s); trying again", error)
+                    self._sent.extend(sent)
+                    await asyncio.sleep(RETRY_SECONDS[0])
+        finally:
+            self._forgetting = None
+            self._note_idle()
+
     def _enqueue(self, stored: list[StoredReply]) -> None:
         for item in stored:
             chat_id = item.reply.chat_id
@@ -158,13 +189,12 @@ class Outbox:
                     continue
                 attempt = 0
                 queue.popleft()
-                await self._rows.forget(item.id)
+                self._forget_later(item.id)
         finally:
             if not queue:
                 del self._queues[chat_id]
             del self._senders[chat_id]
-            if not self._senders:
-                self._idle.set()
+            self._note_idle()
 
     async def _send(self, reply: Reply) -> None:
         """One Bot API call; a refusal that no retry can mend is logged and dropped."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -127,20 +128,24 @@ class Database:
         if _in_transaction.get():
             raise RuntimeError("transactions do not nest")
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
             marker = _in_transaction.set(True)
             try:
-                if update_id is not None:
-                    cursor = await self._writer.execute(
-                        "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) "
-                        "VALUES (?, ?)",
-                        (update_id, utc_now()),
-                    )
-                    if cursor.rowcount == 0:
-                        raise AlreadyProcessedError(update_id)
+                if update_id is None:
+                    await self._writer.execute("BEGIN IMMEDIATE")
+                else:
+                    # One trip for both: the values are ours (an int and a timestamp), so
+                    # the script needs no parameters. A second delivery breaks the key.
+                    try:
+                        await self._writer.executescript(
+                            "BEGIN IMMEDIATE; INSERT INTO processed_updates "
+                            f"(update_id, processed_at) VALUES ({int(update_id)}, '{utc_now()}');"
+                        )
+                    except sqlite3.IntegrityError:
+                        raise AlreadyProcessedError(update_id) from None
                 yield
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                if self._writer.in_transaction:
+                    await self._writer.execute("ROLLBACK")
                 raise
             else:
                 await self._writer.execute("COMMIT")
