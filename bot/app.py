@@ -23,6 +23,7 @@ from bot.errors import on_error
 from bot.handlers import admin, buttons, common, contacts, gate, onboarding, privacy
 from bot.menus import set_default_menus
 from bot.outbox import Outbox
+from bot.pseudonym_keys import check_key
 from bot.services import BotContext, Services, services_of
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -115,7 +116,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
 async def _open(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     database = await Database.open(settings.db_path)
-    application.bot_data["services"] = Services(settings=settings, db=database)
+    services = application.bot_data["services"] = Services(settings=settings, db=database)
+    await check_key(services)
     outbox = application.bot_data["outbox"] = Outbox(database, application.bot)
     await outbox.start()
     application.job_queue.run_repeating(
