@@ -2,9 +2,10 @@
 
 What could leak: the bot token (it is part of every Bot API URL that httpx logs), and the
 people's Telegram ids, names and texts (PTB logs call parameters, return values and whole
-updates at DEBUG, and a batch it cannot parse at CRITICAL). The filter below is installed
-on the root logger's handlers, so it sees every record that is written: it withholds
-structured arguments (dicts, lists, Telegram objects), which is where the people's data
+updates at DEBUG, and a batch it cannot parse at CRITICAL; aiosqlite logs every statement
+with its values). The filter below is installed on the root logger's handlers, so it sees
+every record that is written: it withholds every argument that is not a plain value
+(dicts, lists, Telegram objects, database calls), which is where the people's data
 travels, and blanks the secrets out of what is left, tracebacks included.
 """
 
@@ -15,19 +16,27 @@ from collections.abc import Iterable, Mapping
 from enum import Enum
 from urllib.parse import quote
 
-from telegram import TelegramObject
+import httpx
 
 SECRET_MARK = "<secret>"
-# Arguments of these types are kept (secrets are still blanked out of the text).
-_PLAIN = (str, int, float, bool, type(None), Enum, BaseException)
+# Arguments of these types are written (with the secrets blanked out); any other object,
+# a dict or list of call parameters, an Update, a pending database call with its values,
+# is withheld: its text could hold anything.
+_WRITTEN = (str, int, float, bool, type(None), type, Enum, BaseException, httpx.URL)
+
+
+class _Withheld:
+    """Stands in for an argument: the same for %s and %r."""
+
+    def __init__(self, value: object) -> None:
+        self._text = f"<{type(value).__name__} withheld>"
+
+    def __repr__(self) -> str:
+        return self._text
 
 
 def _withheld(value: object) -> object:
-    if isinstance(value, _PLAIN):
-        return value
-    if isinstance(value, Mapping | list | tuple | set | frozenset | TelegramObject):
-        return f"<{type(value).__name__} withheld>"
-    return value
+    return value if isinstance(value, _WRITTEN) else _Withheld(value)
 
 
 class Redactor(logging.Filter):
