@@ -104,15 +104,12 @@ async def rotate_key(old: Services, new: Services) -> int:
         for chat_id, pseudonym in await _private_contacts(db)
         if hmac.compare_digest(old.pseudonym(chat_id), pseudonym)
     }
-    stranded = [
-        row["pseudonym"]
-        for row in await db.fetch_all("SELECT pseudonym FROM people")
-        if row["pseudonym"] not in renamed
-    ]
+    people = [row["pseudonym"] for row in await db.fetch_all("SELECT pseudonym FROM people")]
+    stranded = [pseudonym for pseudonym in people if pseudonym not in renamed]
     if stranded:
         raise KeyRotationError(
-            f"{len(stranded)} people have no private chat with the bot from which their "
-            "pseudonym could be recomputed"
+            f"{len(stranded)} of {len(people)} people have no private chat with the bot "
+            "from which their pseudonym could be recomputed"
         )
     columns = await pseudonym_columns(db)
     async with db.transaction():

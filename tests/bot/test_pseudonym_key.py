@@ -186,6 +186,23 @@ async def test_rotate_key_with_a_wrong_old_key_changes_nothing(world: World) -> 
     assert world.every_text_value() == before
 
 
+async def test_rotate_key_refuses_to_strand_a_person_it_cannot_recompute(world: World) -> None:
+    # A contact known only by a group chat: its id is not the person's Telegram id.
+    connection = sqlite3.connect(world.db)
+    with connection:
+        connection.execute(
+            "UPDATE contacts SET chat_id = -1001234567890 WHERE pseudonym = ?",
+            (world.pseudonym(world.member, KEY),),
+        )
+    connection.close()
+    before = world.every_text_value()
+    rotated = await asyncio.to_thread(rotate, world, KEY, NEW_KEY)
+    assert rotated.returncode == 2
+    assert "1 of 2 people have no private chat with the bot" in rotated.stderr
+    assert "nothing was changed" in rotated.stderr
+    assert world.every_text_value() == before
+
+
 def test_rotate_key_without_the_old_key_says_how(tmp_path: Path) -> None:
     env = {
         "PATH": os.environ.get("PATH", ""),
