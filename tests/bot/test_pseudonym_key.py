@@ -8,10 +8,8 @@ pseudonym to a new key in one transaction.
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -30,7 +28,7 @@ from sandbox.testing import running_server
 
 from .conftest import KEY, TOKEN, make_settings
 from .test_restart import bot_environment
-from .test_startup_failures import run_bot
+from .test_startup_failures import offline_environment, run_bot, seroi_bot
 
 NEW_KEY = "a-new-pseudonym-key-9876543210"
 
@@ -101,15 +99,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 def rotate(world: World, old: str, new: str) -> subprocess.CompletedProcess:
     env = {**world.environment(new), "SEROI_OLD_PSEUDONYM_KEY": old}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "rotate-key"],
-        env=env,
-        cwd=world.db.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return seroi_bot("rotate-key", env, world.db.parent)
 
 
 async def test_the_database_stores_a_fingerprint_not_the_key(world: World) -> None:
@@ -204,21 +194,6 @@ async def test_rotate_key_refuses_to_strand_a_person_it_cannot_recompute(world: 
 
 
 def test_rotate_key_without_the_old_key_says_how(tmp_path: Path) -> None:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-        "SEROI_TELEGRAM_TOKEN": TOKEN,
-        "SEROI_PSEUDONYM_KEY": NEW_KEY,
-        "SEROI_DB_PATH": str(tmp_path / "seroi.db"),
-    }
-    rotated = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "rotate-key"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    rotated = seroi_bot("rotate-key", offline_environment(tmp_path / "seroi.db"), tmp_path)
     assert rotated.returncode == 2
     assert rotated.stderr.startswith("seroi-bot: SEROI_OLD_PSEUDONYM_KEY is not set")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import subprocess
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from sandbox.testing import running_server
 
 from .conftest import TOKEN
 from .test_restart import ROOT, STARTUP_TIMEOUT, bot_environment, bot_process, kill_hard
-from .test_startup_failures import run_bot
+from .test_startup_failures import run_bot, seroi_bot
 
 EXAMPLE_MAP = ROOT / "examples" / "laitila_remote_work.yaml"
 
@@ -43,14 +41,7 @@ async def test_a_second_bot_is_refused_and_a_killed_one_leaves_no_lock(tmp_path:
 
         # What only reads works while the bot runs: a report, and a look into the database.
         report = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "bot.cli", "report", str(EXAMPLE_MAP), "--out", "out"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+            seroi_bot, "report", env, tmp_path, str(EXAMPLE_MAP), "--out", "out", timeout=60
         )
         assert report.returncode == 0, report.stderr
         reader = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)

@@ -48,22 +48,40 @@ class Outcome:
         return lines[0]
 
 
-def run_bot(env: dict[str, str], cwd: Path) -> Outcome:
-    """`seroi-bot run` until it exits by itself (a hang fails the test at the time bound)."""
-    finished = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
+def seroi_bot(
+    command: str, env: dict[str, str], cwd: Path, *args: str, timeout: float = FAILED_START_SECONDS
+) -> subprocess.CompletedProcess[str]:
+    """`seroi-bot COMMAND ARGS…` as a separate process, until it exits by itself."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", command, *args],
         env=env,
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=FAILED_START_SECONDS,
+        timeout=timeout,
         check=False,
     )
+
+
+def run_bot(env: dict[str, str], cwd: Path) -> Outcome:
+    """`seroi-bot run` until it exits by itself (a hang fails the test at the time bound)."""
+    finished = seroi_bot("run", env, cwd)
     outcome = Outcome(finished.returncode, finished.stderr)
     assert "Traceback" not in outcome.stderr, outcome.stderr
     assert " ERROR " not in outcome.stderr
     assert " CRITICAL " not in outcome.stderr
     return outcome
+
+
+def offline_environment(db: Path) -> dict[str, str]:
+    """Valid settings that never reach a Bot API (for what fails before that)."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "SEROI_TELEGRAM_TOKEN": TOKEN,
+        "SEROI_PSEUDONYM_KEY": "a-long-enough-pseudonym-key",
+        "SEROI_DB_PATH": str(db),
+    }
 
 
 @contextmanager
@@ -167,13 +185,7 @@ def test_an_unreachable_api_url_is_named_exit_1(tmp_path: Path) -> None:
 def test_a_wrong_setting_is_one_line_in_words_exit_2(
     tmp_path: Path, name: str, value: str | None, expected: str
 ) -> None:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "SEROI_TELEGRAM_TOKEN": TOKEN,
-        "SEROI_PSEUDONYM_KEY": "a-long-enough-pseudonym-key",
-        "SEROI_DB_PATH": str(tmp_path / "seroi.db"),
-    }
+    env = offline_environment(tmp_path / "seroi.db")
     if value is None:
         del env[name]
     else:
