@@ -30,6 +30,7 @@ from bot.features.help import handlers as help_feature
 from bot.features.onboarding import handlers as onboarding
 from bot.features.privacy import handlers as privacy
 from bot.outbox import Outbox
+from bot.pseudonym_keys import check_key
 from bot.services import Services, services_of
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -123,7 +124,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
 async def _open(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     database = await Database.open(settings.db_path)
-    application.bot_data["services"] = Services(settings=settings, db=database)
+    services = application.bot_data["services"] = Services(settings=settings, db=database)
+    await check_key(services)
     outbox = application.bot_data["outbox"] = Outbox(database, application.bot)
     await outbox.start()
     application.job_queue.run_repeating(

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from telegram.ext import Application
 
-from bot.settings import LANGUAGES
+from bot.logs import Redactor, configure_logging
+from bot.settings import LANGUAGES, Settings, problems_in_words
+from bot.storage.db import Database, DatabaseUnavailableError, instance_lock
+
+# Exit statuses of a start that failed: what the operator must change, and what may pass.
+EXIT_OPERATOR = 2
+EXIT_TRANSIENT = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the results to stdout as one JSON object; "
         "files are written too only if --out is given explicitly",
     )
+    commands.add_parser(
+        "rotate-key",
+        help="change SEROI_PSEUDONYM_KEY on purpose: rewrite every pseudonym from the key in "
+        "SEROI_OLD_PSEUDONYM_KEY to the one in SEROI_PSEUDONYM_KEY (the bot stopped)",
+    )
     return parser
 
 
@@ -79,32 +89,83 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.report_cli import run_report
 
         return run_report(args)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request at INFO; the bot's own log is what an operator needs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "demo":
-        from bot.demo.tour import run_demo
+        from bot.demo.tour import DEMO_TOKEN, run_demo
 
+        configure_logging("INFO", secrets=[DEMO_TOKEN])
         return run_demo(Path(args.out), fault_rate=args.faults, lock_seconds=args.lock_db)
+    if args.command == "rotate-key":
+        return rotate_key()
     return run_bot()
 
 
-def run_bot() -> int:
-    """Long polling until interrupted; updates that arrived while stopped are not dropped."""
-    from bot.app import build_application
-    from bot.settings import Settings
-
+def load_settings() -> Settings | None:
+    """The settings, or None after saying in words what is wrong with them."""
     try:
-        settings = Settings()
+        return Settings()
     except ValidationError as error:
-        for problem in error.errors():
-            name = "SEROI_" + "_".join(str(part) for part in problem["loc"]).upper()
-            print(f"seroi-bot: setting {name}: {problem['msg']}", file=sys.stderr)
-        return 2
-    asyncio.run(serve(build_application(settings)))
+        for line in problems_in_words(error):
+            print(f"seroi-bot: {line}", file=sys.stderr)
+        return None
+
+
+def run_bot() -> int:
+    """Long polling until interrupted; updates that arrived while stopped are not dropped.
+
+    A start that cannot succeed ends within seconds with one line on stderr: exit status
+    2 for what the operator must change, 1 for what may pass by itself.
+    """
+    from bot.app import build_application
+
+    settings = load_settings()
+    if settings is None:
+        return EXIT_OPERATOR
+    secrets = [settings.telegram_token.get_secret_value()]
+    secrets.append(settings.pseudonym_key.get_secret_value())
+    configure_logging(settings.log_level, secrets)
+    try:
+        with instance_lock(settings.db_path):
+            asyncio.run(serve(build_application(settings)))
+    except Exception as error:
+        problem = startup_problem(error, settings)
+        if problem is None:
+            raise
+        text, status = problem
+        print(f"seroi-bot: {Redactor(secrets).redact(text)}", file=sys.stderr)
+        return status
     return 0
+
+
+def startup_problem(error: Exception, settings: Settings) -> tuple[str, int] | None:
+    """What the operator reads, and the exit status, for an error that stops the bot."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.pseudonym_keys import PseudonymKeyMismatchError
+
+    if isinstance(error, DatabaseUnavailableError):
+        if error.transient:
+            return f"{error}; try again later", EXIT_TRANSIENT
+        return f"{error}; check SEROI_DB_PATH={settings.db_path}", EXIT_OPERATOR
+    if isinstance(error, PseudonymKeyMismatchError):
+        return (
+            f"SEROI_PSEUDONYM_KEY is not the key the database {settings.db_path} was made "
+            "with: set the key it was made with, or change keys on purpose with "
+            "`seroi-bot rotate-key` (see the README)",
+            EXIT_OPERATOR,
+        )
+    if isinstance(error, InvalidToken):
+        return (
+            "the Bot API refused the token: check SEROI_TELEGRAM_TOKEN (from @BotFather) "
+            f"and SEROI_TELEGRAM_API_URL={settings.telegram_api_url}",
+            EXIT_OPERATOR,
+        )
+    if isinstance(error, NetworkError):
+        return (
+            f"cannot reach the Bot API at SEROI_TELEGRAM_API_URL={settings.telegram_api_url} "
+            f"({error}); check the address and the network, then start again",
+            EXIT_TRANSIENT,
+        )
+    return None
 
 
 async def serve(application: Application) -> None:
@@ -117,6 +178,64 @@ async def serve(application: Application) -> None:
         loop.add_signal_handler(signal_number, stop.set)
     async with started(application):
         await poll(application, stop)
+
+
+def rotate_key() -> int:
+    """Rewrite every pseudonym from SEROI_OLD_PSEUDONYM_KEY to SEROI_PSEUDONYM_KEY."""
+    settings = load_settings()
+    if settings is None:
+        return EXIT_OPERATOR
+    old_key = settings.old_pseudonym_key
+    if old_key is None:
+        print(
+            "seroi-bot: SEROI_OLD_PSEUDONYM_KEY is not set: set it to the key the database "
+            "was made with, and SEROI_PSEUDONYM_KEY to the new one",
+            file=sys.stderr,
+        )
+        return EXIT_OPERATOR
+    if old_key.get_secret_value() == settings.pseudonym_key.get_secret_value():
+        print(
+            "seroi-bot: SEROI_OLD_PSEUDONYM_KEY and SEROI_PSEUDONYM_KEY are the same key; "
+            "nothing to do",
+            file=sys.stderr,
+        )
+        return EXIT_OPERATOR
+    if not settings.db_path.is_file():
+        print(
+            f"seroi-bot: there is no database at SEROI_DB_PATH={settings.db_path}", file=sys.stderr
+        )
+        return EXIT_OPERATOR
+    configure_logging(
+        "WARNING", [old_key.get_secret_value(), settings.pseudonym_key.get_secret_value()]
+    )
+    from bot.pseudonym_keys import KeyRotationError
+
+    try:
+        with instance_lock(settings.db_path):
+            moved = asyncio.run(_rotate(settings, old_key))
+    except DatabaseUnavailableError as error:
+        print(f"seroi-bot: {error}; nothing was changed", file=sys.stderr)
+        return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
+    except KeyRotationError as error:
+        print(f"seroi-bot: {error}; nothing was changed", file=sys.stderr)
+        return EXIT_OPERATOR
+    print(
+        f"seroi-bot: the pseudonyms of {moved} people now use the new SEROI_PSEUDONYM_KEY; "
+        "start the bot with it, and remove SEROI_OLD_PSEUDONYM_KEY"
+    )
+    return 0
+
+
+async def _rotate(settings: Settings, old_key: SecretStr) -> int:
+    from bot.pseudonym_keys import rotate_key as rotate
+    from bot.services import Services
+
+    database = await Database.open(settings.db_path)
+    try:
+        old = Services(settings=settings.model_copy(update={"pseudonym_key": old_key}), db=database)
+        return await rotate(old, Services(settings=settings, db=database))
+    finally:
+        await database.close()
 
 
 if __name__ == "__main__":

@@ -50,17 +50,23 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", categor
 
 @asynccontextmanager
 async def started(application: Application) -> AsyncIterator[Application]:
-    """The application initialised and started (post_init run); stopped and closed on exit."""
-    async with application:
-        if application.post_init:
-            await application.post_init(application)
-        await application.start()
-        try:
-            yield application
-        finally:
-            await application.stop()
-    if application.post_shutdown:
-        await application.post_shutdown(application)
+    """The application initialised and started (post_init run); stopped and closed on exit.
+
+    post_shutdown runs however this ends, a failed start included: what post_init opened
+    (the database's threads) would otherwise keep the process alive.
+    """
+    try:
+        async with application:
+            if application.post_init:
+                await application.post_init(application)
+            await application.start()
+            try:
+                yield application
+            finally:
+                await application.stop()
+    finally:
+        if application.post_shutdown:
+            await application.post_shutdown(application)
 
 
 def conversation_of(update: Update) -> Hashable:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import fcntl
 import logging
+import os
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from importlib import resources
@@ -25,6 +27,8 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 UPDATE_MEMORY = timedelta(days=2)
+# How long a statement waits for another connection's write lock before giving up.
+BUSY_TIMEOUT_SECONDS = 5
 
 
 class UpdateProgress(Enum):
@@ -41,6 +45,80 @@ class AlreadyProcessedError(Exception):
 
 class OutsideTransactionError(RuntimeError):
     """A write was attempted outside `Database.transaction()`."""
+
+
+class DatabaseUnavailableError(Exception):
+    """The database cannot be used; `transient` if it may pass by itself (a lock held)."""
+
+    def __init__(self, problem: str, *, transient: bool) -> None:
+        super().__init__(problem)
+        self.transient = transient
+
+
+def _unavailable(path: Path | str, error: sqlite3.Error) -> DatabaseUnavailableError:
+    """The operator's view of why SQLite could not open or migrate the database."""
+    kind = getattr(error, "sqlite_errorname", "")
+    if kind.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return DatabaseUnavailableError(
+            f"the database {path} stayed locked by another program for {BUSY_TIMEOUT_SECONDS} s",
+            transient=True,
+        )
+    if kind.startswith("SQLITE_NOTADB"):
+        return DatabaseUnavailableError(f"{path} is not a SQLite database", transient=False)
+    if kind.startswith("SQLITE_READONLY"):
+        return DatabaseUnavailableError(
+            f"the database {path} or its folder is read-only", transient=False
+        )
+    if kind.startswith("SQLITE_CANTOPEN"):
+        return DatabaseUnavailableError(
+            f"the database {path} cannot be opened (does its folder exist, and may the bot "
+            "write there?)",
+            transient=False,
+        )
+    return DatabaseUnavailableError(f"the database {path} cannot be used: {error}", transient=False)
+
+
+def lock_path_of(db_path: Path | str) -> Path:
+    """The file beside the database that the running bot holds locked."""
+    path = Path(db_path)
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def instance_lock(db_path: Path | str) -> Iterator[None]:
+    """Hold the database for this process alone; a second holder is refused at once.
+
+    The lock is the kernel's (`flock`), so it ends with the process however it ends: a
+    crash leaves no stale lock behind, and the lock file itself may stay.
+    """
+    path = lock_path_of(db_path)
+    try:
+        handle = path.open("a+", encoding="ascii")
+    except FileNotFoundError as error:
+        raise DatabaseUnavailableError(
+            f"the folder {path.parent} of the database does not exist", transient=False
+        ) from error
+    except OSError as error:
+        raise DatabaseUnavailableError(
+            f"the bot may not write in the folder {path.parent} ({error.strerror})",
+            transient=False,
+        ) from error
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise DatabaseUnavailableError(
+                f"another seroi-bot (process {holder}) is already running on the database "
+                f"{db_path}",
+                transient=False,
+            ) from error
+        # For the operator who wonders who holds it; the lock, not this number, decides.
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
 
 
 # Whether the running task is inside its own write transaction (each task has its own value).
@@ -80,22 +158,38 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
-        """Open (creating if needed) and migrate the database at `path`."""
-        writer = await aiosqlite.connect(str(path), isolation_level=None)
-        writer.row_factory = aiosqlite.Row
-        await writer.execute("PRAGMA journal_mode=WAL")
-        await writer.execute("PRAGMA foreign_keys=ON")
-        # Erased rows are overwritten on disk, not just unlinked (not every build defaults to it).
-        await writer.execute("PRAGMA secure_delete=ON")
-        await writer.execute("PRAGMA synchronous=NORMAL")
-        await writer.execute("PRAGMA busy_timeout=5000")
-        reader = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
-        reader.row_factory = aiosqlite.Row
-        await reader.execute("PRAGMA busy_timeout=5000")
-        database = cls(writer, reader)
-        await database.migrate()
-        await database.forget_old_updates()
-        row = await database.fetch_one("SELECT MAX(update_id) AS last FROM processed_updates")
+        """Open (creating if needed) and migrate the database at `path`.
+
+        Raises DatabaseUnavailableError, with nothing left open, if it cannot be used.
+        """
+        connections: list[aiosqlite.Connection] = []
+        try:
+            writer = await aiosqlite.connect(str(path), isolation_level=None)
+            connections.append(writer)
+            writer.row_factory = aiosqlite.Row
+            # First, so that even switching to WAL waits for another writer a while.
+            await writer.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+            await writer.execute("PRAGMA journal_mode=WAL")
+            await writer.execute("PRAGMA foreign_keys=ON")
+            # Erased rows are overwritten on disk, not just unlinked (not every build
+            # defaults to it).
+            await writer.execute("PRAGMA secure_delete=ON")
+            await writer.execute("PRAGMA synchronous=NORMAL")
+            reader = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+            connections.append(reader)
+            reader.row_factory = aiosqlite.Row
+            await reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+            database = cls(writer, reader)
+            await database.migrate()
+            await database.forget_old_updates()
+            row = await database.fetch_one("SELECT MAX(update_id) AS last FROM processed_updates")
+        except BaseException as error:
+            # aiosqlite's threads are not daemons: one left open keeps the process alive.
+            for connection in connections:
+                await connection.close()
+            if isinstance(error, sqlite3.Error):
+                raise _unavailable(path, error) from error
+            raise
         database._last_update_before_start = row["last"] or 0
         return database
 
