@@ -289,6 +289,15 @@ class Database:
             (update_id, utc_now()),
         )
 
+    async def wipe_wal(self) -> None:
+        """Copy the write-ahead log into the database file and empty it (after an erasure).
+
+        Erased rows are overwritten in the database file (`secure_delete`), but their old
+        pages stay in the WAL file until a checkpoint: TRUNCATE leaves no trace there.
+        """
+        async with self._write_lock:
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def forget_old_updates(self) -> None:
         """Telegram keeps an update for 24 hours at most, so older ids cannot come back."""
         cutoff = (datetime.now(UTC) - UPDATE_MEMORY).isoformat(timespec="seconds")
