@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.demo.participants import Participant, invite_code, running_bot
+from bot.logs import Redactor
 from bot.services import Services, services_of
 from bot.settings import Settings
 from sandbox.core import Sandbox
@@ -29,6 +32,7 @@ class Pilot:
     settings: Settings
     admin: Participant
     created: dict[str, int] = field(default_factory=dict)
+    people: list[Participant] = field(default_factory=list)
 
     @property
     def services(self) -> Services:
@@ -37,7 +41,9 @@ class Pilot:
 
     def person(self, name: str, language_code: str = "fi") -> Participant:
         """A new Telegram user."""
-        return Participant.create(self.sandbox, name, language_code, bot_db=self.settings.db_path)
+        person = Participant.create(self.sandbox, name, language_code, bot_db=self.settings.db_path)
+        self.people.append(person)
+        return person
 
     async def invite(self, role: str = "member", pilot: str = "Laitila", extra: str = "") -> str:
         """An invite code made by the admin through the bot itself."""
@@ -92,3 +98,65 @@ async def pilot(tmp_path: Path) -> AsyncIterator[Pilot]:
         async with running_bot(settings) as application:
             yield Pilot(sandbox, application, settings, admin)
     assert_no_unimplemented_calls(sandbox)
+
+
+class _Lines(logging.Handler):
+    """Keeps every formatted record, as an operator's log file would."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def _what_must_not_be_logged(pilot: Pilot) -> list[str]:
+    """The secrets, and what the simulated people are and said."""
+    found = [TOKEN, TOKEN.split(":", 1)[1], KEY]
+    for person in [pilot.admin, *pilot.people]:
+        found.append(str(person.user.id))
+        if len(person.name) >= 4:  # shorter names match inside ordinary words
+            found.append(person.name)
+        for message in pilot.sandbox.messages_in(person.user.id):
+            if message["from"]["id"] != person.user.id:
+                continue
+            text = message.get("text") or message.get("caption") or ""
+            if not text.startswith("/"):
+                if len(text) >= 6:
+                    found.append(text)
+            elif " " in text and len(payload := text.split(maxsplit=1)[1]) >= 12:
+                # A command and short arguments (`member 5`) are the bot's own vocabulary,
+                # which it may log; an invite code or a pilot's full name is not.
+                found.append(payload)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def debug_log_holds_no_personal_data(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test of the bot runs with DEBUG logging, filtered as `seroi-bot` filters it; a
+    test whose log holds a token, key, Telegram id, name or message text fails."""
+    pilot: Pilot | None = (
+        request.getfixturevalue("pilot") if "pilot" in request.fixturenames else None
+    )
+    handler = _Lines()
+    handler.addFilter(Redactor([TOKEN, KEY]))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    if pilot is None:
+        return
+    log = "\n".join(handler.lines)
+    leaks = [
+        secret
+        for secret in _what_must_not_be_logged(pilot)
+        if re.search(rf"(?<![\w-]){re.escape(secret)}(?![\w-])", log)
+    ]
+    assert not leaks, f"the DEBUG log holds {leaks}"
