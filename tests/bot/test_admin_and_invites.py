@@ -16,7 +16,7 @@ from PIL import Image
 from bot.app import COMMANDS
 from bot.chat import callbacks
 from bot.demo.participants import invite_code
-from bot.i18n import translator
+from bot.i18n import format_day, translator
 
 from .conftest import Pilot
 
@@ -338,3 +338,12 @@ async def test_a_non_ascii_signature_is_not_valid(pilot: Pilot, signature: str) 
         coordinator.user, coordinator.messages[-1]["message_id"], f"v1|pilot|1|{signature}"
     )
     assert (await answer_to(pilot, query))["text"] == fi("This button is not valid.")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("fi", "16.12.2026"), ("en", "Dec 16, 2026"), ("it", "16 dic 2026"), ("sv", "16 dec. 2026")],
+)
+def test_a_date_is_the_pilots_local_day_in_the_readers_locale(language: str, expected: str) -> None:
+    # 23:30 UTC on the 15th is already the 16th in Finland.
+    assert format_day("2026-12-15T23:30:00+00:00", language, "Europe/Helsinki") == expected
