@@ -9,9 +9,12 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -52,6 +55,15 @@ def catalog(language: str) -> gettext.NullTranslations:
 def translator(language: str) -> Translate:
     """The gettext function for one language."""
     return catalog(language).gettext
+
+
+def format_day(moment: str, language: str, timezone: str) -> str:
+    """The local date of an ISO timestamp as a person reads it: 16.12.2026 in Finnish.
+
+    Stored timestamps are UTC; the date is the one in the pilot's time zone.
+    """
+    local = datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone))
+    return format_date(local.date(), format="medium", locale=language)
 
 
 def resolve_language(stored: str | None, telegram_code: str | None, default: str) -> str:

@@ -38,7 +38,14 @@ def handlers(rows: Iterable[Button]) -> list[BaseHandler]:
             log.info("refused button %r to a caller at level %s", press.action, caller.level)
             await acknowledge(query, caller._("Sorry, that is not available to you."), alert=True)
             return
-        if route is not None and await route.callback(update, context, caller, press):
+        try:
+            handled = route is not None and await route.callback(update, context, caller, press)
+        except callbacks.InvalidCallbackError as error:
+            # Signed by us, yet an argument the handler cannot read (`pilot|999…9`).
+            log.warning("rejected a button press: %s", error)
+            await acknowledge(query, caller._("This button is not valid."), alert=True)
+            return
+        if handled:
             # Its replies wait in the outbox; the spinner stops now.
             await acknowledge(query)
             return

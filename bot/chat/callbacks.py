@@ -11,11 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from typing import NamedTuple
 
 VERSION = "v1"
 MAX_BYTES = 64  # telegram.constants.InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 _SIGNATURE_CHARS = 11
+# Ids in callback data and numbers in commands: ASCII digits only (not `²` or `١٢`), and
+# short enough for an SQLite INTEGER (at most 2**63 - 1).
+_ASCII_NUMBER = re.compile(r"[0-9]{1,18}", re.ASCII)
 
 
 class Press(NamedTuple):
@@ -29,6 +33,19 @@ class InvalidCallbackError(ValueError):
     """Callback data that is malformed, oversized, of another version or forged."""
 
 
+def ascii_number(text: str) -> int | None:
+    """The number written in `text` with ASCII digits (at most 18), else None; never raises."""
+    return int(text) if _ASCII_NUMBER.fullmatch(text) else None
+
+
+def id_argument(text: str) -> int:
+    """An id carried in a button's argument, or InvalidCallbackError."""
+    number = ascii_number(text)
+    if number is None:
+        raise InvalidCallbackError(f"not an id: {text!r}")
+    return number
+
+
 def _signature(key: bytes, user_id: int, body: str) -> str:
     digest = hmac.new(key, f"{user_id}|{body}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode()[:_SIGNATURE_CHARS]
@@ -38,6 +55,8 @@ def encode(key: bytes, user_id: int, action: str, argument: str = "") -> str:
     """Callback data for a button shown to `user_id`."""
     if "|" in action or "|" in argument:
         raise ValueError("'|' is reserved in callback data")
+    if not (action + argument).isascii():
+        raise ValueError("callback data is ASCII")
     body = f"{VERSION}|{action}|{argument}"
     data = f"{body}|{_signature(key, user_id, body)}"
     if len(data.encode()) > MAX_BYTES:
@@ -47,8 +66,9 @@ def encode(key: bytes, user_id: int, action: str, argument: str = "") -> str:
 
 def decode(key: bytes, user_id: int, data: str | None) -> Press:
     """The press behind callback data, or InvalidCallbackError."""
-    if not data or len(data.encode()) > MAX_BYTES:
-        raise InvalidCallbackError("missing or oversized callback data")
+    if not data or not data.isascii() or len(data) > MAX_BYTES:
+        # Ours is ASCII throughout; anything else (a non-ASCII signature, say) is forged.
+        raise InvalidCallbackError("missing, oversized or non-ASCII callback data")
     parts = data.split("|")
     if len(parts) != 4 or parts[0] != VERSION:
         raise InvalidCallbackError(f"malformed callback data {data!r}")

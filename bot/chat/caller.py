@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.chat.commands import LEVELS, Level
+from bot.chat.commands import Level
 from bot.i18n import Translate, resolve_language, translator
 from bot.services import Services
-from bot.storage.models import Member, Person, Pilot, Role
+from bot.storage.models import ROLES, Member, Person, Pilot, Role
 
 
 @dataclass(frozen=True)
@@ -42,17 +42,33 @@ class Caller:
         return self.person is not None and self.person.processing_stopped
 
     @property
+    def roles_suspended(self) -> bool:
+        """Whether the person's roles in their current pilot are on hold.
+
+        Withdrawing from a pilot suspends the roles held there until the person rejoins
+        that pilot (joining another one does not restore them). A role held without a
+        membership counts unless the person has stopped all processing.
+        """
+        if self.member is not None:
+            return self.member.status == "withdrawn"
+        return self.processing_stopped
+
+    @property
+    def role(self) -> Role | None:
+        """The highest role this person may use in their current pilot (admins aside)."""
+        if self.roles_suspended:
+            return None
+        return next((role for role in ROLES if role in self.roles), None)  # highest first
+
+    @property
     def level(self) -> Level:
-        """The highest thing this person may do in their current pilot."""
+        """The highest thing this person may do in their current pilot.
+
+        Admins come from settings and are never suspended.
+        """
         if self.is_admin:
             return "admin"
-        if self.processing_stopped:
-            # Withdrawal suspends every role until the person rejoins with an invite.
-            return "everyone"
-        for level in reversed(LEVELS[1:-1]):
-            if level in self.roles:
-                return level
-        return "everyone"
+        return self.role or "everyone"
 
 
 async def identify(services: Services, update: Update) -> Caller:

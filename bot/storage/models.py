@@ -70,6 +70,12 @@ class Invite(BaseModel):
     expires_at: str
     max_uses: int
     uses: int
+    revoked_at: str | None = None
+
+    @property
+    def used_up(self) -> bool:
+        """Whether every allowed use is taken."""
+        return self.uses >= self.max_uses
 
 
 class Standing(BaseModel):

@@ -86,8 +86,10 @@ async def test_invites_are_stored_hashed_and_limited(services) -> None:
     assert raw.fetchall() == [(hash_invite_code(code),)]
     assert (await services.invites.check(code)).id == invite.id
     async with services.db.transaction():
-        await services.invites.use(invite.id)
-    assert await services.invites.check(code) is InviteProblem.USED_UP
+        assert await services.invites.use(invite.id)
+        assert not await services.invites.use(invite.id)
+    # Used up is the joiner's concern: someone rejoining its pilot may still come back by it.
+    assert (await services.invites.check(code)).used_up
     assert await services.invites.check("no-such-code") is InviteProblem.UNKNOWN
 
 
@@ -217,3 +219,9 @@ async def test_transactions_of_concurrent_tasks_never_interleave(services) -> No
     await asyncio.gather(*(join(number) for number in range(1, 41)))
     rows = await services.db.fetch_all("SELECT language FROM people")
     assert [row["language"] for row in rows] == ["sv"] * 40
+
+
+def test_migration_numbers_are_unique() -> None:
+    """Two files with one number: the second would never be applied."""
+    numbers = [int(path.name[:4]) for path in MIGRATIONS.glob("*.sql")]
+    assert len(numbers) == len(set(numbers))

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from bot.chat import callbacks
 from bot.chat.callbacks import Press
 from bot.chat.caller import Caller, identify
-from bot.chat.commands import ROLE_NAMES, Button, Command
+from bot.chat.commands import ROLE_NAMES, Button, Command, menu
 from bot.chat.context import BotContext
 from bot.chat.menus import refresh_menu
 from bot.chat.render import acknowledge, button, keyboard, say, show_keyboard
@@ -18,7 +18,7 @@ from bot.features.onboarding import joining
 from bot.features.onboarding.joining import STEP_OF_ACTION
 from bot.i18n import LANGUAGE_NAMES, N_
 from bot.settings import LANGUAGES
-from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS, Member, Pilot
+from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS, Member, Pilot, Role
 from bot.storage.repositories.invites import InviteProblem
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,10 @@ INVITE_PROBLEMS = {
     ),
     InviteProblem.EXPIRED: N_(
         "This invite link has expired. Please ask the pilot's coordinator for a new one."
+    ),
+    InviteProblem.REVOKED: N_(
+        "This invite link has been revoked by the pilot's coordinator. "
+        "Please ask them for a new one if you should still join."
     ),
     InviteProblem.USED_UP: N_(
         "This invite link has already been used as many times as allowed. "
@@ -182,13 +186,11 @@ async def start(update: Update, context: BotContext) -> None:
     if joined.member.status != "onboarding":
         await refresh_menu(context, joined)
         role = joined._(ROLE_NAMES[outcome.role])
-        await say(
-            context,
-            joined,
-            joined._("You are now also a {role} in “{pilot}”.").format(
-                role=role, pilot=outcome.pilot.name
-            ),
+        gained = joined._("You are now also a {role} in “{pilot}”.").format(
+            role=role, pilot=outcome.pilot.name
         )
+        adds = what_the_role_adds(context, joined, outcome.role)
+        await say(context, joined, f"{gained}\n\n{adds}")
         return
     await show_step(context, joined, outcome.pilot, joined.member)
 
@@ -239,10 +241,31 @@ async def welcome(
         lines.append(
             _("You have not chosen any check-ins; you can change that at any time with /privacy.")
         )
-    lines.append(
-        _("The coordinators will invite you to the next steps. /help shows what you can do.")
-    )
+    role = caller.role
+    if role is None or role == "member":
+        lines.append(
+            _("The coordinators will invite you to the next steps. /help shows what you can do.")
+        )
+    else:
+        lines.append(
+            _("Your role in “{pilot}”: {role}.").format(pilot=pilot.name, role=_(ROLE_NAMES[role]))
+        )
+        lines.append(what_the_role_adds(context, caller, role))
     await say(context, caller, "\n\n".join(lines), replacing=replacing)
+
+
+def what_the_role_adds(context: BotContext, caller: Caller, role: Role) -> str:
+    """The commands a role has beyond a member's, read from the command table."""
+    _ = caller._
+    members_have = {command.command for command in menu(context.commands, "member", _)}
+    added = [
+        f"/{command.command} — {command.description}"
+        for command in menu(context.commands, role, _)
+        if command.command not in members_have
+    ]
+    if not added:
+        return _("/help shows what you can do.")
+    return "\n".join([_("What you can do now:"), *added, _("/help shows everything.")])
 
 
 async def reprompt(

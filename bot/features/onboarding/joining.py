@@ -7,8 +7,10 @@ has its effect once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from bot.chat.callbacks import id_argument
 from bot.chat.caller import Caller
 from bot.services import Services
 from bot.settings import LANGUAGES
@@ -23,6 +25,10 @@ STEP_OF_ACTION = {
     "consented": "consent",
     "group": "group",
 }
+
+
+# What `secrets.token_urlsafe` makes; anything else is not a code (and is not looked up).
+INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 
 
 class InviteUsedUpError(Exception):
@@ -48,7 +54,13 @@ class Joined:
 async def join(
     services: Services, caller: Caller, code: str, update_id: int
 ) -> InviteProblem | AlreadyIn | Joined:
-    """Redeem an invite code for the caller."""
+    """Redeem an invite code for the caller.
+
+    Someone rejoining a pilot in a role they held there already (after /withdraw) takes
+    no use of the invite, so a one-use coordinator invite still lets its coordinator back.
+    """
+    if not INVITE_CODE.fullmatch(code):
+        return InviteProblem.UNKNOWN
     invite = await services.invites.check(code)
     if isinstance(invite, InviteProblem):
         return invite
@@ -57,9 +69,12 @@ async def join(
     held = await services.roles.of(pilot.id, caller.pseudonym)
     if member and member.status != "withdrawn" and invite.role in held:
         return AlreadyIn(pilot, member)
+    rejoining = member is not None and invite.role in held
+    if invite.used_up and not rejoining:
+        return InviteProblem.USED_UP
     try:
         async with services.db.transaction(update_id):
-            if not await services.invites.use(invite.id):
+            if not rejoining and not await services.invites.use(invite.id):
                 raise InviteUsedUpError
             await services.people.ensure(caller.pseudonym, caller.chat_id, None)
             await services.people.set_current_pilot(caller.pseudonym, pilot.id)
@@ -67,7 +82,10 @@ async def join(
             await services.members.start_onboarding(pilot.id, caller.pseudonym)
             await services.roles.grant(pilot.id, caller.pseudonym, invite.role)
             await services.audit.add(
-                "joined", actor=caller.pseudonym, pilot_id=pilot.id, detail=f"role={invite.role}"
+                "rejoined" if rejoining else "joined",
+                actor=caller.pseudonym,
+                pilot_id=pilot.id,
+                detail=f"role={invite.role}",
             )
     except InviteUsedUpError:
         # The last use went to someone else between the check and this transaction.
@@ -100,10 +118,11 @@ class Rechosen:
 async def step_of(
     services: Services, caller: Caller, pilot_id: str, expected_step: str
 ) -> tuple[Pilot, Member] | None:
-    """The pilot and membership a button refers to, if it is still the member's current step."""
-    if not (pilot_id.isascii() and pilot_id.isdigit()):
-        return None
-    pilot = await services.pilots.by_id(int(pilot_id))
+    """The pilot and membership a button refers to, if it is still the member's current step.
+
+    A pilot id that is not a number raises InvalidCallbackError (the button is not ours).
+    """
+    pilot = await services.pilots.by_id(id_argument(pilot_id))
     if pilot is None:
         return None
     if caller.pilot is not None and caller.pilot.id == pilot.id:

@@ -57,6 +57,12 @@ class Pilots(Repository):
         """Every pilot, oldest first."""
         return [_pilot(row) for row in await self.db.fetch_all("SELECT * FROM pilots ORDER BY id")]
 
+    async def named(self, name: str) -> Pilot | None:
+        """The pilot whose name is `name`, ignoring case and spacing ("laitila " is "Laitila")."""
+        wanted = _comparable(name)
+        found = (pilot for pilot in await self.all() if _comparable(pilot.name) == wanted)
+        return next(found, None)
+
     async def of_person(self, pseudonym: str) -> list[Pilot]:
         """The pilots a person has joined or holds a role in."""
         rows = await self.db.fetch_all(
@@ -65,6 +71,11 @@ class Pilots(Repository):
             (pseudonym, pseudonym),
         )
         return [_pilot(row) for row in rows]
+
+
+def _comparable(name: str) -> str:
+    """A pilot name as compared for duplicates: case-folded, whitespace collapsed."""
+    return " ".join(name.split()).casefold()
 
 
 def _pilot(row: aiosqlite.Row) -> Pilot:
