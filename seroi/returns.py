@@ -26,6 +26,9 @@ from pydantic import BaseModel, Field
 from seroi.impact_map import DIMENSIONS, ImpactMap
 
 MONTHS_PER_YEAR = 12
+# A first-year value under a cent gives no payback period: the formula would say billions
+# of months, and whether such a sum is above zero at all is down to rounding.
+MIN_FIRST_YEAR_VALUE = 0.01
 
 
 class YearValue(BaseModel):
@@ -46,7 +49,7 @@ class Evaluation(BaseModel):
     net_present_value: float
     ratio: float | None = Field(description="SROI ratio PV / investment; None if no investment")
     net_ratio: float | None = Field(description="NPV / investment; None if no investment")
-    payback_months: float | None = Field(description="None = never (year-1 value ≤ 0)")
+    payback_months: float | None = Field(description="None = never (year-1 value under a cent)")
     undiscounted_value: float = Field(description="Σ of every year's value, undiscounted")
     undiscounted_investment: float = Field(description="Σ of the inputs, undiscounted")
     horizon_years: int = Field(description="the last year any outcome has value")
@@ -210,7 +213,7 @@ def evaluate_arrays(impact_map: ImpactMap, arrays: OutcomeArrays) -> Evaluation:
     undiscounted_value = float(values.sum())
     undiscounted_investment = float(sum(entry.amount for entry in impact_map.inputs))
     repaid = undiscounted_value >= undiscounted_investment
-    if first_year_value > 0:
+    if first_year_value >= MIN_FIRST_YEAR_VALUE:
         payback = investment / (first_year_value / MONTHS_PER_YEAR)
     else:
         payback = None

@@ -27,6 +27,7 @@ from seroi.analysis import Analysis
 from seroi.i18n import babel_locale, significant_decimals, translator
 from seroi.impact_map import ImpactMap
 from seroi.names import Names
+from seroi.returns import MIN_FIRST_YEAR_VALUE
 from seroi.wording import (
     PERCENTILES,
     SWITCHING_FIELDS,
@@ -304,7 +305,8 @@ def _value_map_sheet(
             # As the report: nothing invested, not repaid, no year-1 value, else the formula.
             f"=IF({investment_ref}<=0,{not_defined},"
             f"IF({undiscounted}<{nominal_investment},{not_repaid},"
-            f"IF({year_one_ref}<=0,{no_first_year},{investment_ref}/({year_one_ref}/12))))",
+            f"IF({year_one_ref}<{MIN_FIRST_YEAR_VALUE},{no_first_year},"
+            f"{investment_ref}/({year_one_ref}/12))))",
             "0.0",
         ),
     ]
