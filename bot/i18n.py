@@ -9,9 +9,11 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -63,6 +65,11 @@ def resolve_language(stored: str | None, telegram_code: str | None, default: str
         if base in LANGUAGES:
             return base
     return default
+
+
+def local_date(timestamp: str, language: str) -> str:
+    """The day of a stored ISO timestamp as a person reads dates: 16.12.2026 in Finnish."""
+    return format_date(datetime.fromisoformat(timestamp), format="medium", locale=language)
 
 
 def N_(message: str) -> str:
