@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -17,7 +18,7 @@ from bot.chat.labels import CONSENT_LABELS, GROUP_LABELS
 from bot.chat.menus import refresh_menu
 from bot.chat.render import button, keyboard, say, send_file
 from bot.features.privacy import rights
-from bot.i18n import LANGUAGE_NAMES, N_, local_date
+from bot.i18n import LANGUAGE_NAMES, N_, Translate, local_date
 from bot.settings import LANGUAGES
 from bot.storage.repositories.pilots import NOTICE_VERSION
 
@@ -29,11 +30,11 @@ DEFAULT_CONTROLLER_CONTACT = N_(
 
 def full_notice(caller: Caller) -> str:
     """The full privacy notice (GDPR Art. 13): controller and contact, purposes, legal
-    basis, data, recipients, retention, Telegram, rights and the right to complain."""
+    basis, data, who sees it, Telegram, retention, rights and the right to complain."""
     _ = caller._
     pilot = caller.pilot
     controller = pilot.controller if pilot else _("the pilot's organiser")
-    contact = pilot.controller_contact if pilot and pilot.controller_contact else None
+    contact = (pilot.controller_contact if pilot else None) or _(DEFAULT_CONTROLLER_CONTACT)
     return _(
         "Privacy notice (version {version})\n\n"
         "Controller: {controller}. Contact: {contact}.\n\n"
@@ -64,7 +65,7 @@ def full_notice(caller: Caller) -> str:
     ).format(
         version=NOTICE_VERSION,
         controller=controller,
-        contact=contact or _(DEFAULT_CONTROLLER_CONTACT),
+        contact=contact,
     )
 
 
@@ -124,75 +125,26 @@ def readable_summary(caller: Caller, document: dict[str, Any]) -> str:
 
     lines = [_("What I store about you, as of {day}:").format(day=day(document["exported_at"]))]
     for pilot in document["pilots"]:
-        lines += [
-            "",
-            _("“{pilot}” (controller: {controller})").format(
-                pilot=pilot["name"], controller=pilot["controller"]
-            ),
-        ]
-        for member in (m for m in document["members"] if m["pilot_id"] == pilot["id"]):
-            status_key = member["status"]
-            status = _(STATUS_NAMES[status_key])
-            lines.append(
-                "• "
-                + _("Member since {day} ({status}): to run the pilot's steps with you.").format(
-                    day=day(member["joined_at"]), status=status
-                )
-            )
-            if member["stakeholder_group"]:
-                group_key = member["stakeholder_group"]
-                group = _(GROUP_LABELS[group_key])
-                lines.append(
-                    "• "
-                    + _("Group: {group}, to compare results between groups.").format(group=group)
-                )
-        for role in (r for r in document["roles"] if r["pilot_id"] == pilot["id"]):
-            role_key = role["role"]
-            lines.append(
-                "• "
-                + _("Role: {role}, since {day}: what you may do in the pilot.").format(
-                    role=_(ROLE_NAMES[role_key]), day=day(role["granted_at"])
-                )
-            )
-        latest: dict[str, dict[str, Any]] = {}
-        for consent in document["consents"]:
-            if consent["pilot_id"] == pilot["id"]:
-                latest[consent["purpose"]] = consent  # the log is oldest first
-        for purpose, consent in latest.items():
-            line = _("Consent to {purpose}: yes, since {day}")
-            if not consent["granted"]:
-                line = _("Consent to {purpose}: no, since {day}")
-            label = _(CONSENT_LABELS.get(purpose, purpose))
-            lines.append("• " + line.format(purpose=label, day=day(consent["recorded_at"])))
+        lines += ["", *_pilot_lines(_, day, document, pilot)]
     lines.append("")
     for person in document["people"]:
-        language = LANGUAGE_NAMES.get(person["language"] or caller.language, caller.language)
-        lines.append(
-            "• " + _("Language: {language}, to speak with you in it.").format(language=language)
-        )
+        if person["language"]:
+            language = LANGUAGE_NAMES[person["language"]]
+            line = _("Language: {language}, to speak with you in it.").format(language=language)
+            lines.append("• " + line)
         if person["processing_stopped_at"]:
-            lines.append(
-                "• "
-                + _("You stopped all processing on {day} (/withdraw).").format(
-                    day=day(person["processing_stopped_at"])
-                )
-            )
+            line = _("You stopped all processing on {day} (/withdraw).")
+            lines.append("• " + line.format(day=day(person["processing_stopped_at"])))
     if document["contacts"]:
         since = min(person["created_at"] for person in document["people"])
-        lines.append(
-            "• "
-            + _(
-                "Your Telegram chat id, since {day}: only to send you messages, kept apart "
-                "from your answers."
-            ).format(day=day(since))
+        line = _(
+            "Your Telegram chat id, since {day}: only to send you messages, kept apart "
+            "from your answers."
         )
+        lines.append("• " + line.format(day=day(since)))
     if document["audit_log"]:
-        lines.append(
-            "• "
-            + _(
-                "{count} entries in the event log (such as joining), to show what happened."
-            ).format(count=len(document["audit_log"]))
-        )
+        line = _("{count} entries in the event log (such as joining), to show what happened.")
+        lines.append("• " + line.format(count=len(document["audit_log"])))
     lines += [
         "",
         _(
@@ -201,6 +153,41 @@ def readable_summary(caller: Caller, document: dict[str, Any]) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def _pilot_lines(
+    _: Translate, day: Callable[[str], str], document: dict[str, Any], pilot: dict[str, Any]
+) -> list[str]:
+    """One pilot's part of the summary: membership, group, roles, latest consents."""
+    lines = [
+        _("“{pilot}” (controller: {controller})").format(
+            pilot=pilot["name"], controller=pilot["controller"]
+        )
+    ]
+    for member in (m for m in document["members"] if m["pilot_id"] == pilot["id"]):
+        status_key, group_key = member["status"], member["stakeholder_group"]
+        line = _("Member since {day} ({status}): to run the pilot's steps with you.")
+        lines.append(
+            "• " + line.format(day=day(member["joined_at"]), status=_(STATUS_NAMES[status_key]))
+        )
+        if group_key:
+            line = _("Group: {group}, to compare results between groups.")
+            lines.append("• " + line.format(group=_(GROUP_LABELS[group_key])))
+    for role in (r for r in document["roles"] if r["pilot_id"] == pilot["id"]):
+        role_key = role["role"]
+        line = _("Role: {role}, since {day}: what you may do in the pilot.")
+        lines.append("• " + line.format(role=_(ROLE_NAMES[role_key]), day=day(role["granted_at"])))
+    latest: dict[str, dict[str, Any]] = {}
+    for consent in document["consents"]:
+        if consent["pilot_id"] == pilot["id"]:
+            latest[consent["purpose"]] = consent  # the log is oldest first
+    for purpose, consent in latest.items():
+        line = _("Consent to {purpose}: yes, since {day}")
+        if not consent["granted"]:
+            line = _("Consent to {purpose}: no, since {day}")
+        label = _(CONSENT_LABELS[purpose])
+        lines.append("• " + line.format(purpose=label, day=day(consent["recorded_at"])))
+    return lines
 
 
 async def mydata(update: Update, context: BotContext) -> None:
