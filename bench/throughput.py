@@ -108,7 +108,7 @@ def onboarding(index: int) -> list[Step]:
         Step("lang", LANGUAGES[index % len(LANGUAGES)]),
         Step("notice"),
         *[Step("consent", purpose) for purpose in consents],
-        Step("consented"),
+        Step("consented", replies=1),  # the record of the choices, then the group question
         Step("group", STAKEHOLDER_GROUPS[index % len(STAKEHOLDER_GROUPS)]),
     ]
 

@@ -77,6 +77,11 @@ def resolve_language(stored: str | None, telegram_code: str | None, default: str
     return default
 
 
+def local_date(timestamp: str, language: str) -> str:
+    """The day of a stored ISO timestamp as a person reads dates: 16.12.2026 in Finnish."""
+    return format_date(datetime.fromisoformat(timestamp), format="medium", locale=language)
+
+
 def N_(message: str) -> str:
     """Mark a message for extraction; it is translated later, where the language is known."""
     return message

@@ -162,9 +162,10 @@ async def play(
         return reply["text"]
 
     async def data_export() -> str:
-        [reply] = await people["Aino"].command("mydata")
+        [summary, reply] = await people["Aino"].command("mydata", replies=2)
         _expect(reply["document"]["file_name"] == "my-data.json", "no data file")
-        return f"{reply['document']['file_size']} bytes of JSON"
+        lines = len(summary["text"].splitlines())
+        return f"a summary of {lines} lines and {reply['document']['file_size']} bytes of JSON"
 
     async def erasure() -> str:
         johan = people["Johan"]

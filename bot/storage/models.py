@@ -44,6 +44,7 @@ class Pilot(BaseModel):
     slug: str
     name: str
     controller: str
+    controller_contact: str | None = None
     notice_version: str
 
 

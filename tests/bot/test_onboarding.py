@@ -15,6 +15,7 @@ from bot.features.onboarding.handlers import (
 from bot.i18n import LANGUAGE_NAMES, translator
 from bot.settings import LANGUAGES
 from bot.storage.repositories.invites import InviteProblem
+from bot.storage.repositories.pilots import NOTICE_VERSION
 
 from .conftest import Pilot
 
@@ -57,9 +58,9 @@ async def test_full_onboarding_in_each_language(pilot: Pilot, language: str) -> 
     assert sorted(
         pilot.rows("SELECT purpose, granted, language, notice_version FROM consents")
     ) == [
-        ("checkins", 1, language, "2026-11"),
-        ("wellbeing", 0, language, "2026-11"),
-        ("workshops", 0, language, "2026-11"),
+        ("checkins", 1, language, NOTICE_VERSION),
+        ("wellbeing", 0, language, NOTICE_VERSION),
+        ("workshops", 0, language, NOTICE_VERSION),
     ]
     menu = pilot.sandbox.commands(scope={"type": "chat", "chat_id": person.user.id})
     names = [command["command"] for command in menu]

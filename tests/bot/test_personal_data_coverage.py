@@ -36,7 +36,7 @@ async def _member_everywhere(pilot: Pilot):
 async def test_mydata_exports_every_table_that_holds_the_persons_pseudonym(pilot: Pilot) -> None:
     person = await _member_everywhere(pilot)
     pseudonym = pilot.services.pseudonym(person.user.id)
-    [reply] = await person.command("mydata")
+    [_summary, reply] = await person.command("mydata", replies=2)
     exported = json.loads(pilot.sandbox.file(reply["document"]["file_id"]).data)
     for table, columns in tables_with_pseudonyms(pilot).items():
         where = " OR ".join(f"{column} = ?" for column in columns)

@@ -25,7 +25,7 @@ async def test_members_can_change_their_consents_later(pilot: Pilot) -> None:
     await person.press("rechoose")
     await person.press("consent", "wellbeing")
     [saved] = await person.press("consented")
-    assert saved["text"] == translator("fi")("Your choices are saved.")
+    assert saved["text"].startswith(translator("fi")("Your choices are saved:"))
     rows = pilot.rows("SELECT purpose, granted FROM consents ORDER BY id")
     assert rows[-3:] == [("checkins", 1), ("wellbeing", 1), ("workshops", 0)]
     assert len(rows) == 6
@@ -34,7 +34,7 @@ async def test_members_can_change_their_consents_later(pilot: Pilot) -> None:
 async def test_mydata_is_a_file_with_everything_stored(pilot: Pilot) -> None:
     person = pilot.person("Siobhan", language_code="en")
     await person.join(await pilot.invite("member"), "en", {"checkins", "wellbeing"}, "resident")
-    [reply] = await person.command("mydata")
+    [_summary, reply] = await person.command("mydata", replies=2)
     document = reply["document"]
     assert document["file_name"] == "my-data.json"
     stored = pilot.sandbox.file(document["file_id"])

@@ -131,7 +131,7 @@ async def test_a_database_from_before_fingerprints_is_checked_against_its_contac
     assert world.rows("SELECT COUNT(*) FROM pseudonym_key") == [(0,)]
 
     async with world.bot(KEY):
-        [reply] = await world.member.command("mydata")
+        _summary, reply = await world.member.command("mydata", replies=2)
         assert reply["document"]["file_name"] == "my-data.json"
     assert world.rows("SELECT fingerprint FROM pseudonym_key") == [(fingerprint(SecretStr(KEY)),)]
 
@@ -153,7 +153,7 @@ async def test_rotate_key_moves_everyone_to_the_new_key(world: World) -> None:
     assert world.rows("PRAGMA foreign_key_check") == []
 
     async with world.bot(NEW_KEY):
-        [reply] = await world.member.command("mydata")
+        _summary, reply = await world.member.command("mydata", replies=2)
         assert reply["document"]["file_name"] == "my-data.json"
         exported = world.sandbox.file(reply["document"]["file_id"]).data.decode()
         assert world.pseudonym(world.member, NEW_KEY) in exported

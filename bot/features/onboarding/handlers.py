@@ -12,6 +12,7 @@ from bot.chat.callbacks import Press
 from bot.chat.caller import Caller, identify
 from bot.chat.commands import ROLE_NAMES, Button, Command, menu
 from bot.chat.context import BotContext
+from bot.chat.labels import CONSENT_LABELS, GROUP_LABELS
 from bot.chat.menus import refresh_menu
 from bot.chat.render import acknowledge, button, keyboard, say, show_keyboard
 from bot.features.onboarding import joining
@@ -24,18 +25,6 @@ from bot.storage.repositories.invites import InviteProblem
 log = logging.getLogger(__name__)
 
 
-CONSENT_LABELS = {
-    "checkins": N_("Weekly check-ins on work and travel"),
-    "wellbeing": N_("Monthly wellbeing questions (health-related data)"),
-    "workshops": N_("Invitations to workshops"),
-}
-GROUP_LABELS = {
-    "resident": N_("Resident"),
-    "entrepreneur": N_("Entrepreneur or business"),
-    "association": N_("Association or club"),
-    "public_body": N_("Municipality or public body"),
-    "other": N_("Other"),
-}
 INVITE_PROBLEMS = {
     InviteProblem.UNKNOWN: N_(
         "This invite link is not valid. Please check that you opened the whole link, "
@@ -61,20 +50,28 @@ HOW_TO_JOIN = N_(
 
 
 def short_notice(caller: Caller, pilot: Pilot) -> str:
-    """The short privacy notice shown before any consent is asked."""
+    """The short privacy notice shown before any consent is asked (GDPR Art. 13)."""
     _ = caller._
     return _(
         "Before we start, how your data is used in “{pilot}”:\n\n"
-        "• Controller: {controller}.\n"
+        "• Controller: {controller}; contact: {contact}.\n"
         "• Purpose: to measure the social, economic and environmental value of the "
         "pilot's actions (SEROI+).\n"
+        "• Legal basis: your consent (GDPR Art. 6(1)(a)); for the wellbeing questions, "
+        "your explicit consent (Art. 9(2)(a)). You can withdraw it at any time.\n"
         "• Your answers are stored under a pseudonym, never with your name or Telegram id, "
         "and results are never shown for groups of fewer than five people.\n"
         "• Messages travel through Telegram's cloud and are not end-to-end encrypted.\n"
         "• Answers are kept until the pilot's evaluation is finished, then deleted.\n"
+        "• You may lodge a complaint with a supervisory authority: in Finland the Data "
+        "Protection Ombudsman (tietosuojavaltuutettu, tietosuoja.fi).\n"
         "• At any time: /mydata gives you a copy, /withdraw stops everything, "
         "/delete erases your data. The full notice: /privacy."
-    ).format(pilot=pilot.name, controller=pilot.controller)
+    ).format(
+        pilot=pilot.name,
+        controller=pilot.controller,
+        contact=pilot.controller_contact or _("see /privacy"),
+    )
 
 
 async def show_step(
@@ -132,6 +129,16 @@ async def show_step(
         )
 
 
+def recorded_text(caller: Caller, decisions: dict[str, bool]) -> str:
+    """What was recorded, purpose by purpose, after the person confirmed."""
+    _ = caller._
+    lines = [_("Your choices are saved:")]
+    for purpose, granted in decisions.items():
+        line = _("{purpose}: yes") if granted else _("{purpose}: no")
+        lines.append("• " + line.format(purpose=_(CONSENT_LABELS[purpose])))
+    return "\n".join(lines)
+
+
 def consent_text(caller: Caller) -> str:
     """The consent question."""
     return caller._(
@@ -145,7 +152,9 @@ def consent_keyboard(context: BotContext, caller: Caller, member: Member) -> Inl
     """One toggle per purpose, then a confirm button.
 
     Each toggle carries the state it sets (`…:checkins:1`), not "flip": pressing a button
-    whose update was lost in a crash, or delivered twice, still does what it showed.
+    whose update was lost in a crash, or delivered twice, still does what it showed. The
+    confirm button carries the toggles it was drawn with (`…:101`), so what is recorded
+    is what the person saw.
     """
     _ = caller._
     rows = []
@@ -155,7 +164,15 @@ def consent_keyboard(context: BotContext, caller: Caller, member: Member) -> Inl
         argument = f"{member.pilot_id}:{purpose}:{0 if chosen else 1}"
         rows.append([button(caller, context, label, "consent", argument)])
     rows.append(
-        [button(caller, context, _("Confirm my choices"), "consented", str(member.pilot_id))]
+        [
+            button(
+                caller,
+                context,
+                _("Confirm my choices"),
+                "consented",
+                f"{member.pilot_id}:{joining.shown_consents(member.pending_consents)}",
+            )
+        ]
     )
     return keyboard(rows)
 
@@ -207,8 +224,23 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         await show_keyboard(
             context, caller, query.message, consent_keyboard(context, caller, outcome.member)
         )
-    elif isinstance(outcome, joining.Rechosen):
-        await say(context, caller, caller._("Your choices are saved."), replacing=query.message)
+    elif isinstance(outcome, joining.OutOfDate):
+        await say(
+            context,
+            caller,
+            caller._(
+                "The screen was out of date, so nothing was recorded. Here are your choices "
+                "as they stand: check them and confirm again."
+            ),
+            consent_keyboard(context, caller, outcome.member),
+            replacing=query.message,
+        )
+    elif isinstance(outcome, joining.Confirmed):
+        # The consent message becomes the record of what was decided; the next step follows.
+        await say(
+            context, caller, recorded_text(caller, outcome.decisions), replacing=query.message
+        )
+        await show_step(context, caller, outcome.pilot, outcome.member)
     elif outcome.finished:
         # The command menu changes once, when the member is in, not at every step.
         await refresh_menu(context, await identify(context.services, update))
@@ -229,7 +261,7 @@ async def welcome(
 ) -> None:
     """Say what happens next, according to the consents the member confirmed."""
     _ = caller._
-    granted = member.pending_consents
+    granted = await joining.granted_consents(context.services, member)
     lines = [_("Thank you, you are now part of “{pilot}”!").format(pilot=pilot.name)]
     if "checkins" in granted:
         lines.append(_("Each week I will send you a short check-in about work and travel."))
@@ -290,25 +322,35 @@ async def reprompt(
 async def resume(update: Update, context: BotContext) -> None:
     """After a crash between storing an answer and replying, show the step the person is at.
 
-    Only for updates that move onboarding on: a consent toggle's lost reply is only an
-    edit, and the toggles set a state, so the person's next tap mends it.
+    A consent toggle's lost reply was an edit of the toggles: they are drawn again as
+    stored, so the screen (and its Confirm) is never behind what was stored. A confirm's
+    lost reply was the record of what was decided: it is shown, then the next step.
     """
     caller = context.caller
     query = update.callback_query
+    member = caller.member
     if query is not None:
         await acknowledge(query)
         try:
             press = callbacks.decode(context.services.button_key, caller.telegram_id, query.data)
         except callbacks.InvalidCallbackError:
             return
-        if press.action not in ("lang", "notice", "consented", "group"):
+        if press.action not in STEP_OF_ACTION:
             return
+        if press.action == "consent":
+            if member is not None and member.onboarding_step == "consent":
+                markup = consent_keyboard(context, caller, member)
+                await show_keyboard(context, caller, query.message, markup)
+            return
+        if press.action == "consented" and member is not None and caller.pilot is not None:
+            granted = await joining.granted_consents(context.services, member)
+            decisions = {purpose: purpose in granted for purpose in CONSENT_PURPOSES}
+            await say(context, caller, recorded_text(caller, decisions), replacing=query.message)
         finished_now = press.action == "group"
     else:
         finished_now = (update.message.text or "").startswith("/start")
     if caller.pilot is None or await reprompt(context, caller):
         return
-    member = caller.member
     if finished_now and member and member.status == "active":
         await welcome(context, caller, caller.pilot, member)
 

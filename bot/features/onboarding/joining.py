@@ -111,8 +111,39 @@ class Toggled:
 
 
 @dataclass(frozen=True)
-class Rechosen:
-    """An active member confirmed changed consents (from /privacy)."""
+class Confirmed:
+    """The member confirmed the toggles they saw: `decisions` were recorded.
+
+    The member is at the group step now, or (re-choosing from /privacy) at none.
+    """
+
+    pilot: Pilot
+    member: Member
+    decisions: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class OutOfDate:
+    """Confirm was pressed on toggles that are not the stored ones: nothing was recorded."""
+
+    member: Member
+
+
+def shown_consents(purposes: frozenset[str]) -> str:
+    """The toggles a Confirm button is drawn with, for its callback data: `101`."""
+    return "".join("1" if purpose in purposes else "0" for purpose in CONSENT_PURPOSES)
+
+
+def consents_shown(code: str) -> frozenset[str] | None:
+    """The toggles a Confirm button was drawn with; None if the code is not one."""
+    if len(code) != len(CONSENT_PURPOSES) or not set(code) <= {"0", "1"}:
+        return None
+    return frozenset(p for p, bit in zip(CONSENT_PURPOSES, code, strict=True) if bit == "1")
+
+
+async def granted_consents(services: Services, member: Member) -> frozenset[str]:
+    """The purposes the member has granted in their pilot (the consent log's latest rows)."""
+    return await services.consents.granted(member.pilot_id, member.pseudonym)
 
 
 async def step_of(
@@ -141,7 +172,7 @@ async def step_of(
 
 async def take_step(
     services: Services, caller: Caller, action: str, argument: str, update_id: int
-) -> Moved | Toggled | Rechosen | None:
+) -> Moved | Toggled | Confirmed | OutOfDate | None:
     """Apply an onboarding button; None when it is not (or no longer) valid."""
     pilot_id, _sep, value = argument.partition(":")
     loaded = await step_of(services, caller, pilot_id, STEP_OF_ACTION[action])
@@ -171,14 +202,21 @@ async def take_step(
             await services.members.set_pending_consents(pilot.id, pseudonym, chosen)
         return Toggled(member.model_copy(update={"pending_consents": chosen}))
     if action == "consented":
-        was_active = member.status == "active"
+        # Record what the screen showed, and only if it is what is stored: an edit of the
+        # toggles may still be on its way, or have been refused (health data needs
+        # explicit consent, so never one the person did not see).
+        shown = consents_shown(value)
+        if shown != member.pending_consents:
+            return OutOfDate(member)
+        next_step = "done" if member.status == "active" else "group"
+        decisions = {p: p in shown for p in CONSENT_PURPOSES}
         async with services.db.transaction(update_id):
-            decisions = {p: p in member.pending_consents for p in CONSENT_PURPOSES}
             await services.consents.record(pilot, pseudonym, decisions, caller.language)
-            await services.members.set_step(pilot.id, pseudonym, "done" if was_active else "group")
-        if was_active:
-            return Rechosen()
-        return Moved(pilot, member.model_copy(update={"onboarding_step": "group"}), caller.language)
+            await services.members.confirm_consents(pilot.id, pseudonym, next_step)
+        confirmed = member.model_copy(
+            update={"onboarding_step": next_step, "pending_consents": frozenset()}
+        )
+        return Confirmed(pilot, confirmed, decisions)
     if value not in STAKEHOLDER_GROUPS:
         return None
     async with services.db.transaction(update_id):

@@ -3,47 +3,70 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from telegram import Update
+from telegram.ext import BaseHandler, TypeHandler
 
 from bot.chat.callbacks import Press
 from bot.chat.caller import Caller
-from bot.chat.commands import Button, Command
+from bot.chat.commands import ROLE_NAMES, Button, Command
 from bot.chat.context import BotContext
+from bot.chat.labels import CONSENT_LABELS, GROUP_LABELS
 from bot.chat.menus import refresh_menu
 from bot.chat.render import button, keyboard, say, send_file
 from bot.features.privacy import rights
-from bot.i18n import LANGUAGE_NAMES, N_
+from bot.i18n import LANGUAGE_NAMES, N_, Translate, local_date
 from bot.settings import LANGUAGES
+from bot.storage.repositories.pilots import NOTICE_VERSION
+
+# How to reach the controller in a notice, for a pilot that was given no contact details.
+DEFAULT_CONTROLLER_CONTACT = N_(
+    "through the pilot's coordinator, who passes your request on to the controller"
+)
 
 
 def full_notice(caller: Caller) -> str:
-    """The full privacy notice: controller, purposes, data, retention, Telegram, rights."""
+    """The full privacy notice (GDPR Art. 13): controller and contact, purposes, legal
+    basis, data, who sees it, Telegram, retention, rights and the right to complain."""
     _ = caller._
-    controller = caller.pilot.controller if caller.pilot else _("the pilot's organiser")
+    pilot = caller.pilot
+    controller = pilot.controller if pilot else _("the pilot's organiser")
+    contact = (pilot.controller_contact if pilot else None) or _(DEFAULT_CONTROLLER_CONTACT)
     return _(
-        "Privacy notice\n\n"
-        "Controller: {controller}.\n\n"
+        "Privacy notice (version {version})\n\n"
+        "Controller: {controller}. Contact: {contact}.\n\n"
         "Purposes: to run the pilot's SEROI+ process (local goals, stakeholders, co-design, "
         "indicators and values, monitoring) and to measure the social, economic and "
         "environmental value of its actions.\n\n"
+        "Legal basis: your consent (GDPR Art. 6(1)(a)), given separately for each purpose; "
+        "for the wellbeing questions, which concern health, your explicit consent "
+        "(Art. 9(2)(a)). Taking part is voluntary. Withdrawing consent does not make "
+        "earlier processing unlawful.\n\n"
         "What we store: your answers, your choices of consent (what, when, notice version, "
         "language), your stakeholder group, your roles, your language, and the Telegram chat id "
         "needed to message you, kept apart from your answers. Answers are stored under a "
         "pseudonym (a keyed hash of your Telegram id); we never store your name, username, "
         "phone number or photo.\n\n"
-        "Wellbeing answers are health-related data: we collect them only with your separate, "
-        "explicit consent.\n\n"
         "Who sees what: coordinators see only summaries; a group of fewer than five people "
         "(fewer than ten for wellbeing) is never shown.\n\n"
         "Telegram: messages travel through Telegram's cloud and are not end-to-end encrypted.\n\n"
-        "Retention: until the pilot's evaluation is finished, then deleted; published results "
-        "contain only aggregates.\n\n"
-        "Your rights: /mydata gives you a file of everything stored about you; /withdraw stops "
-        "all processing at once; /delete erases your data; /language changes the language. "
-        "You can correct an answer by answering the same check-in again."
-    ).format(controller=controller)
+        "Retention: your answers are kept until the pilot's evaluation is finished, then "
+        "deleted; published results contain only aggregates. /delete erases everything about "
+        "you at any time.\n\n"
+        "Your rights: /mydata gives you a summary and a file of everything stored about you; "
+        "/withdraw stops all processing at once; /delete erases your data; /language changes "
+        "the language. You can correct an answer by answering the same check-in again.\n\n"
+        "Complaints: you have the right to lodge a complaint with a supervisory authority; in "
+        "Finland the Data Protection Ombudsman (tietosuojavaltuutettu, tietosuoja.fi), or the "
+        "authority of the EU country where you live or work."
+    ).format(
+        version=NOTICE_VERSION,
+        controller=controller,
+        contact=contact,
+    )
 
 
 async def privacy(update: Update, context: BotContext) -> None:
@@ -53,6 +76,28 @@ async def privacy(update: Update, context: BotContext) -> None:
     if caller.member and caller.member.status == "active":
         markup = keyboard([[button(caller, context, caller._("Change my choices"), "rechoose")]])
     await say(context, caller, full_notice(caller), markup)
+    # Shown in full just now: the update of the notice need not follow.
+    await rights.current_notice_unseen(context.services, caller)
+
+
+async def notice_update(update: Update, context: BotContext) -> None:
+    """After any update of a member who consented under an earlier notice: the new one, once.
+
+    No purpose changed in this version, so the consents stand and nobody is asked again.
+    """
+    caller = context.caller
+    chat = update.effective_chat
+    if caller is None or chat is None or chat.type != "private":
+        return
+    if not await rights.current_notice_unseen(context.services, caller):
+        return
+    what_changed = caller._(
+        "The privacy notice has been updated. It now also states the legal basis, how to "
+        "contact the controller, your right to complain to a supervisory authority and how "
+        "long data is kept. No purpose has changed, so your choices stand and you need not "
+        "consent again."
+    )
+    await say(context, caller, what_changed + "\n\n" + full_notice(caller))
 
 
 async def known_caller(context: BotContext) -> Caller | None:
@@ -64,12 +109,94 @@ async def known_caller(context: BotContext) -> Caller | None:
     return caller
 
 
+STATUS_NAMES = {
+    "onboarding": N_("joining"),
+    "active": N_("taking part"),
+    "withdrawn": N_("withdrawn"),
+}
+
+
+def readable_summary(caller: Caller, document: dict[str, Any]) -> str:
+    """What `/mydata`'s file holds, in words: what, since when, what for (Art. 15)."""
+    _ = caller._
+
+    def day(timestamp: str) -> str:
+        return local_date(timestamp, caller.language)
+
+    lines = [_("What I store about you, as of {day}:").format(day=day(document["exported_at"]))]
+    for pilot in document["pilots"]:
+        lines += ["", *_pilot_lines(_, day, document, pilot)]
+    lines.append("")
+    for person in document["people"]:
+        if person["language"]:
+            language = LANGUAGE_NAMES[person["language"]]
+            line = _("Language: {language}, to speak with you in it.").format(language=language)
+            lines.append("• " + line)
+        if person["processing_stopped_at"]:
+            line = _("You stopped all processing on {day} (/withdraw).")
+            lines.append("• " + line.format(day=day(person["processing_stopped_at"])))
+    if document["contacts"]:
+        since = min(person["created_at"] for person in document["people"])
+        line = _(
+            "Your Telegram chat id, since {day}: only to send you messages, kept apart "
+            "from your answers."
+        )
+        lines.append("• " + line.format(day=day(since)))
+    if document["audit_log"]:
+        line = _("{count} entries in the event log (such as joining), to show what happened.")
+        lines.append("• " + line.format(count=len(document["audit_log"])))
+    lines += [
+        "",
+        _(
+            "Your answers and consents are stored under a pseudonym, never with your name. "
+            "The file below holds the same, machine-readable."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def _pilot_lines(
+    _: Translate, day: Callable[[str], str], document: dict[str, Any], pilot: dict[str, Any]
+) -> list[str]:
+    """One pilot's part of the summary: membership, group, roles, latest consents."""
+    lines = [
+        _("“{pilot}” (controller: {controller})").format(
+            pilot=pilot["name"], controller=pilot["controller"]
+        )
+    ]
+    for member in (m for m in document["members"] if m["pilot_id"] == pilot["id"]):
+        status_key, group_key = member["status"], member["stakeholder_group"]
+        line = _("Member since {day} ({status}): to run the pilot's steps with you.")
+        lines.append(
+            "• " + line.format(day=day(member["joined_at"]), status=_(STATUS_NAMES[status_key]))
+        )
+        if group_key:
+            line = _("Group: {group}, to compare results between groups.")
+            lines.append("• " + line.format(group=_(GROUP_LABELS[group_key])))
+    for role in (r for r in document["roles"] if r["pilot_id"] == pilot["id"]):
+        role_key = role["role"]
+        line = _("Role: {role}, since {day}: what you may do in the pilot.")
+        lines.append("• " + line.format(role=_(ROLE_NAMES[role_key]), day=day(role["granted_at"])))
+    latest: dict[str, dict[str, Any]] = {}
+    for consent in document["consents"]:
+        if consent["pilot_id"] == pilot["id"]:
+            latest[consent["purpose"]] = consent  # the log is oldest first
+    for purpose, consent in latest.items():
+        line = _("Consent to {purpose}: yes, since {day}")
+        if not consent["granted"]:
+            line = _("Consent to {purpose}: no, since {day}")
+        label = _(CONSENT_LABELS[purpose])
+        lines.append("• " + line.format(purpose=label, day=day(consent["recorded_at"])))
+    return lines
+
+
 async def mydata(update: Update, context: BotContext) -> None:
-    """Send a file with everything stored about the caller."""
+    """Send a summary in words and a file with everything stored about the caller."""
     caller = await known_caller(context)
     if caller is None:
         return
     document = await rights.everything_about(context.services, caller)
+    await say(context, caller, readable_summary(caller, document))
     await send_file(
         context,
         caller,
@@ -119,9 +246,20 @@ async def withdraw(update: Update, context: BotContext) -> None:
 
 
 async def language(update: Update, context: BotContext) -> None:
-    """Offer the four languages."""
+    """Offer the four languages, the current one marked."""
     caller = context.caller
-    rows = [[button(caller, context, LANGUAGE_NAMES[code], "setlang", code)] for code in LANGUAGES]
+    rows = [
+        [
+            button(
+                caller,
+                context,
+                ("✓ " if code == caller.language else "") + LANGUAGE_NAMES[code],
+                "setlang",
+                code,
+            )
+        ]
+        for code in LANGUAGES
+    ]
     await say(context, caller, caller._("Which language would you like to use?"), keyboard(rows))
 
 
@@ -135,12 +273,14 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         await rights.set_language(services, caller, press.argument, update.update_id)
         speaking = replace(caller, language=press.argument)
         await refresh_menu(context, speaking)
-        await say(
-            context,
-            speaking,
-            speaking._("From now on I will speak English with you."),
-            replacing=pressed,
-        )
+        text = speaking._("From now on I will speak English with you.")
+        if caller.processing_stopped:
+            text = speaking._(
+                "I answer you in English this time but do not remember it: you have stopped "
+                "all processing of your data. To take part again, open an invite link; you "
+                "choose your language when you join."
+            )
+        await say(context, speaking, text, replacing=pressed)
         return True
     if caller.person is None:
         return False
@@ -160,11 +300,10 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         )
         await refresh_menu(context, replace(caller, roles=frozenset()))
         return True
-    if press.action == "rechoose" and await rights.choose_consents_again(
-        services, caller, update.update_id
-    ):
-        member = caller.member.model_copy(update={"onboarding_step": "consent"})
-        return await context.reprompt(replace(caller, member=member), replacing=pressed)
+    if press.action == "rechoose":
+        member = await rights.choose_consents_again(services, caller, update.update_id)
+        if member is not None:
+            return await context.reprompt(replace(caller, member=member), replacing=pressed)
     return False
 
 
@@ -177,6 +316,13 @@ COMMANDS = (
     Command("stop", "member", STOP_PROCESSING, withdraw, menu="never"),
     Command("delete", "everyone", N_("Erase your data"), delete),
 )
+
+
+def handlers() -> list[BaseHandler]:
+    """Runs after every update's own handler: the new privacy notice, once, to whom it is due."""
+    return [TypeHandler(Update, notice_update)]
+
+
 BUTTONS = tuple(
     Button(action, "everyone", on_press) for action in ("setlang", "erase", "keep", "rechoose")
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.chat.caller import Caller
 from bot.services import Services
+from bot.storage.models import Member
 
 
 async def everything_about(services: Services, caller: Caller) -> dict[str, Any]:
@@ -33,21 +34,52 @@ async def erase(services: Services, caller: Caller, update_id: int) -> None:
     async with services.db.transaction(update_id):
         await services.personal_data.erase(caller.pseudonym)
         await services.audit.add("erased", actor="erased")
+    # Their old pages would otherwise stay in the WAL file until a checkpoint.
+    await services.db.wipe_wal()
 
 
-async def set_language(services: Services, caller: Caller, language: str, update_id: int) -> None:
-    """Remember the language of someone we store something about (a stranger's is not kept)."""
-    if caller.person is None:
-        return
-    async with services.db.transaction(update_id):
-        await services.people.set_language(caller.pseudonym, language)
+async def set_language(services: Services, caller: Caller, language: str, update_id: int) -> bool:
+    """Remember the language of someone who takes part; False when it is not stored.
 
-
-async def choose_consents_again(services: Services, caller: Caller, update_id: int) -> bool:
-    """Take an active member back to the consent step; False if they are not active."""
-    member = caller.member
-    if caller.pilot is None or member is None or member.status != "active":
+    A stranger's choice is not kept (we store nothing about them), nor that of someone
+    who withdrew: after /withdraw only what rejoining or a right needs is written.
+    """
+    if caller.person is None or caller.processing_stopped:
         return False
     async with services.db.transaction(update_id):
+        await services.people.set_language(caller.pseudonym, language)
+    return True
+
+
+async def choose_consents_again(
+    services: Services, caller: Caller, update_id: int
+) -> Member | None:
+    """Take an active member back to the consent step, the toggles set as they granted them.
+
+    None if they are not active.
+    """
+    member = caller.member
+    if caller.pilot is None or member is None or member.status != "active":
+        return None
+    granted = await services.consents.granted(caller.pilot.id, caller.pseudonym)
+    async with services.db.transaction(update_id):
+        await services.members.set_pending_consents(caller.pilot.id, caller.pseudonym, granted)
         await services.members.set_step(caller.pilot.id, caller.pseudonym, "consent")
+    return member.model_copy(update={"onboarding_step": "consent", "pending_consents": granted})
+
+
+async def current_notice_unseen(services: Services, caller: Caller) -> bool:
+    """Whether the member consented under an earlier notice and has not seen this one;
+    if so, it counts as seen from now on (it is shown once, by the caller of this).
+
+    Asked after the update was handled, so it reads what that update stored (a /withdraw,
+    a /delete). Nothing is written for anyone else, a withdrawn person included.
+    """
+    if caller.pilot is None or not await services.members.consented_under_an_older_notice(
+        caller.pilot.id, caller.pseudonym
+    ):
+        return False
+    # Its own transaction: the update's own may have been committed already.
+    async with services.db.transaction():
+        await services.members.saw_current_notice(caller.pilot.id, caller.pseudonym)
     return True

@@ -6,6 +6,7 @@ from bot.storage.db import utc_now
 from bot.storage.models import Member
 from bot.storage.repositories.base import Repository
 from bot.storage.repositories.people import member_from_row
+from bot.storage.repositories.pilots import NOTICE_VERSION
 
 
 class Members(Repository):
@@ -24,7 +25,8 @@ class Members(Repository):
             "INSERT INTO members (pilot_id, pseudonym, status, onboarding_step, joined_at) "
             "VALUES (?, ?, 'onboarding', 'language', ?) "
             "ON CONFLICT (pilot_id, pseudonym) DO UPDATE SET status = 'onboarding', "
-            "onboarding_step = 'language', pending_consents = '' WHERE status = 'withdrawn'",
+            "onboarding_step = 'language', pending_consents = '', notice_version = NULL "
+            "WHERE status = 'withdrawn'",
             (pilot_id, pseudonym, utc_now()),
         )
 
@@ -44,6 +46,30 @@ class Members(Repository):
             (",".join(sorted(purposes)), pilot_id, pseudonym),
         )
 
+    async def confirm_consents(self, pilot_id: int, pseudonym: str, next_step: str) -> None:
+        """The toggles are confirmed (now in the consent log), under the current notice."""
+        await self.db.execute(
+            "UPDATE members SET onboarding_step = ?, pending_consents = '', notice_version = ? "
+            "WHERE pilot_id = ? AND pseudonym = ?",
+            (next_step, NOTICE_VERSION, pilot_id, pseudonym),
+        )
+
+    async def consented_under_an_older_notice(self, pilot_id: int, pseudonym: str) -> bool:
+        """Whether the member's consents stand on a notice older than the one shown now."""
+        row = await self.db.fetch_one(
+            "SELECT notice_version FROM members WHERE pilot_id = ? AND pseudonym = ? "
+            "AND status != 'withdrawn'",
+            (pilot_id, pseudonym),
+        )
+        return row is not None and row[0] is not None and row[0] != NOTICE_VERSION
+
+    async def saw_current_notice(self, pilot_id: int, pseudonym: str) -> None:
+        """The member has been shown the current notice."""
+        await self.db.execute(
+            "UPDATE members SET notice_version = ? WHERE pilot_id = ? AND pseudonym = ?",
+            (NOTICE_VERSION, pilot_id, pseudonym),
+        )
+
     async def finish_onboarding(self, pilot_id: int, pseudonym: str, group: str) -> None:
         """Record the stakeholder group and make the member active."""
         await self.db.execute(
@@ -55,6 +81,7 @@ class Members(Repository):
     async def withdraw_all(self, pseudonym: str) -> None:
         """Stop every membership of the person."""
         await self.db.execute(
-            "UPDATE members SET status = 'withdrawn', onboarding_step = 'done' WHERE pseudonym = ?",
+            "UPDATE members SET status = 'withdrawn', onboarding_step = 'done', "
+            "pending_consents = '' WHERE pseudonym = ?",
             (pseudonym,),
         )

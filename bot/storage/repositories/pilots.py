@@ -9,7 +9,8 @@ from bot.storage.db import Database, utc_now
 from bot.storage.models import Pilot
 from bot.storage.repositories.base import Repository
 
-NOTICE_VERSION = "2026-11"
+# The version of the privacy notice the bot shows now; consents record it.
+NOTICE_VERSION = "2026-12"
 
 
 class Pilots(Repository):
@@ -19,23 +20,27 @@ class Pilots(Repository):
         super().__init__(db)
         self._by_id: dict[int, Pilot] = {}
 
-    async def create(self, name: str, controller: str) -> Pilot:
-        """Create a pilot with a unique slug derived from its name."""
+    async def create(self, name: str, controller: str, contact: str | None = None) -> Pilot:
+        """Create a pilot with a unique slug derived from its name.
+
+        `contact`: how to reach the controller (None: the privacy notice's default wording).
+        """
         base = slugify(name, fallback="pilot")
         slug, suffix = base, 1
         while await self.by_slug(slug) is not None:
             suffix += 1
             slug = f"{base}-{suffix}"
         cursor = await self.db.execute(
-            "INSERT INTO pilots (slug, name, controller, notice_version, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (slug, name, controller, NOTICE_VERSION, utc_now()),
+            "INSERT INTO pilots (slug, name, controller, controller_contact, notice_version, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (slug, name, controller, contact, NOTICE_VERSION, utc_now()),
         )
         return Pilot(
             id=cursor.lastrowid,
             slug=slug,
             name=name,
             controller=controller,
+            controller_contact=contact,
             notice_version=NOTICE_VERSION,
         )
 
