@@ -35,7 +35,9 @@ def before(resume: Resume, flood: FloodGuard) -> list[BaseHandler]:
     async def gate(update: Update, context: BotContext) -> None:
         """Hold back a flood; identify the caller; drop a redelivered update."""
         user = update.effective_user
-        verdict = flood.check(user.id) if user is not None else Verdict.HANDLE
+        # Messages count against the budget; presses are bounded by the buttons on screen.
+        counted = user is not None and update.callback_query is None
+        verdict = flood.check(user.id) if counted else Verdict.HANDLE
         if verdict is Verdict.IGNORE:
             raise ApplicationHandlerStop
         if user is not None:
