@@ -16,16 +16,20 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
+import warnings
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.storage.db import Database
 from bot.storage.models import Reply, StoredReply
+from bot.storage.repositories.outbox import MAX_ROWS_PER_STATEMENT, Row, encode
 from bot.storage.repositories.outbox import Outbox as OutboxRows
 from bot.storage.repositories.people import People
 
@@ -35,6 +39,15 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 30.0)
 # How long stopping waits for replies still being sent; the rest is sent at the next start.
 FLUSH_SECONDS = 5.0
+# The Bot API method of each kind of reply sent as stored (files go through PTB's methods).
+METHOD_OF_KIND = {"send": "sendMessage", "keyboard": "editMessageReplyMarkup"}
+
+# PTB suggests its own method for each of these; we call them raw on purpose (see _call).
+warnings.filterwarnings(
+    "ignore",
+    message=r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'",
+    category=PTBUserWarning,
+)
 
 
 class UpdateNotStoredError(Exception):
@@ -47,6 +60,18 @@ class _Handling:
 
     replies: list[Reply] = field(default_factory=list)
     storage_failed: bool = False
+
+
+@dataclass
+class _Storing:
+    """One update's replies waiting to be stored, and who waits for that."""
+
+    update_id: int | None
+    replies: list[Reply]
+    rows: list[Row]
+    stored: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 # The update the running task is handling (each task has its own).
@@ -67,6 +92,9 @@ class Outbox:
         self._senders: dict[int, asyncio.Task] = {}
         # Sent replies whose rows are still to be deleted: deleted together, in one trip.
         self._sent: list[int] = []
+        # Finished updates whose replies are to be stored together, in one statement.
+        self._to_store: list[_Storing] = []
+        self._storer: asyncio.Task | None = None
         self._forgetting: asyncio.Task | None = None
         self._idle = asyncio.Event()
         self._idle.set()
@@ -113,13 +141,7 @@ class Outbox:
             _handling.reset(marker)
         if handling.storage_failed:
             raise UpdateNotStoredError(update_id)
-        if handling.replies:
-            ids = await self._rows.store(update_id, handling.replies)
-            self._enqueue(
-                [StoredReply(id=i, reply=r) for i, r in zip(ids, handling.replies, strict=True)]
-            )
-        else:
-            await self._db.mark_answered(update_id)
+        await self._store(update_id, handling.replies)
 
     def storage_failed(self) -> None:
         """The update being handled could not be stored: say nothing of it, try it again."""
@@ -133,8 +155,72 @@ class Outbox:
         if handling is not None:
             handling.replies.append(reply)
             return
-        [reply_id] = await self._rows.store(None, [reply])
-        self._enqueue([StoredReply(id=reply_id, reply=reply)])
+        await self._store(None, [reply])
+
+    async def _store(self, update_id: int | None, replies: list[Reply]) -> None:
+        """Store replies (with no update, or marking theirs answered), then send them.
+
+        The replies of the updates finishing meanwhile are stored together, in one
+        statement: many updates, one trip to the database.
+        """
+        storing = _Storing(update_id, replies, encode(update_id, replies))
+        self._to_store.append(storing)
+        if self._storer is None:
+            self._storer = asyncio.create_task(self._store_waiting())
+        await storing.stored
+
+    async def _store_waiting(self) -> None:
+        try:
+            while self._to_store:
+                group = self._next_group()
+                answered = [item for item in group if item.rows]
+                silent = [item for item in group if not item.rows]
+                if answered:
+                    await self._settle(answered, self._store_rows(answered))
+                if silent:
+                    ids = [item.update_id for item in silent if item.update_id is not None]
+                    await self._settle(silent, self._db.mark_answered(*ids))
+        finally:
+            self._storer = None
+            for item in self._to_store:
+                item.stored.cancel()
+
+    def _next_group(self) -> list[_Storing]:
+        """The oldest waiting updates whose rows fit in one statement (at least one update)."""
+        rows = 0
+        for count, item in enumerate(self._to_store):
+            rows += len(item.rows)
+            if count and rows > MAX_ROWS_PER_STATEMENT:
+                break
+        else:
+            count = len(self._to_store)
+        group, self._to_store = self._to_store[:count], self._to_store[count:]
+        return group
+
+    async def _store_rows(self, group: list[_Storing]) -> None:
+        ids = await self._rows.store_many([item.rows for item in group])
+        # In the order the updates finished, so each chat's replies stay in order.
+        self._enqueue(
+            [
+                StoredReply(id=reply_id, reply=reply)
+                for item, reply_ids in zip(group, ids, strict=True)
+                for reply_id, reply in zip(reply_ids, item.replies, strict=True)
+            ]
+        )
+
+    @staticmethod
+    async def _settle(group: list[_Storing], storing: Awaitable[None]) -> None:
+        """Tell each update of the group whether its replies were stored."""
+        try:
+            await storing
+        except Exception as error:
+            for item in group:
+                if not item.stored.done():
+                    item.stored.set_exception(error)
+            return
+        for item in group:
+            if not item.stored.done():
+                item.stored.set_result(None)
 
     def _forget_later(self, reply_id: int) -> None:
         self._sent.append(reply_id)
@@ -199,37 +285,39 @@ class Outbox:
     async def _send(self, reply: Reply) -> None:
         """One Bot API call; a refusal that no retry can mend is logged and dropped."""
         params = reply.params
-        markup = params.get("reply_markup")
-        markup = InlineKeyboardMarkup.de_json(markup, self._bot) if markup else None
         try:
-            if reply.kind == "send":
-                await self._bot.send_message(reply.chat_id, params["text"], reply_markup=markup)
-            elif reply.kind == "edit":
-                await self._edit_or_send(reply, markup)
-            elif reply.kind == "keyboard":
-                await self._bot.edit_message_reply_markup(
-                    reply.chat_id, params["message_id"], reply_markup=markup
-                )
-            else:
+            if reply.kind in ("photo", "document"):
                 send = self._bot.send_photo if reply.kind == "photo" else self._bot.send_document
                 await send(
                     reply.chat_id,
                     InputFile(reply.file, filename=params["filename"]),
                     caption=params.get("caption"),
                 )
+            elif reply.kind == "edit":
+                await self._edit_or_send(reply)
+            else:
+                await self._call(METHOD_OF_KIND[reply.kind], reply.chat_id, params)
         except BadRequest as error:
             if "message is not modified" in str(error).lower():
                 return  # it already shows exactly this (a double tap)
             log.error("Telegram refused a %s reply: %s", reply.kind, error)
 
-    async def _edit_or_send(self, reply: Reply, markup: InlineKeyboardMarkup | None) -> None:
+    async def _edit_or_send(self, reply: Reply) -> None:
         """Turn a prompt into its answer; if it can no longer be edited, send it instead."""
         try:
-            await self._bot.edit_message_text(
-                reply.params["text"], reply.chat_id, reply.params["message_id"], reply_markup=markup
-            )
+            await self._call("editMessageText", reply.chat_id, reply.params)
         except BadRequest as error:
             if "message is not modified" in str(error).lower():
                 return
             log.info("could not edit a message (%s); sending it anew", error)
-            await self._bot.send_message(reply.chat_id, reply.params["text"], reply_markup=markup)
+            params = {key: value for key, value in reply.params.items() if key != "message_id"}
+            await self._call("sendMessage", reply.chat_id, params)
+
+    async def _call(self, method: str, chat_id: int, params: dict[str, Any]) -> None:
+        """A Bot API call with the stored parameters as they are, through the rate limiter.
+
+        The answer (the message as Telegram now shows it) is not needed, so it is not
+        turned into PTB objects, nor is the stored keyboard first: both cost more than
+        the rest of sending a reply.
+        """
+        await self._bot.do_api_request(method, api_kwargs={"chat_id": chat_id, **params})

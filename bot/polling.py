@@ -38,7 +38,7 @@ MAX_BACKOFF_SECONDS = 30.0
 BATCH_LIMIT = 100
 CONCURRENT_UPDATES = 128
 # While updates are in flight, Telegram answers getUpdates at once, with the unconfirmed
-# ones again: ask again once a quarter of them are confirmed, or after this long.
+# ones again: ask again once half of them are confirmed, or after this long.
 BUSY_POLL_SECONDS = 0.1
 # An update whose storage failed is tried again after these many seconds (then the last).
 STORAGE_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
@@ -269,7 +269,7 @@ async def poll(
                     continue
                 dispatcher.submit(update_id, conversation_of(update), partial(handle, update))
             await dispatcher.progress(
-                stop, advance=max(1, len(updates) // 4), seconds=BUSY_POLL_SECONDS
+                stop, advance=max(1, len(updates) // 2), seconds=BUSY_POLL_SECONDS
             )
     finally:
         await dispatcher.drain()

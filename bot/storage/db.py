@@ -281,12 +281,14 @@ class Database:
         async with self._write_lock:
             return list(await self._writer.execute_fetchall(sql, parameters))
 
-    async def mark_answered(self, update_id: int) -> None:
-        """Record that every handler has run for an update (and so has replied)."""
+    async def mark_answered(self, *update_ids: int) -> None:
+        """Record that every handler has run for these updates (and so has replied)."""
+        now = utc_now()
         await self.atomic(
-            "INSERT INTO processed_updates (update_id, processed_at, answered) "
-            "VALUES (?, ?, 1) ON CONFLICT (update_id) DO UPDATE SET answered = 1",
-            (update_id, utc_now()),
+            "INSERT INTO processed_updates (update_id, processed_at, answered) VALUES "
+            + ", ".join(["(?, ?, 1)"] * len(update_ids))
+            + " ON CONFLICT (update_id) DO UPDATE SET answered = 1",
+            tuple(field for update_id in update_ids for field in (update_id, now)),
         )
 
     async def wipe_wal(self) -> None:

@@ -9,32 +9,52 @@ from bot.storage.db import utc_now
 from bot.storage.models import Reply, StoredReply
 from bot.storage.repositories.base import Repository
 
+# One stored reply: chat_id, update_id, kind, payload, file, created_at.
+Row = tuple[int, int | None, str, str, bytes | None, str]
+# Rows stored in one statement at most (6 parameters each, far below SQLite's limit).
+MAX_ROWS_PER_STATEMENT = 500
+
+
+def encode(update_id: int | None, replies: Sequence[Reply]) -> list[Row]:
+    """The rows that store an update's replies."""
+    now = utc_now()
+    return [
+        (
+            reply.chat_id,
+            update_id,
+            reply.kind,
+            json.dumps(reply.params, ensure_ascii=False),
+            reply.file,
+            now,
+        )
+        for reply in replies
+    ]
+
 
 class Outbox(Repository):
     """Replies still to be sent, oldest first per chat."""
 
     async def store(self, update_id: int | None, replies: Sequence[Reply]) -> list[int]:
-        """Store replies (marking their update answered, by trigger) in one statement."""
-        now = utc_now()
-        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(replies))
-        parameters = [
-            field
-            for reply in replies
-            for field in (
-                reply.chat_id,
-                update_id,
-                reply.kind,
-                json.dumps(reply.params, ensure_ascii=False),
-                reply.file,
-                now,
-            )
-        ]
-        rows = await self.db.atomic(
+        """Store one update's replies (marking it answered, by trigger) in one statement."""
+        [ids] = await self.store_many([encode(update_id, replies)])
+        return ids
+
+    async def store_many(self, handled: Sequence[Sequence[Row]]) -> list[list[int]]:
+        """Store the replies of several updates in one statement: all of them, or none.
+
+        Each update is marked answered by the trigger as its rows go in. The ids come
+        back per update, in the order given (rowids grow with each insert).
+        """
+        rows = [row for update in handled for row in update]
+        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(rows))
+        returned = await self.db.atomic(
             "INSERT INTO outbox (chat_id, update_id, kind, payload, file, created_at) "
             f"VALUES {values} RETURNING id",
-            tuple(parameters),
+            tuple(field for row in rows for field in row),
         )
-        return [row["id"] for row in rows]
+        # RETURNING gives no order; the ids themselves do.
+        ids = iter(sorted(row["id"] for row in returned))
+        return [[next(ids) for _row in update] for update in handled]
 
     async def pending(self) -> list[StoredReply]:
         """Everything not yet sent, in the order it was stored."""
