@@ -9,7 +9,7 @@ from bot.demo.participants import running_bot
 from bot.i18n import translator
 from bot.storage.db import Database
 from bot.storage.models import Reply
-from bot.storage.repositories.outbox import Outbox
+from bot.storage.repositories.outbox import Outbox, encode
 from sandbox.core import Sandbox
 from sandbox.testing import running_server
 
@@ -67,9 +67,8 @@ async def test_replies_left_unsent_by_a_crash_are_sent_at_the_next_start(tmp_pat
     person = sandbox.add_user("Aino", language_code="fi")
     person.started = True  # she has written to the bot before
     database = await Database.open(tmp_path / "seroi.db")
-    await Outbox(database).store(
-        None, [Reply(chat_id=person.id, kind="send", params={"text": "left over"})]
-    )
+    left_over = [Reply(chat_id=person.id, kind="send", params={"text": "left over"})]
+    await Outbox(database).store_many([encode(None, left_over)])
     await database.close()
     with running_server(sandbox) as server:
         settings = make_settings(tmp_path / "seroi.db", 1, server.base_url, server.base_file_url)

@@ -34,11 +34,6 @@ def encode(update_id: int | None, replies: Sequence[Reply]) -> list[Row]:
 class Outbox(Repository):
     """Replies still to be sent, oldest first per chat."""
 
-    async def store(self, update_id: int | None, replies: Sequence[Reply]) -> list[int]:
-        """Store one update's replies (marking it answered, by trigger) in one statement."""
-        [ids] = await self.store_many([encode(update_id, replies)])
-        return ids
-
     async def store_many(self, handled: Sequence[Sequence[Row]]) -> list[list[int]]:
         """Store the replies of several updates in one statement: all of them, or none.
 
