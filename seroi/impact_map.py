@@ -331,29 +331,45 @@ def _stakeholder_group_problems(impact_map: ImpactMap) -> list[tuple[tuple[Any, 
 
 
 def _reference_problems(
-    impact_map: ImpactMap,
+    data: dict[str, Any],
     known_groups: Collection[str] | None,
     known_actions: Collection[int] | None,
 ) -> list[tuple[tuple[Any, ...], str]]:
-    """Group codes and action ids the caller does not know."""
+    """Group codes and action ids the caller does not know (shape problems are the schema's)."""
     problems = []
-    for index, outcome in enumerate(impact_map.outcomes):
-        for at, group in enumerate(outcome.groups or ()):
-            if known_groups is not None and group not in known_groups:
+
+    def rows(key: str) -> list[tuple[int, dict[str, Any]]]:
+        found = data.get(key)
+        if not isinstance(found, list):
+            return []
+        return [(index, row) for index, row in enumerate(found) if isinstance(row, dict)]
+
+    def listed(row: dict[str, Any], key: str) -> list[tuple[int, Any]]:
+        values = row.get(key)
+        return list(enumerate(values)) if isinstance(values, list) else []
+
+    for index, row in rows("outcomes"):
+        for at, group in listed(row, "groups"):
+            if known_groups is not None and isinstance(group, str) and group not in known_groups:
                 problems.append(
                     (
                         ("outcomes", index, "groups", at),
                         f"unknown group {group!r}; use one of {', '.join(known_groups)}",
                     )
                 )
-        for at, action in enumerate(outcome.actions):
-            if known_actions is not None and action not in known_actions:
+        for at, action in listed(row, "actions"):
+            if (
+                known_actions is not None
+                and isinstance(action, int)
+                and action not in known_actions
+            ):
                 problems.append(
                     (("outcomes", index, "actions", at), f"the pilot has no action {action}")
                 )
-    for index, row in enumerate(impact_map.inputs):
-        if known_actions is not None and row.action is not None and row.action not in known_actions:
-            problems.append((("inputs", index, "action"), f"the pilot has no action {row.action}"))
+    for index, row in rows("inputs"):
+        action = row.get("action")
+        if known_actions is not None and isinstance(action, int) and action not in known_actions:
+            problems.append((("inputs", index, "action"), f"the pilot has no action {action}"))
     return problems
 
 
@@ -455,11 +471,11 @@ def parse_impact_map(
         problems.extend(_translate(error) for error in exc.errors())
     problems.extend(_duplicate_ids(data))
     problems.extend(_derive_problems(data))
+    problems.extend(_reference_problems(data, known_groups, known_actions))
     if impact_map is not None:
         problems.extend(_range_problems(impact_map))
         problems.extend(_stakeholder_label_problems(impact_map))
         problems.extend(_stakeholder_group_problems(impact_map))
-        problems.extend(_reference_problems(impact_map, known_groups, known_actions))
     if problems:
         unique = dict.fromkeys(
             _format_problem(source_name, loc, message, lines)
