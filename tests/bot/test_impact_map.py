@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bot.demo.participants import Participant, running_bot
@@ -141,3 +142,19 @@ async def test_the_version_history_survives_a_restart(tmp_path: Path):
     )
     assert "Version 1" in summary["text"] or "Versio 1" in summary["text"]
     assert "quantity: 25000" in sandbox.file(document["document"]["file_id"]).data.decode()
+
+
+async def test_mydata_shows_authorship_and_delete_keeps_the_versions_as_the_pilots(pilot: Pilot):
+    kaisa = await coordinator(pilot)
+    await kaisa.send_document(EXAMPLE.read_bytes(), "laitila.yaml")
+    [_summary, export] = await kaisa.command("mydata", replies=2)
+    exported = json.loads(pilot.sandbox.file(export["document"]["file_id"]).data)
+    [authored] = exported["impact_map_versions"]
+    assert (authored["number"], authored["source"]) == (1, "upload")
+    await kaisa.command("delete")
+    await kaisa.press("erase")
+    await pilot.settled()
+    assert pilot.rows("SELECT number, actor FROM impact_map_versions") == [(1, None)]
+    other = await coordinator(pilot, "Liisa")
+    [summary, _file] = await other.command("map", replies=2)
+    assert fi("author erased") in summary["text"]
