@@ -298,8 +298,3 @@ async def _finish_with_proxy(
         if isinstance(stored, CurrentMap):
             await services.impact_maps.end_edit(caller.pilot.id, caller.pseudonym)
     return stored
-
-
-async def edit_under_way(services: Services, caller: Caller) -> MapEdit | None:
-    """The caller's edit in their current pilot, if any."""
-    return await services.impact_maps.edit_of(caller.pilot.id, caller.pseudonym)
