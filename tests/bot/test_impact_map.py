@@ -82,7 +82,7 @@ async def test_an_invalid_map_lists_every_problem_with_its_path_and_line(pilot: 
     broken = (
         EXAMPLE.read_text()
         .replace("deadweight: 0.20 ", "deadweight: 20 ", 1)
-        .replace("    dimension: social\n", "    dimension: social\n    groups: [residents]\n", 1)
+        .replace("groups: [resident]", "groups: [residents]", 1)
     )
     [reply] = await kaisa.send_document(broken.encode(), "laitila.yaml")
     text = reply["text"]

@@ -80,7 +80,10 @@ def _history_line(context: BotContext, caller: Caller, version: MapVersion, name
     _ = caller._
     day = format_day(version.created_at, caller.language, context.services.settings.timezone)
     how = _("sent as a file") if version.source == "upload" else _("changed in chat")
-    changed = "; ".join(_change_text(caller, *change, names) for change in version.changes)
+    if version.number == 1:
+        changed = _("the first version")
+    else:
+        changed = "; ".join(_change_text(caller, *change, names) for change in version.changes)
     return _("Version {number}, {day}, {author}, {how}: {changes}").format(
         number=version.number,
         day=day,
