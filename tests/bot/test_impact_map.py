@@ -82,12 +82,13 @@ async def test_an_invalid_map_lists_every_problem_with_its_path_and_line(pilot: 
     broken = (
         EXAMPLE.read_text()
         .replace("deadweight: 0.20 ", "deadweight: 20 ", 1)
-        .replace("groups: [resident]", "groups: [residents]", 1)
+        .replace("groups: [resident]", "groups: [residents]\n    actions: [99]", 1)
     )
     [reply] = await kaisa.send_document(broken.encode(), "laitila.yaml")
     text = reply["text"]
     assert "laitila.yaml: outcomes[0].deadweight: must be between 0 and 1" in text
     assert "laitila.yaml: outcomes[0].groups[0]: unknown group 'residents'" in text
+    assert "laitila.yaml: outcomes[0].actions[0]: the pilot has no action 99" in text
     assert "(line " in text
     assert versions(pilot) == [(1, "upload")]
     [summary, _file] = await kaisa.command("map", replies=2)

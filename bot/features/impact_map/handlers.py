@@ -26,6 +26,7 @@ from seroi.returns import evaluate
 # Who may change the map and see /table: the level of every row below.
 MAP_LEVEL = "coordinator"
 HISTORY_SHOWN = 5
+OUTCOMES_SHOWN = 12  # the summary stays one screen (and under Telegram's 4096 characters)
 PROBLEMS_SHOWN = 15
 ACTIONS_SHOWN = 20
 NO_PILOT = N_("First choose a pilot with /pilots.")
@@ -33,6 +34,11 @@ VALUES_USAGE = N_(
     "Please send two numbers, the baseline and then the target, for example: /values 7.0 7.5"
 )
 START_AGAIN = N_("Please start again with /indicators.")
+
+
+def _group(caller: Caller, group: str) -> str:
+    """A stakeholder group's name in the caller's language (its code if the bot has none)."""
+    return caller._(GROUP_LABELS[group]) if group in GROUP_LABELS else group
 
 
 def _number(caller: Caller, value: float) -> str:
@@ -125,11 +131,10 @@ def summary(
         f"{_money(caller, result.by_dimension.get(dimension, 0.0), currency)}"
         for dimension in DIMENSIONS
     ]
-    lines.append(
-        _("Outcomes: {outcomes}").format(
-            outcomes="; ".join(names.outcomes[o.id] for o in impact_map.outcomes)
-        )
-    )
+    shown = [names.outcomes[o.id] for o in impact_map.outcomes[:OUTCOMES_SHOWN]]
+    if len(impact_map.outcomes) > OUTCOMES_SHOWN:
+        shown.append("…")
+    lines.append(_("Outcomes: {outcomes}").format(outcomes="; ".join(shown)))
     lines.append("")
     lines += [_history_line(context, caller, version, names) for version in history]
     return "\n".join(lines)
@@ -182,16 +187,16 @@ async def on_document(update: Update, context: BotContext) -> None:
         return
     document = update.message.document
     filename = document.file_name or "impact-map.yaml"
-    if document.file_size is not None and document.file_size > maps.MAX_MAP_BYTES:
-        data = b"\0" * (maps.MAX_MAP_BYTES + 1)  # refused by size, without downloading it
-    else:
+    # Telegram gives the size with the document: a file too large is not downloaded.
+    stored = maps.too_large(document.file_size or 0, filename)
+    if stored is None:
         data = bytes(await (await document.get_file()).download_as_bytearray())
-    text = maps.decode_upload(data, filename)
-    stored = (
-        text
-        if isinstance(text, maps.Refused)
-        else await maps.upload(context.services, caller, text, filename, update.update_id)
-    )
+        text = maps.decode_upload(data, filename)
+        stored = (
+            text
+            if isinstance(text, maps.Refused)
+            else await maps.upload(context.services, caller, text, filename, update.update_id)
+        )
     if isinstance(stored, maps.Refused):
         await say(context, caller, _problems(caller, stored.problems))
         return
@@ -221,7 +226,7 @@ async def table_command(update: Update, context: BotContext) -> None:
     for group in found.counts:
         shown = found.shown(group)
         count = str(shown) if shown is not None else _("fewer than {n}").format(n=MIN_GROUP)
-        lines.append(f"• {_(GROUP_LABELS[group])}: {count}")
+        lines.append(f"• {_group(caller, group)}: {count}")
     rows = []
     if found.impact_map is None:
         lines.append(_("Send the impact map (a YAML file) to see which groups it counts on."))
@@ -241,7 +246,7 @@ async def table_command(update: Update, context: BotContext) -> None:
         )
         for group, stakeholders in found.missing.items():
             named = ", ".join(names.stakeholders.get(s, s) for s in stakeholders)
-            lines.append(f"• {_(GROUP_LABELS[group])} ({named})")
+            lines.append(f"• {_group(caller, group)} ({named})")
         lines.append(
             _("Tap a group for an invite that records the group of everyone joining by it.")
         )
@@ -250,7 +255,7 @@ async def table_command(update: Update, context: BotContext) -> None:
                 button(
                     caller,
                     context,
-                    _("Invite: {group}").format(group=_(GROUP_LABELS[group])),
+                    _("Invite: {group}").format(group=_group(caller, group)),
                     "tableinvite",
                     f"{caller.pilot.id}:{group}",
                 )
@@ -271,7 +276,7 @@ async def on_table_invite(
     if made is None:
         return False
     _ = caller._
-    label = _(GROUP_LABELS[group])
+    label = _group(caller, group)
     link = f"https://t.me/{context.bot.username}?start={made.code}"
     expires = format_day(
         made.invite.expires_at, caller.language, context.services.settings.timezone

@@ -7,6 +7,7 @@ the version came. A refused map changes nothing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -108,10 +109,18 @@ async def _store(
     return CurrentMap(version, funded)
 
 
+def too_large(size: int, filename: str) -> Refused | None:
+    """Why a file of `size` bytes cannot be a map, or None if its size is fine."""
+    if size > MAX_MAP_BYTES:
+        return Refused([f"{filename}: the file is over {MAX_MAP_BYTES // 1024} KB"])
+    return None
+
+
 def decode_upload(data: bytes, filename: str) -> str | Refused:
     """The text of an uploaded file, or why it cannot be a map (too large, not text)."""
-    if len(data) > MAX_MAP_BYTES:
-        return Refused([f"{filename}: the file is over {MAX_MAP_BYTES // 1024} KB"])
+    refused = too_large(len(data), filename)
+    if refused is not None:
+        return refused
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -192,7 +201,7 @@ def read_number(text: str) -> float | None:
         number = float(cleaned)
     except ValueError:
         return None
-    return number if number == number and abs(number) != float("inf") else None
+    return number if math.isfinite(number) else None  # "nan" and "inf" parse as floats
 
 
 async def set_values(
