@@ -19,6 +19,8 @@ EXAMPLE_MAP = Path(__file__).parents[2] / "examples" / "laitila_remote_work.yaml
 
 
 class Steps(Protocol):
+    """The tour's step runner (bot/demo/tour.py): a failed step is recorded, and play goes on."""
+
     async def step(self, name: str, action: Callable[[], Awaitable[str]]) -> None: ...
 
 
