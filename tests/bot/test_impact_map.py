@@ -159,3 +159,21 @@ async def test_mydata_shows_authorship_and_delete_keeps_the_versions_as_the_pilo
     other = await coordinator(pilot, "Liisa")
     [summary, _file] = await other.command("map", replies=2)
     assert fi("author erased") in summary["text"]
+
+
+async def test_two_coordinators_sending_maps_at_once_make_two_versions(pilot: Pilot):
+    kaisa = await coordinator(pilot)
+    liisa = await coordinator(pilot, "Liisa")
+    changed = EXAMPLE.read_text().replace("quantity: 20000", "quantity: 25000")
+    before = len(kaisa.messages), len(liisa.messages)
+    pilot.sandbox.send_document(kaisa.user, EXAMPLE.read_bytes(), filename="a.yaml")
+    pilot.sandbox.send_document(liisa.user, changed.encode(), filename="b.yaml")
+    await pilot.sandbox.wait_for_async(
+        lambda: len(kaisa.messages) > before[0] and len(liisa.messages) > before[1],
+        20,
+    )
+    await pilot.settled()
+    assert versions(pilot) == [(1, "upload"), (2, "upload")]
+    [(second,)] = pilot.rows("SELECT changes FROM impact_map_versions WHERE number = 2")
+    # The second is compared with the first, whichever came first.
+    assert json.loads(second) == [["outcome changed", "hub_cafe_spend", ["quantity"]]]

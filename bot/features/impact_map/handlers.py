@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from babel.numbers import format_decimal
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, MessageHandler, filters
@@ -27,7 +29,10 @@ from seroi.returns import evaluate
 MAP_LEVEL = "coordinator"
 HISTORY_SHOWN = 5
 OUTCOMES_SHOWN = 12  # the summary stays one screen (and under Telegram's 4096 characters)
-PROBLEMS_SHOWN = 15
+PROBLEMS_SHOWN = 10
+CHANGES_SHOWN = 4  # per version in the history
+# Telegram's limit is 4096 characters (UTF-16 units); the rest is for an emoji or two.
+MAX_TEXT = 4000
 ACTIONS_SHOWN = 20
 NO_PILOT = N_("First choose a pilot with /pilots.")
 VALUES_USAGE = N_(
@@ -56,7 +61,12 @@ def _problems(caller: Caller, problems: list[str]) -> str:
     lines += [f"• {problem[:300]}" for problem in problems[:PROBLEMS_SHOWN]]
     if len(problems) > PROBLEMS_SHOWN:
         lines.append(_("… and {count} more.").format(count=len(problems) - PROBLEMS_SHOWN))
-    return "\n".join(lines)
+    return _fit("\n".join(lines))
+
+
+def _fit(text: str) -> str:
+    """Text cut to one Telegram message (long labels or problems could exceed one)."""
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
 def _author(caller: Caller, version: MapVersion) -> str:
@@ -89,7 +99,11 @@ def _history_line(context: BotContext, caller: Caller, version: MapVersion, name
     if version.number == 1:
         changed = _("the first version")
     else:
-        changed = "; ".join(_change_text(caller, *change, names) for change in version.changes)
+        listed = [_change_text(caller, *change, names) for change in version.changes]
+        if len(listed) > CHANGES_SHOWN:
+            more = _("… and {count} more.").format(count=len(listed) - CHANGES_SHOWN)
+            listed = [*listed[:CHANGES_SHOWN], more]
+        changed = "; ".join(listed)
     return _("Version {number}, {day}, {author}, {how}: {changes}").format(
         number=version.number,
         day=day,
@@ -137,12 +151,19 @@ def summary(
     lines.append(_("Outcomes: {outcomes}").format(outcomes="; ".join(shown)))
     lines.append("")
     lines += [_history_line(context, caller, version, names) for version in history]
-    return "\n".join(lines)
+    return _fit("\n".join(lines))
+
+
+async def _summary(
+    context: BotContext, caller: Caller, found: maps.CurrentMap, history: list[MapVersion]
+) -> str:
+    # The calculation and the names of a large map take a while: off the event loop.
+    return await asyncio.to_thread(summary, context, caller, found, history)
 
 
 async def _send_map(context: BotContext, caller: Caller, found: maps.CurrentMap) -> None:
     history = await context.services.impact_maps.history(caller.pilot.id, HISTORY_SHOWN)
-    await say(context, caller, summary(context, caller, found, history))
+    await say(context, caller, await _summary(context, caller, found, history))
     await send_file(
         context,
         caller,
@@ -204,9 +225,11 @@ async def on_document(update: Update, context: BotContext) -> None:
     await say(
         context,
         caller,
-        _("Stored: this is now the pilot's impact map.")
-        + "\n\n"
-        + summary(context, caller, stored, history),
+        _fit(
+            _("Stored: this is now the pilot's impact map.")
+            + "\n\n"
+            + await _summary(context, caller, stored, history)
+        ),
     )
 
 

@@ -7,8 +7,9 @@ the version came. A refused map changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -69,22 +70,34 @@ def read_map(version: MapVersion) -> ImpactMap:
 async def current(services: Services, pilot_id: int) -> CurrentMap | None:
     """The pilot's current map, or None if it has none yet."""
     version = await services.impact_maps.current(pilot_id)
-    return None if version is None else CurrentMap(version, read_map(version))
+    if version is None:
+        return None
+    # Parsing a large map takes a good part of a second: off the event loop.
+    return CurrentMap(version, await asyncio.to_thread(read_map, version))
 
 
-async def _store(
-    services: Services,
-    caller: Caller,
+@dataclass(frozen=True)
+class _Built:
+    """A validated next version: its text, its map with the actions' budgets, what changed."""
+
+    text: str
+    impact_map: ImpactMap
+    changes: list[tuple[str, str, tuple[str, ...]]]
+
+
+def _build(
+    stored: MapVersion | None,
+    actions: list[Action],
     make: Callable[[ImpactMap | None], str],
-    source: str,
     source_name: str,
-) -> CurrentMap | Refused:
-    """Inside a transaction: the next version, made from the current map by `make`."""
-    pilot = caller.pilot
-    stored = await services.impact_maps.current(pilot.id)
+    stakeholder: str,
+) -> _Built | Refused | Stale:
+    """The next version made from the stored one by `make`, validated; or why not."""
     before = read_map(stored) if stored else None
-    actions = await services.actions.of_pilot(pilot.id)
-    text = make(before)
+    try:
+        text = make(before)
+    except KeyError:  # the outcome being edited is not in this version
+        return Stale()
     try:
         parsed = parse_impact_map(
             text,
@@ -95,18 +108,64 @@ async def _store(
     except ImpactMapError as error:
         return Refused(error.problems)
     budgets = [(action.id, action.title, action.budget_eur) for action in actions]
-    funded = with_action_budgets(parsed, budgets, pilot.name)
+    funded = with_action_budgets(parsed, budgets, stakeholder)
     # An upload keeps its own text (and comments) unless the budgets changed it.
     text = text if funded == parsed else to_yaml(funded)
     found = [(c.kind, c.subject, c.fields) for c in changes(before, funded)]
-    version = await services.impact_maps.add(pilot.id, text, caller.pseudonym, source, found)
-    await services.audit.add(
-        "impact map version",
-        actor=caller.pseudonym,
-        pilot_id=pilot.id,
-        detail=f"version={version.number} source={source}",
-    )
-    return CurrentMap(version, funded)
+    return _Built(text, funded, found)
+
+
+class _Moved(Exception):
+    """Another version, or a change to the actions, was stored while this one was built."""
+
+
+async def _store(
+    services: Services,
+    caller: Caller,
+    make: Callable[[ImpactMap | None], str],
+    source: str,
+    source_name: str,
+    update_id: int,
+    then: Callable[[], Awaitable[None]] | None = None,
+) -> CurrentMap | Refused | Stale:
+    """The next version, made from the current map by `make`; `then` writes beside it.
+
+    The map is built and validated in a thread, outside the transaction (a large map takes
+    a good part of a second), and stored only if nothing it was built from has changed
+    meanwhile; else it is built again from what is there now.
+    """
+    pilot = caller.pilot
+    while True:
+        stored = await services.impact_maps.current(pilot.id)
+        actions = await services.actions.of_pilot(pilot.id)
+        built = await asyncio.to_thread(_build, stored, actions, make, source_name, pilot.name)
+        if not isinstance(built, _Built):
+            return built
+        try:
+            async with services.db.transaction(update_id):
+                now = await services.impact_maps.current(pilot.id)
+                if _number_of(now) != _number_of(stored) or (
+                    await services.actions.of_pilot(pilot.id) != actions
+                ):
+                    raise _Moved
+                version = await services.impact_maps.add(
+                    pilot.id, built.text, caller.pseudonym, source, built.changes
+                )
+                await services.audit.add(
+                    "impact map version",
+                    actor=caller.pseudonym,
+                    pilot_id=pilot.id,
+                    detail=f"version={version.number} source={source}",
+                )
+                if then is not None:
+                    await then()
+        except _Moved:
+            continue
+        return CurrentMap(version, built.impact_map)
+
+
+def _number_of(version: MapVersion | None) -> int:
+    return 0 if version is None else version.number
 
 
 def too_large(size: int, filename: str) -> Refused | None:
@@ -131,8 +190,9 @@ async def upload(
     services: Services, caller: Caller, text: str, filename: str, update_id: int
 ) -> CurrentMap | Refused:
     """A map sent as a file becomes the pilot's next version, if the core accepts it."""
-    async with services.db.transaction(update_id):
-        return await _store(services, caller, lambda _before: text, "upload", filename)
+    stored = await _store(services, caller, lambda _before: text, "upload", filename, update_id)
+    assert not isinstance(stored, Stale)  # an upload replaces the map whatever it held
+    return stored
 
 
 def library() -> tuple[str, ...]:
@@ -217,27 +277,26 @@ async def set_values(
             before, edit.outcome_id, edit.indicator, baseline, target, edit.action_id
         )
 
-    async with services.db.transaction(update_id):
-        if not await _still_there(services, caller, edit):
-            await services.impact_maps.end_edit(caller.pilot.id, caller.pseudonym)
-            return Stale()
-        stored = await _store(services, caller, make, "chat", CHAT_SOURCE)
-        if isinstance(stored, CurrentMap):
-            await services.impact_maps.set_edit(
-                caller.pilot.id,
-                caller.pseudonym,
-                edit.action_id,
-                "proxy",
-                edit.indicator,
-                edit.outcome_id,
-            )
+    async def then() -> None:
+        await services.impact_maps.set_edit(
+            caller.pilot.id,
+            caller.pseudonym,
+            edit.action_id,
+            "proxy",
+            edit.indicator,
+            edit.outcome_id,
+        )
+
+    stored = await _store(services, caller, make, "chat", CHAT_SOURCE, update_id, then)
+    if isinstance(stored, Stale):
+        await _abandon(services, caller, update_id)
     return (stored, edit) if isinstance(stored, CurrentMap) else stored
 
 
-async def _still_there(services: Services, caller: Caller, edit: MapEdit) -> bool:
-    """Whether the edit's outcome is in the current map (another version may have removed it)."""
-    found = await current(services, caller.pilot.id)
-    return found is not None and any(o.id == edit.outcome_id for o in found.impact_map.outcomes)
+async def _abandon(services: Services, caller: Caller, update_id: int) -> None:
+    """End an edit whose outcome another version has removed."""
+    async with services.db.transaction(update_id):
+        await services.impact_maps.end_edit(caller.pilot.id, caller.pseudonym)
 
 
 async def choose_proxy(
@@ -293,17 +352,18 @@ async def type_proxy(
 async def _finish_with_proxy(
     services: Services, caller: Caller, edit: MapEdit, proxy: Proxy, update_id: int
 ) -> CurrentMap | Refused | Stale:
-    async with services.db.transaction(update_id):
-        if not await _still_there(services, caller, edit):
-            await services.impact_maps.end_edit(caller.pilot.id, caller.pseudonym)
-            return Stale()
-        stored = await _store(
-            services,
-            caller,
-            lambda before: set_proxy(before, edit.outcome_id, proxy),
-            "chat",
-            CHAT_SOURCE,
-        )
-        if isinstance(stored, CurrentMap):
-            await services.impact_maps.end_edit(caller.pilot.id, caller.pseudonym)
+    async def then() -> None:
+        await services.impact_maps.end_edit(caller.pilot.id, caller.pseudonym)
+
+    stored = await _store(
+        services,
+        caller,
+        lambda before: set_proxy(before, edit.outcome_id, proxy),
+        "chat",
+        CHAT_SOURCE,
+        update_id,
+        then,
+    )
+    if isinstance(stored, Stale):
+        await _abandon(services, caller, update_id)
     return stored
