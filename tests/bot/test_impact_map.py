@@ -98,14 +98,17 @@ async def test_an_invalid_map_lists_every_problem_with_its_path_and_line(pilot: 
     )
 
 
-async def test_a_member_cannot_change_or_read_the_map(pilot: Pilot):
+async def test_a_member_or_facilitator_cannot_change_or_read_the_map(pilot: Pilot):
     await coordinator(pilot)
     member = pilot.person("Matti")
     await member.join(await pilot.invite("member"), "fi", set(), "resident")
-    [reply] = await member.send_document(EXAMPLE.read_bytes(), "laitila.yaml")
-    assert reply["text"] == fi("Only the pilot's coordinators can change its impact map.")
-    [reply] = await member.command("map")
-    assert reply["text"] == fi("Sorry, that command is not available to you.")
+    facilitator = pilot.person("Fanni")
+    await facilitator.join(await pilot.invite("facilitator"), "fi", set(), "association")
+    for person in (member, facilitator):
+        [reply] = await person.send_document(EXAMPLE.read_bytes(), "laitila.yaml")
+        assert reply["text"] == fi("Only the pilot's coordinators can change its impact map.")
+        [reply] = await person.command("map")
+        assert reply["text"] == fi("Sorry, that command is not available to you.")
     assert versions(pilot) == []
     assert not pilot.sandbox.calls("getFile")
 

@@ -143,6 +143,8 @@ async def test_an_own_proxy_value_outside_the_declared_range_changes_nothing(pil
     await kaisa.command("values", "0 11")
     [ask] = await kaisa.press("indproxy", "own")
     assert "/proxy 90" in ask["text"]
+    [reply] = await kaisa.command("proxy", "paljon")
+    assert reply["text"] == fi("Please send one number, for example: /proxy 90")
     [reply] = await kaisa.command("proxy", "900")
     assert "outcomes[1].ranges.proxy: the value used, 900, is outside [32, 285]" in reply["text"]
     assert versions(pilot) == [(1, "upload"), (2, "chat")]

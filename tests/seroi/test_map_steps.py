@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seroi.derivations import DERIVATIONS
 from seroi.errors import ImpactMapError
@@ -162,3 +164,31 @@ def test_action_budgets_become_the_pilots_inputs_and_replace_the_old_ones():
     assert [row.amount for row in again.inputs if row.action] == [6000.0]
     assert changes(funded, again) == [Change("inputs")]
     assert changes(None, old) == [Change("outcome added", row.id) for row in old.outcomes]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    baseline=st.floats(-1e6, 1e6, allow_nan=False),
+    target=st.floats(-1e6, 1e6, allow_nan=False),
+    value=st.floats(32, 285, allow_nan=False),
+    action=st.integers(1, 10**6),
+)
+def test_chat_edits_read_back_as_the_map_they_describe(
+    baseline: float, target: float, value: float, action: int
+):
+    old = load_impact_map(LAITILA)
+    linked = parse_impact_map(
+        link_indicator(old, "car_co2_avoided", "home_days", baseline, target, action)
+    )
+    row = linked.outcome("car_co2_avoided")
+    assert (row.indicator, row.baseline, row.target, row.actions) == (
+        "home_days",
+        baseline,
+        target,
+        [action],
+    )
+    proxy = library_proxy("eu_ets_2023").proxy.model_copy(update={"value": value})
+    priced = parse_impact_map(set_proxy(linked, "car_co2_avoided", proxy))
+    assert priced.outcome("car_co2_avoided").proxy.value == value
+    assert parse_impact_map(to_yaml(priced)) == priced
+    assert [c.kind for c in changes(linked, priced)] == ["outcome changed"]
