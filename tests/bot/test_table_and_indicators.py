@@ -37,6 +37,23 @@ async def test_table_counts_groups_and_hides_small_ones(pilot: Pilot):
     assert "reply_markup" not in reply
 
 
+async def test_table_says_when_the_map_names_no_groups(pilot: Pilot):
+    kaisa = await coordinator(pilot)
+    plain = (
+        EXAMPLE.read_text().replace("groups: [resident]", "").replace("groups: [entrepreneur]", "")
+    )
+    await kaisa.send_document(plain.encode(), "laitila.yaml")
+    [reply] = await kaisa.command("table")
+    assert (
+        fi(
+            "The impact map does not say which groups its stakeholders belong to (the "
+            "`groups` field of an outcome), so I cannot tell which are missing."
+        )
+        in reply["text"]
+    )
+    assert "reply_markup" not in reply
+
+
 async def test_table_offers_an_invite_for_each_group_the_map_lacks(pilot: Pilot):
     kaisa = await coordinator(pilot)
     await residents(pilot, 5)

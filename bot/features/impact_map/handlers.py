@@ -21,6 +21,7 @@ from bot.i18n import N_, format_day
 from bot.storage.models import MapEdit, MapVersion
 from seroi.charts import DIMENSIONS, dimension_label
 from seroi.disclosure import MIN_GROUP
+from seroi.impact_map import stakeholder_groups
 from seroi.names import Names, names_for
 from seroi.proxies import proxies_for
 from seroi.returns import evaluate
@@ -253,6 +254,13 @@ async def table_command(update: Update, context: BotContext) -> None:
     rows = []
     if found.impact_map is None:
         lines.append(_("Send the impact map (a YAML file) to see which groups it counts on."))
+    elif not stakeholder_groups(found.impact_map):
+        lines.append(
+            _(
+                "The impact map does not say which groups its stakeholders belong to (the "
+                "`groups` field of an outcome), so I cannot tell which are missing."
+            )
+        )
     elif not found.missing:
         lines.append(
             _(
