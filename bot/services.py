@@ -9,9 +9,11 @@ from functools import cached_property
 
 from telegram.ext import Application
 
+from bot.scheduling import Clock
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.repositories.audit import Audit
+from bot.storage.repositories.checkins import Checkins
 from bot.storage.repositories.consents import Consents
 from bot.storage.repositories.invites import Invites
 from bot.storage.repositories.members import Members
@@ -27,6 +29,8 @@ class Services:
 
     settings: Settings
     db: Database
+    # What time it is (the demo and tests set their own).
+    clock: Clock = field(default_factory=Clock)
     pilots: Pilots = field(init=False)
     people: People = field(init=False)
     members: Members = field(init=False)
@@ -35,6 +39,7 @@ class Services:
     consents: Consents = field(init=False)
     audit: Audit = field(init=False)
     personal_data: PersonalData = field(init=False)
+    checkins: Checkins = field(init=False)
 
     def __post_init__(self) -> None:
         self.pilots = Pilots(self.db)
@@ -45,6 +50,7 @@ class Services:
         self.consents = Consents(self.db)
         self.audit = Audit(self.db)
         self.personal_data = PersonalData(self.db)
+        self.checkins = Checkins(self.db)
 
     def _subkey(self, purpose: str) -> bytes:
         # One secret in settings, a separate key per use, so neither use weakens the other.

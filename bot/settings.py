@@ -101,6 +101,20 @@ class Settings(BaseSettings):
         description="how many days an invite link is valid, a whole number from 1 to 365",
         examples=["14"],
     )
+    # How often the scheduler looks for due check-ins (and other due work).
+    tick_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="seconds between two looks for due check-ins, more than 0 and at most 3600",
+        examples=["30"],
+    )
+    # For tests of a bot in another process: the time is read from this file.
+    clock_file: Path | None = Field(
+        default=None,
+        description="for tests only: a file holding the current time (ISO 8601)",
+        examples=["/tmp/seroi-clock.txt"],
+    )
     log_level: LogLevel = Field(
         default="INFO",
         description="how much to log: DEBUG, INFO, WARNING or ERROR",
