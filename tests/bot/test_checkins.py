@@ -1,0 +1,115 @@
+"""Check-ins end to end: the real bot over HTTP against the sandbox, on a clock the test moves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import translator
+from bot.settings import LANGUAGES
+from conversations.scripts import shipped
+
+from .checkins_helpers import HELSINKI, MONDAY, ClockedPilot, buttons, clocked_pilot
+
+
+@pytest.fixture
+async def pilot(tmp_path: Path) -> AsyncIterator[ClockedPilot]:
+    async for running in clocked_pilot(tmp_path):
+        yield running
+
+
+def answers(pilot: ClockedPilot) -> dict[str, str | None]:
+    return dict(pilot.rows("SELECT item, value FROM checkin_answers WHERE derived = 0"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_weekly_check_in_in_each_language(pilot: ClockedPilot, language: str) -> None:
+    _ = translator(language)
+    title = shipped("work_travel").title[language]
+    aino = await pilot.member("Aino", language)
+    await pilot.tick()  # planned for 08:00, nothing sent before
+    before = len(aino.messages)
+    await pilot.later(hours=1)
+    [prompt] = aino.messages[before:]
+    assert prompt["text"].startswith(f"{title} · 1/5")
+    assert _("Skip") in buttons(prompt)
+
+    [asked] = await aino.press("ck", "4")  # work days
+    assert f"{title} · 2/5" in asked["text"]
+    assert buttons(asked)[:5] == ["0", "1", "2", "3", "4"]  # never more home days than work days
+    await aino.press("ck", "2")  # at home
+    await aino.press("ck", "1")  # at a hub
+    [commute] = await aino.press("ck", "car_passenger")
+    assert "5/5" in commute["text"]
+    [done] = await aino.press("ck", "15_29")
+    assert done["text"].startswith(_("Thank you! Your answers are saved."))
+    assert (
+        _(
+            "Your days working at home or at a hub, last {count} weeks: {line} (latest: {value})"
+        ).format(count=1, line="▄", value=3)
+        in done["text"]
+    )
+    assert "reply_markup" not in done
+    assert answers(pilot) == {
+        "work_days": "4",
+        "home_days": "2",
+        "hub_days": "1",
+        "commute_mode": "car_passenger",
+        "distance_band": "15_29",
+    }
+    assert pilot.rows("SELECT DISTINCT period FROM checkin_answers") == [("2026-11-23",)]
+    derived = dict(pilot.rows("SELECT item, value FROM checkin_answers WHERE derived = 1"))
+    assert derived == {"remote_days": "3", "workplace_days": "1", "commuted_by_car": "1"}
+    assert pilot.rows("SELECT distance_band FROM members") == [("15_29",)]
+    assert pilot.rows("SELECT status FROM checkin_prompts") == [("answered",)]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_monthly_who5_check_in_in_each_language(pilot: ClockedPilot, language: str) -> None:
+    _ = translator(language)
+    who5 = shipped("who5")
+    eeva = await pilot.member("Eeva", language, {"wellbeing"})
+    # December's wave opens on the member's day in the first week: Monday 7 Dec, 08:00.
+    await pilot.at(datetime(2026, 12, 7, 8, 0, tzinfo=HELSINKI))
+    prompt = eeva.messages[-1]
+    assert prompt["text"].startswith(f"{who5.title[language]} · 1/6")
+    await eeva.press("ck", "ok")
+    [item] = await eeva.press("ck", "4")
+    assert _("Prefer not to say") in buttons(item)
+    assert who5.questions[2].text[language] in item["text"]
+    await eeva.press("cks")  # prefer not to say
+    await eeva.press("ck", "3")
+    [back] = await eeva.press("ckb")  # Back
+    assert who5.questions[3].text[language] in back["text"]
+    await eeva.press("ck", "2")
+    await eeva.press("ck", "5")
+    [done] = await eeva.press("cks")
+    assert _("Thank you! Your answers are saved.") in done["text"]
+    assert "depress" not in done["text"].lower()
+    assert answers(pilot) == {
+        "who5_1": "4",
+        "who5_2": None,
+        "who5_3": "2",
+        "who5_4": "5",
+        "who5_5": None,
+    }
+    assert pilot.rows("SELECT DISTINCT period FROM checkin_answers") == [("2026-12-01",)]
+
+
+async def test_ons4_when_the_pilot_chooses_it_and_a_support_pointer(pilot: ClockedPilot) -> None:
+    eeva = await pilot.member("Eeva", "en", {"wellbeing"})
+    async with pilot.services.db.transaction():
+        await pilot.services.checkins.configure_pilot(1, "ons4", "Someone to talk to: 09 2525 0111")
+    await pilot.at(datetime(2026, 12, 7, 8, 0, tzinfo=HELSINKI))
+    prompt = eeva.messages[-1]
+    assert prompt["text"].startswith("Your personal wellbeing (ONS4) · 1/4")
+    assert "0 = Not at all · 10 = Completely" in prompt["text"]
+    for value in ("7", "8", "6"):
+        await eeva.press("ck", value)
+    [done] = await eeva.press("ck", "2")
+    assert "Your life satisfaction (0–10), last 1 months" in done["text"]
+    assert "Someone to talk to: 09 2525 0111" in done["text"]
+    assert answers(pilot)["ons_anxious"] == "2"
