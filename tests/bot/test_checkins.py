@@ -113,3 +113,79 @@ async def test_ons4_when_the_pilot_chooses_it_and_a_support_pointer(pilot: Clock
     assert "Your life satisfaction (0–10), last 1 months" in done["text"]
     assert "Someone to talk to: 09 2525 0111" in done["text"]
     assert answers(pilot)["ons_anxious"] == "2"
+
+
+async def test_reminders_only_to_non_responders_and_closing_edits(pilot: ClockedPilot) -> None:
+    aino = await pilot.member("Aino")
+    ville = await pilot.member("Ville")
+    await pilot.at(MONDAY + timedelta(hours=1))
+    [aino_prompt] = [m for m in aino.messages if "1/5" in m.get("text", "")]
+    ville_prompt = ville.messages[-1]
+    await aino.press("ck", "0")
+    await aino.press("cks")  # distance skipped
+    aino_seen = len(aino.messages)
+
+    _ = translator("fi")
+    ville_seen = len(ville.messages)
+    await pilot.later(hours=23)  # not yet a day
+    assert len(ville.messages) == ville_seen
+    await pilot.later(hours=1, minutes=1)
+    [reminder] = ville.messages[ville_seen:]
+    assert reminder["text"].startswith(_("A reminder: your check-in is still open."))
+    assert "1/5" in reminder["text"]
+    assert len(aino.messages) == aino_seen  # answered: never reminded
+    # The first prompt gave way to the reminder, which carries the buttons now.
+    shown = {m["message_id"]: m for m in ville.messages}
+    assert "reply_markup" not in shown[ville_prompt["message_id"]]
+    for _day in range(5):
+        await pilot.later(days=1)
+    assert len(ville.messages) == ville_seen + 1  # weekly: one reminder at most
+    await pilot.at(datetime(2026, 12, 7, 0, 1, tzinfo=HELSINKI))  # the wave closed
+    shown = {m["message_id"]: m for m in ville.messages}
+    assert shown[reminder["message_id"]]["text"] == _("This check-in has closed.")
+    assert "reply_markup" not in shown[reminder["message_id"]]
+    assert len(ville.messages) == ville_seen + 1  # edited, nothing new
+    assert {m["message_id"]: m for m in aino.messages}[aino_prompt["message_id"]][
+        "text"
+    ].startswith(_("Thank you! Your answers are saved."))
+    assert pilot.rows("SELECT status, COUNT(*) FROM checkin_prompts GROUP BY status") == [
+        ("answered", 1),
+        ("closed", 1),
+    ]
+
+
+async def test_a_closed_waves_button_and_a_double_tap(pilot: ClockedPilot) -> None:
+    _ = translator("fi")
+    aino = await pilot.member("Aino")
+    await pilot.at(MONDAY + timedelta(hours=1))
+    prompt = aino.messages[-1]
+    three = next(
+        b for row in prompt["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "3"
+    )
+    first = pilot.sandbox.press_button(aino.user, prompt, three["callback_data"])
+    second = pilot.sandbox.press_button(aino.user, prompt, three["callback_data"])
+    await pilot.sandbox.wait_for_async(
+        lambda: all(
+            (pilot.sandbox.callback_answer(q["id"]) or {}).get("answered") for q in (first, second)
+        ),
+        10,
+    )
+    await pilot.settled()
+    [state] = pilot.rows("SELECT state FROM checkin_prompts")
+    assert state[0].count('"work_days"') == 1  # one answer, the second tap changed nothing
+    assert "2/" in aino.messages[-1]["text"]
+
+    await pilot.at(datetime(2026, 12, 7, 0, 1, tzinfo=HELSINKI))
+    await pilot.at(datetime(2026, 12, 7, 9, 0, tzinfo=HELSINKI))  # next week's prompt
+    old = pilot.sandbox.press_raw(aino.user, prompt["message_id"], three["callback_data"])
+    await pilot.sandbox.wait_for_async(
+        lambda: (pilot.sandbox.callback_answer(old["id"]) or {}).get("answered"), 10
+    )
+    await pilot.settled()
+    assert {m["message_id"]: m for m in aino.messages}[prompt["message_id"]]["text"] == _(
+        "This check-in has closed. Thank you all the same!"
+    )
+    # What was answered before the close is kept (work days); the late press stored nothing.
+    assert pilot.rows(
+        "SELECT item, value FROM checkin_answers WHERE period = '2026-11-23' AND derived = 0"
+    ) == [("work_days", "3")]
