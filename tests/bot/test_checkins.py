@@ -189,3 +189,163 @@ async def test_a_closed_waves_button_and_a_double_tap(pilot: ClockedPilot) -> No
     assert pilot.rows(
         "SELECT item, value FROM checkin_answers WHERE period = '2026-11-23' AND derived = 0"
     ) == [("work_days", "3")]
+
+
+async def test_snooze_and_a_snooze_past_the_close(pilot: ClockedPilot) -> None:
+    _ = translator("fi")
+    aino = await pilot.member("Aino")
+    await pilot.at(MONDAY + timedelta(hours=2))  # 09:00
+    [later] = await aino.press("ckl")
+    assert _("In an hour") in buttons(later)
+    [snoozed] = await aino.press("ckz", "hour")
+    assert snoozed["text"].startswith(_("All right, I will ask again {until}.").split("{")[0])
+    assert "reply_markup" not in snoozed
+    seen = len(aino.messages)
+    await pilot.later(minutes=59)
+    assert len(aino.messages) == seen
+    await pilot.later(minutes=1)
+    [again] = aino.messages[seen:]
+    assert "1/5" in again["text"]
+    assert not again["text"].startswith(_("A reminder: your check-in is still open."))
+
+    await pilot.at(datetime(2026, 12, 6, 22, 30, tzinfo=HELSINKI))  # Sunday night
+    await aino.press("ckl")
+    [refused] = await aino.press("ckz", "tomorrow")
+    assert "(ma 7 joulu 00:00)" in refused["text"]
+    assert _("In an hour") in buttons(refused)
+    assert pilot.rows("SELECT snoozed_until FROM checkin_prompts") == [(None,)]
+
+
+async def test_pause_for_two_weeks(pilot: ClockedPilot) -> None:
+    _ = translator("fi")
+    aino = await pilot.member("Aino")
+    await pilot.at(MONDAY + timedelta(hours=2))
+    await aino.press("ck", "5")  # halfway
+    await aino.press("ckl")
+    [paused] = await aino.press("ckp", "2")
+    assert "14.12.2026" in paused["text"]
+    await pilot.tick()
+    assert pilot.rows("SELECT status FROM checkin_prompts") == [("stopped",)]
+    seen = len(aino.messages)
+    for _day in range(13):
+        await pilot.later(days=1)
+    assert len(aino.messages) == seen  # nothing on Monday 7 Dec
+    await pilot.later(days=1)  # Monday 14 Dec, 09:00: the pause is over
+    [prompt] = aino.messages[seen:]
+    assert "1/" in prompt["text"]
+    assert pilot.rows("SELECT period, status FROM checkin_prompts ORDER BY id") == [
+        ("2026-11-23", "stopped"),
+        ("2026-12-07", "open"),
+    ]
+    assert pilot.rows("SELECT value FROM checkin_answers WHERE item = 'work_days'") == [("5",)]
+
+
+async def test_schedule_changes_day_time_and_zone(pilot: ClockedPilot) -> None:
+    _ = translator("fi")
+    aino = await pilot.member("Aino")
+    [shown] = await aino.command("schedule", "tue 17:30 europe/rome")
+    assert shown["text"].startswith(_("Your check-ins are saved."))
+    assert "Europe/Rome" in shown["text"]
+    assert pilot.rows("SELECT checkin_day, checkin_window FROM members") == [("tue", "17-21")]
+    [zone] = pilot.rows("SELECT timezone FROM checkin_settings")
+    assert zone == ("Europe/Rome",)
+    await pilot.at(MONDAY + timedelta(hours=2))
+    seen = len(aino.messages)
+    await pilot.at(datetime(2026, 12, 1, 16, 59, tzinfo=HELSINKI.__class__("Europe/Rome")))
+    assert len(aino.messages) == seen
+    await pilot.at(datetime(2026, 12, 1, 17, 0, tzinfo=HELSINKI.__class__("Europe/Rome")))
+    assert "1/5" in aino.messages[-1]["text"]
+
+    [bad_time] = await aino.command("schedule", "25:00")
+    assert "08-11, 11-14, 14-17, 17-21" in bad_time["text"]
+    [bad_zone] = await aino.command("schedule", "Mars/Olympus")
+    assert "Europe/Helsinki" in bad_zone["text"] and _("Monday") in bad_zone["text"]
+    assert pilot.rows("SELECT checkin_day, checkin_window FROM members") == [("tue", "17-21")]
+    [screen] = await aino.command("schedule")
+    [pressed] = await aino.press("ckd", "fri")
+    assert "✓ " + _("Friday")[:3] in buttons(pressed)
+    assert pilot.rows("SELECT checkin_day FROM members") == [("fri",)]
+
+
+async def test_checkin_command_opens_the_wave_now_or_says_when(pilot: ClockedPilot) -> None:
+    _ = translator("fi")
+    aino = await pilot.member("Aino")
+    [prompt] = await aino.command("checkin")  # Monday 07:00: before the 08:00 prompt
+    assert "1/5" in prompt["text"]
+    await aino.press("ck", "0")
+    seen = len(aino.messages)
+    await pilot.at(MONDAY + timedelta(hours=2))
+    assert len(aino.messages) == seen  # not prompted twice for the wave
+    [resumed] = await aino.command("checkin")
+    assert "2/2" in resumed["text"]  # at the question they were at
+
+    eeva = await pilot.member("Eeva", "fi", {"wellbeing"})
+    await pilot.at(datetime(2026, 12, 22, 12, 0, tzinfo=HELSINKI))
+    [nothing] = await eeva.command("checkin")
+    assert nothing["text"].startswith(_("No check-in is open right now.").split(".")[0])
+    assert "ma 4 tammi 08:00" in nothing["text"]
+
+
+async def test_a_withdrawn_wellbeing_consent_stops_its_prompt_at_once(pilot: ClockedPilot) -> None:
+    _ = translator("fi")
+    eeva = await pilot.member("Eeva", "fi", {"checkins", "wellbeing"})
+    await pilot.at(datetime(2026, 12, 7, 8, 0, tzinfo=HELSINKI))
+    prompts = {
+        row[0]: row[1] for row in pilot.rows("SELECT module, message_id FROM checkin_prompts")
+    }
+    assert set(prompts) == {"weekly", "monthly"}
+    await eeva.command("privacy")
+    await eeva.press("rechoose")
+    await eeva.press("consent", "wellbeing")
+    await eeva.press("consented")
+    await pilot.tick()
+    shown = {m["message_id"]: m for m in eeva.messages}
+    assert shown[prompts["monthly"]]["text"] == _("This check-in has closed.")
+    assert "reply_markup" in shown[prompts["weekly"]]
+    assert pilot.rows("SELECT module, status FROM checkin_prompts ORDER BY module") == [
+        ("monthly", "stopped"),
+        ("weekly", "open"),
+    ]
+    await pilot.at(datetime(2027, 1, 4, 8, 0, tzinfo=HELSINKI))
+    assert pilot.rows("SELECT COUNT(*) FROM checkin_prompts WHERE module = 'monthly'") == [(1,)]
+
+
+async def test_withdraw_stops_every_prompt(pilot: ClockedPilot) -> None:
+    aino = await pilot.member("Aino")
+    await pilot.at(MONDAY + timedelta(hours=2))
+    await aino.command("withdraw")
+    await pilot.tick()
+    assert pilot.rows("SELECT status FROM checkin_prompts") == [("stopped",)]
+    assert pilot.rows("SELECT COUNT(*) FROM checkin_due") == [(0,)]
+    seen = len(aino.messages)
+    await pilot.at(datetime(2026, 12, 7, 9, 0, tzinfo=HELSINKI))
+    assert len(aino.messages) == seen
+
+
+async def test_a_member_who_blocks_the_bot_is_never_prompted_again(pilot: ClockedPilot) -> None:
+    aino = await pilot.member("Aino")
+    ville = await pilot.member("Ville")
+    pilot.sandbox.block_bot(ville.user)
+    await pilot.settled()
+    await pilot.at(MONDAY + timedelta(hours=2))
+    await pilot.at(datetime(2026, 12, 7, 9, 0, tzinfo=HELSINKI))
+    counts = pilot.services.checkins.wave_counts
+    rows = [tuple(row) for row in await counts(1, "weekly")]
+    assert rows == [("2026-11-23", 1, 0, 0), ("2026-11-30", 1, 0, 0)]
+    assert pilot.sandbox.bot_messages(ville.user.id)[-1]["text"] != aino.messages[-1]["text"]
+
+
+async def test_a_member_blocked_after_the_prompt_is_counted_in_its_wave(
+    pilot: ClockedPilot,
+) -> None:
+    await pilot.member("Aino")
+    ville = await pilot.member("Ville")
+    await pilot.at(MONDAY + timedelta(hours=2))
+    pilot.sandbox.block_bot(ville.user)
+    await pilot.settled()
+    await pilot.tick()
+    rows = [tuple(row) for row in await pilot.services.checkins.wave_counts(1, "weekly")]
+    assert rows == [("2026-11-23", 2, 0, 1)]
+    await pilot.at(datetime(2026, 12, 7, 9, 0, tzinfo=HELSINKI))
+    rows = [tuple(row) for row in await pilot.services.checkins.wave_counts(1, "weekly")]
+    assert rows[-1] == ("2026-11-30", 1, 0, 0)

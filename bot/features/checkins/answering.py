@@ -249,9 +249,9 @@ def _answerable_from(wave: waves.Wave, choice: Choice) -> datetime:
 
 
 def _next_open(module: str, now: datetime, choice: Choice) -> datetime:
+    """When the next wave not yet open is prompted."""
     wave = waves.current_or_next(module, now, choice)
-    start = _answerable_from(wave, choice)
-    return wave.opens_at if start <= now else start
+    return wave.opens_at if now < wave.opens_at else waves.following(wave, choice).opens_at
 
 
 async def _open_early(
