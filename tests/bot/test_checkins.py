@@ -349,3 +349,60 @@ async def test_a_member_blocked_after_the_prompt_is_counted_in_its_wave(
     await pilot.at(datetime(2026, 12, 7, 9, 0, tzinfo=HELSINKI))
     rows = [tuple(row) for row in await pilot.services.checkins.wave_counts(1, "weekly")]
     assert rows[-1] == ("2026-11-30", 1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # EU summer time begins on Sunday 29 March 2026 and ends on Sunday 25 October 2026.
+        (
+            datetime(2026, 3, 23, 8, 0, tzinfo=HELSINKI),
+            datetime(2026, 3, 30, 8, 0, tzinfo=HELSINKI),
+        ),
+        (
+            datetime(2026, 10, 19, 8, 0, tzinfo=HELSINKI),
+            datetime(2026, 10, 26, 8, 0, tzinfo=HELSINKI),
+        ),
+    ],
+)
+async def test_the_chosen_time_stays_local_across_daylight_saving_changes(
+    tmp_path: Path, before: datetime, after: datetime
+) -> None:
+    async for pilot in clocked_pilot(tmp_path, before - timedelta(hours=2)):
+        aino = await pilot.member("Aino")
+        await pilot.tick()
+        for monday in (before, after):
+            seen = len(aino.messages)
+            await pilot.at(monday - timedelta(minutes=1))
+            assert len(aino.messages) == seen
+            await pilot.at(monday)
+            assert "1/5" in aino.messages[-1]["text"]
+            [prompted] = pilot.rows(
+                "SELECT prompted_at FROM checkin_prompts ORDER BY id DESC LIMIT 1"
+            )
+            assert datetime.fromisoformat(prompted[0]).astimezone(HELSINKI).hour == 8
+        offsets = {monday.utcoffset() for monday in (before, after)}
+        assert len(offsets) == 2  # the UTC time of the prompt moved by an hour
+
+
+async def test_after_downtime_overdue_prompts_are_sent_once_coalesced(pilot: ClockedPilot) -> None:
+    aino = await pilot.member("Aino")
+    eeva = await pilot.member("Eeva", "fi", {"wellbeing"})
+    await pilot.tick()
+    seen = {person.name: len(person.messages) for person in (aino, eeva)}
+    # Down from Monday 07:00 until Thursday 10 Dec: prompt and both reminder times missed.
+    await pilot.at(datetime(2026, 12, 10, 12, 0, tzinfo=HELSINKI))
+    await pilot.tick()
+    await pilot.tick()
+    new = {person.name: person.messages[seen[person.name] :] for person in (aino, eeva)}
+    assert [len(messages) for messages in new.values()] == [1, 1]
+    # Only the open waves: this week's weekly wave (about 30 Nov – 6 Dec), December's monthly.
+    assert pilot.rows("SELECT module, period, reminders FROM checkin_prompts ORDER BY module") == [
+        ("monthly", "2026-12-01", 0),
+        ("weekly", "2026-11-30", 0),
+    ]
+    # Down again past both monthly reminder times: one reminder, the other counted as sent.
+    await pilot.at(datetime(2026, 12, 14, 12, 0, tzinfo=HELSINKI))
+    await pilot.tick()
+    assert len(eeva.messages) == seen["Eeva"] + 2
+    assert pilot.rows("SELECT reminders FROM checkin_prompts WHERE module = 'monthly'") == [(2,)]
