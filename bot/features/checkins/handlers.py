@@ -302,7 +302,7 @@ async def _schedule_screen(
     current = await answering.schedule_of(context.services, caller)
     lines = [_("Your check-ins are saved.")] if saved else []
     lines.append(
-        _("Check-ins come on {day}s, {window}, in the time zone {zone}.").format(
+        _("Check-ins: {day}, {window}, time zone {zone}.").format(
             day=_(DAY_NAMES[current.day]), window=current.window, zone=current.zone
         )
     )
