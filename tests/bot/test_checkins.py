@@ -259,9 +259,10 @@ async def test_schedule_changes_day_time_and_zone(pilot: ClockedPilot) -> None:
     [bad_time] = await aino.command("schedule", "25:00")
     assert "08-11, 11-14, 14-17, 17-21" in bad_time["text"]
     [bad_zone] = await aino.command("schedule", "Mars/Olympus")
-    assert "Europe/Helsinki" in bad_zone["text"] and _("Monday") in bad_zone["text"]
+    assert "Europe/Helsinki" in bad_zone["text"]
+    assert _("Monday") in bad_zone["text"]
     assert pilot.rows("SELECT checkin_day, checkin_window FROM members") == [("tue", "17-21")]
-    [screen] = await aino.command("schedule")
+    await aino.command("schedule")
     [pressed] = await aino.press("ckd", "fri")
     assert "✓ " + _("Friday")[:3] in buttons(pressed)
     assert pilot.rows("SELECT checkin_day FROM members") == [("fri",)]
