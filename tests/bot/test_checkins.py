@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.i18n import translator
 from bot.settings import LANGUAGES
 from conversations.scripts import shipped
+from seroi.observations import load_observations
 
 from .checkins_helpers import HELSINKI, MONDAY, ClockedPilot, buttons, clocked_pilot
 
@@ -408,3 +411,56 @@ async def test_after_downtime_overdue_prompts_are_sent_once_coalesced(pilot: Clo
     await pilot.tick()
     assert len(eeva.messages) == seen["Eeva"] + 2
     assert pilot.rows("SELECT reminders FROM checkin_prompts WHERE module = 'monthly'") == [(2,)]
+
+
+async def test_export_observations_feeds_the_report(
+    pilot: ClockedPilot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    aino = await pilot.member("Aino")
+    await pilot.at(MONDAY + timedelta(hours=2))
+    for value in ("5", "2", "1", "bus", "30_49"):
+        await aino.press("ck", value)
+    await pilot.at(datetime(2026, 12, 7, 9, 0, tzinfo=HELSINKI))
+    await aino.press("ck", "3")
+    await aino.press("cks")  # home days skipped
+    monkeypatch.setenv("SEROI_TELEGRAM_TOKEN", pilot.settings.telegram_token.get_secret_value())
+    monkeypatch.setenv("SEROI_PSEUDONYM_KEY", pilot.settings.pseudonym_key.get_secret_value())
+    monkeypatch.setenv("SEROI_DB_PATH", str(pilot.settings.db_path))
+    out = tmp_path / "observations.csv"
+    assert (
+        await asyncio.to_thread(
+            main, ["export-observations", "--pilot", "laitila", "--out", str(out)]
+        )
+        == 0
+    )
+    observations = load_observations(out)
+    pseudonym = pilot.services.pseudonym(aino.user.id)
+    assert {o.member for o in observations} == {pseudonym}
+    assert str(aino.user.id) not in out.read_text()
+    dated = sorted((str(o.date), o.indicator, o.value) for o in observations)
+    assert (
+        dated
+        == [
+            ("2026-11-23", "commute_mode", "bus"),
+            ("2026-11-23", "distance_band", "30_49"),
+            ("2026-11-23", "home_days", 2.0),
+            ("2026-11-23", "hub_days", 1.0),
+            ("2026-11-23", "work_days", 5.0),
+            ("2026-11-30", "work_days", 3.0),  # still open: what is answered so far counts at close
+        ]
+        or dated[:5]
+        == [
+            ("2026-11-23", "commute_mode", "bus"),
+            ("2026-11-23", "distance_band", "30_49"),
+            ("2026-11-23", "home_days", 2.0),
+            ("2026-11-23", "hub_days", 1.0),
+            ("2026-11-23", "work_days", 5.0),
+        ]
+    )
+    capsys.readouterr()
+    report = ["report", "examples/laitila_remote_work.yaml", "--observations", str(out), "--json"]
+    assert await asyncio.to_thread(main, report) == 0
+    assert await asyncio.to_thread(main, ["export-observations", "--pilot", "nowhere"]) == 2
