@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from bot.demo.checkins import START, play_checkins
 from bot.demo.participants import Participant, invite_code, running_bot
+from bot.scheduling import ManualClock
 from bot.settings import Settings
 from sandbox.core import Sandbox
 from sandbox.server import SandboxServer
@@ -217,7 +219,10 @@ def check_database(path: Path) -> list[str]:
             count("SELECT COUNT(*) FROM members WHERE status = 'active'"),
             1 + len(RESIDENTS) - 1,  # the coordinator and the residents, less Johan
         ),
-        "consent decisions": (count("SELECT COUNT(*) FROM consents"), 3 * len(RESIDENTS)),
+        "consent decisions": (
+            count("SELECT COUNT(*) FROM consents"),
+            3 * len(RESIDENTS) + 3,  # and Matteo's again, withdrawing the wellbeing one
+        ),
         "member invite uses": (
             count("SELECT uses FROM invites WHERE role = 'member'"),
             len(RESIDENTS) + 1,  # and Olli, who started but typed instead of pressing
@@ -229,6 +234,16 @@ def check_database(path: Path) -> list[str]:
         for name, (found, wanted) in expected.items()
         if found != wanted
     ]
+
+
+def report_from_checkins(observations: Path, folder: Path, tour: Tour) -> None:
+    """The SEROI+ report of the Laitila map with the observations the check-ins collected."""
+    from bot.cli import main
+
+    report = ["report", "examples/laitila_remote_work.yaml", "--observations", str(observations)]
+    status = main([*report, "--lang", "fi", "--out", str(folder)])
+    tour.steps.append(("SEROI+ report from the collected check-ins", status == 0, str(folder)))
+    print(f"  {'✔' if status == 0 else '✘'} SEROI+ report from the collected check-ins: {folder}")
 
 
 def lock_database(path: Path, seconds: float) -> threading.Thread:
@@ -277,10 +292,15 @@ async def tour_against_sandbox(out: Path, fault_rate: float, lock_seconds: float
         def storage_outage() -> None:
             outages.append(lock_database(settings.db_path, lock_seconds))
 
-        async with running_bot(settings):
+        clock = ManualClock(START)
+        async with running_bot(settings, clock=clock) as application:
             await play(sandbox, cast, tour, storage_outage if lock_seconds else None)
-        for holder in outages:
-            holder.join()
+            for holder in outages:
+                holder.join()
+            languages = {r.name: r.language for r in RESIDENTS}
+            observations = await play_checkins(application, clock, cast, languages, tour, out)
+    if observations is not None:
+        report_from_checkins(observations, out / "reports" / "checkins", tour)
     transcript.close()
     saved = sandbox.save_media(out / "media")
     save_chats(sandbox, out / "chats", cast)

@@ -209,7 +209,23 @@ async def pause(
             return None
         until = now + timedelta(weeks=weeks)
         await services.checkins.set_pause(pilot_id, caller.pseudonym, stamp(until))
-        # The tick ends the open prompts (keeping their answers) and waits for `until`.
+        if prompt is not None and prompt["status"] == "open":
+            # This prompt's message says it is paused; what it collected is kept.
+            script = screens.script_of(prompt["script"])
+            state = engine.resume(script, prompt["state"]).state
+            await services.checkins.store_answers(
+                answer_rows(
+                    pilot_id,
+                    caller.pseudonym,
+                    prompt["module"],
+                    prompt["period"],
+                    script,
+                    state,
+                    stamp(now),
+                )
+            )
+            await services.checkins.set_status([("stopped", None, prompt["id"])])
+        # The tick ends any other open prompt and waits for `until`.
         await services.checkins.replan(pilot_id, caller.pseudonym)
         return until
 
