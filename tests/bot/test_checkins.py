@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.demo.tour import run_demo
 from bot.i18n import translator
 from bot.settings import LANGUAGES
 from conversations.scripts import shipped
@@ -464,3 +465,13 @@ async def test_export_observations_feeds_the_report(
     report = ["report", "examples/laitila_remote_work.yaml", "--observations", str(out), "--json"]
     assert await asyncio.to_thread(main, report) == 0
     assert await asyncio.to_thread(main, ["export-observations", "--pilot", "nowhere"]) == 2
+
+
+def test_the_demo_runs_eight_weekly_and_two_monthly_waves(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert run_demo(out) == 0
+    rates = (out / "response_rates.txt").read_text(encoding="utf-8").splitlines()
+    assert [line.split()[0] for line in rates] == ["weekly"] * 8 + ["monthly"] * 2
+    assert any(" 1 blocked" in line for line in rates)  # Ville
+    assert load_observations(out / "observations.csv")
+    assert (out / "reports" / "checkins" / "laitila-remote-work-hub" / "report.pdf").is_file()
