@@ -114,7 +114,7 @@ async def press(
         if not await _may_answer(services, prompt, now):
             return Closed()
         script = screens.script_of(prompt["script"])
-        step = engine.resume(script, prompt["state"])
+        step = screens.resumed(prompt["script"], prompt["state"])
         if screens.position_of(script, step) != at:
             # A double tap, or a button of a question answered since.
             return Shown(prompt_id, script, step, Problem(ProblemCode.NOT_CURRENT))
@@ -170,7 +170,7 @@ async def current(services: Services, caller: Caller, prompt_id: int) -> Shown |
     if not await _may_answer(services, prompt, services.clock.now()):
         return Closed()
     script = screens.script_of(prompt["script"])
-    return Shown(prompt_id, script, engine.resume(script, prompt["state"]))
+    return Shown(prompt_id, script, screens.resumed(prompt["script"], prompt["state"]))
 
 
 async def snooze(
@@ -212,7 +212,7 @@ async def pause(
         if prompt is not None and prompt["status"] == "open":
             # This prompt's message says it is paused; what it collected is kept.
             script = screens.script_of(prompt["script"])
-            state = engine.resume(script, prompt["state"]).state
+            state = screens.resumed(prompt["script"], prompt["state"]).state
             await services.checkins.store_answers(
                 answer_rows(
                     pilot_id,
@@ -250,7 +250,7 @@ async def checkin_now(services: Services, caller: Caller, update_id: int) -> Sho
         prompt = await services.checkins.open_prompt(member.pilot_id, caller.pseudonym)
         if prompt is not None and now < parse_utc(prompt["closes_at"]):
             script = screens.script_of(prompt["script"])
-            return Shown(prompt["id"], script, engine.resume(script, prompt["state"]))
+            return Shown(prompt["id"], script, screens.resumed(prompt["script"], prompt["state"]))
         for module in modules:
             shown = await _open_early(services, caller, module, choice, now)
             if shown is not None:
@@ -282,7 +282,9 @@ async def _open_early(
     row = await checkins.due_of(member.pilot_id, caller.pseudonym, module)
     name = script_name(module, (await checkins.pilot_setup(member.pilot_id))["wellbeing_module"])
     script = screens.script_of(name)
-    step = engine.start(script, known_answers(module, wave.period, member.distance_band))
+    step = screens.started(
+        name, tuple(known_answers(module, wave.period, member.distance_band).items())
+    )
     if row is not None and row["period"] == wave.period.isoformat():
         if row["prompt_status"] != "answered":
             return None  # closed or stopped

@@ -47,14 +47,15 @@ async def _show(
     before = screens.problem_text(caller, shown.problem) if shown.problem else None
     text = screens.question_text(caller, shown.script, shown.step, before)
     markup = screens.question_keyboard(context, caller, shown.prompt_id, shown.script, shown.step)
+    params = {"text": text, "reply_markup": markup}
     if replacing is not None:
-        await say(context, caller, text, markup, replacing=replacing)
+        params["message_id"] = replacing.message_id
+        await context.outbox.post(Reply(chat_id=caller.chat_id, kind="edit", params=params))
         return
-    params = {"text": text, "reply_markup": markup.to_dict()}
-    reply = Reply(
-        chat_id=caller.chat_id, kind="send", params=params, on_sent=f"checkin:{shown.prompt_id}"
+    on_sent = f"checkin:{shown.prompt_id}"
+    await context.outbox.post(
+        Reply(chat_id=caller.chat_id, kind="send", params=params, on_sent=on_sent)
     )
-    await context.outbox.post(reply)
 
 
 async def _finished(

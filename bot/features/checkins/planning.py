@@ -110,8 +110,9 @@ async def _decide(context: BotContext, row: aiosqlite.Row, now: datetime, batch:
         batch.due.append((stamp(waves.following(wave, choice).opens_at), *key))
         return
     name = script_name(row["module"], row["wellbeing_module"])
-    script = screens.script_of(name)
-    step = engine.start(script, known_answers(row["module"], wave.period, row["distance_band"]))
+    step = screens.started(
+        name, tuple(known_answers(row["module"], wave.period, row["distance_band"]).items())
+    )
     new = NewPrompt(
         row["pilot_id"],
         row["pseudonym"],
@@ -169,7 +170,7 @@ async def _show_again(context: BotContext, row: aiosqlite.Row, before: str | Non
     """The current question as a new message; the old one loses its buttons."""
     caller = _speaker_of(context, row)
     script = screens.script_of(row["script"])
-    step = engine.resume(script, row["state"])
+    step = screens.resumed(row["script"], row["state"])
     if row["message_id"] is not None:
         await _edit(context, row, caller._("This check-in continues below."))
     await context.outbox.post(
@@ -180,7 +181,7 @@ async def _show_again(context: BotContext, row: aiosqlite.Row, before: str | Non
                 "text": screens.question_text(caller, script, step, before),
                 "reply_markup": screens.question_keyboard(
                     context, caller, row["prompt_id"], script, step
-                ).to_dict(),
+                ),
             },
             on_sent=f"checkin:{row['prompt_id']}",
         )
@@ -206,7 +207,7 @@ async def _end(
 ) -> None:
     """Close an open prompt: keep what was answered, and edit its message to say so."""
     script = screens.script_of(row["script"])
-    state = engine.resume(script, row["state"]).state
+    state = screens.resumed(row["script"], row["state"]).state
     batch.answers += answer_rows(
         row["pilot_id"], row["pseudonym"], row["module"], row["period"], script, state, stamp(now)
     )
@@ -236,7 +237,7 @@ async def _apply(context: BotContext, batch: _Batch, now: datetime) -> None:
                     "text": screens.question_text(caller, script, step),
                     "reply_markup": screens.question_keyboard(
                         context, caller, prompt_id, script, step
-                    ).to_dict(),
+                    ),
                 },
                 on_sent=f"checkin:{prompt_id}",
             )

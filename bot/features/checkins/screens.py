@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.chat import callbacks
 from bot.chat.caller import Caller
 from bot.chat.context import BotContext
 from bot.chat.render import button, keyboard
@@ -36,26 +37,43 @@ def script_of(name: str) -> Script:
     return shipped(name)
 
 
+# The engine is pure and its steps immutable, so members at the same point share one:
+# a wave's prompts start alike, and answers repeat across members.
+@lru_cache(maxsize=4096)
+def resumed(name: str, state: str) -> Step:
+    """The step a stored state is at (engine.resume, remembered)."""
+    return engine.resume(script_of(name), state)
+
+
+@lru_cache(maxsize=64)
+def started(name: str, known: tuple[tuple[str, str], ...]) -> Step:
+    """The first step of a script with these known answers (engine.start, remembered)."""
+    return engine.start(script_of(name), dict(known))
+
+
 def position_of(script: Script, step: Step) -> int:
     """The index of the step's question in its script."""
     return script.position(step.question.id) if step.question is not None else -1
 
 
-def _values(script: Script, step: Step) -> list[tuple[str, str]]:
-    """(code, label) of the answers the current question offers, the valid ones only."""
+def _numbers(script: Script, step: Step) -> list[str]:
+    """The numbers the current question offers: those its constraints allow."""
+    return _allowed(script.id, engine.serialise(step.state))
+
+
+@lru_cache(maxsize=4096)
+def _allowed(name: str, state: str) -> list[str]:
+    # Home days no more than work days: each number is tried, once per state.
+    script = script_of(name)
+    step = resumed(name, state)
     question = step.question
-    if isinstance(question, Note):
-        return [("ok", "")]
-    if isinstance(question, SingleChoice):
-        return [(choice.value, "") for choice in question.choices]
-    if isinstance(question, Scale | WholeNumber):
-        # Only the numbers the constraints allow (home days no more than work days).
-        return [
-            (str(value), "")
-            for value in range(question.min, question.max + 1)
-            if engine.answer(script, step.state, question.id, value).problem is None
-        ]
-    raise ValueError(f"check-ins cannot show a {question.type} question")
+    if not isinstance(question, Scale | WholeNumber):
+        raise ValueError(f"check-ins cannot show a {question.type} question as numbers")
+    return [
+        str(value)
+        for value in range(question.min, question.max + 1)
+        if engine.answer(script, step.state, question.id, value).problem is None
+    ]
 
 
 def question_text(caller: Caller, script: Script, step: Step, before: str | None = None) -> str:
@@ -71,48 +89,51 @@ def question_text(caller: Caller, script: Script, step: Step, before: str | None
     return "\n".join(lines)
 
 
+def _button(caller: Caller, context: BotContext, text: str, action: str, argument: str) -> dict:
+    # A plain Bot API button: building PTB objects for every prompt of a wave costs more.
+    data = callbacks.encode(context.services.button_key, caller.telegram_id, action, argument)
+    return {"text": text, "callback_data": data}
+
+
 def question_keyboard(
     context: BotContext, caller: Caller, prompt_id: int, script: Script, step: Step
-) -> InlineKeyboardMarkup:
-    """The answers as buttons, then Back, Skip (or "Prefer not to say") and Later."""
+) -> dict:
+    """The answers as buttons, then Back, Skip (or "Prefer not to say") and Later (Bot API)."""
     _ = caller._
     language = caller.language
     question = step.question
     at = position_of(script, step)
 
-    def answer(label: str, code: str) -> InlineKeyboardButton:
-        return button(caller, context, label, ANSWER, f"{prompt_id}:{code}:{at}")
+    def answer(label: str, code: str) -> dict:
+        return _button(caller, context, label, ANSWER, f"{prompt_id}:{code}:{at}")
 
-    rows: list[list[InlineKeyboardButton]] = []
-    values = _values(script, step)
+    rows: list[list[dict]] = []
     if isinstance(question, Note):
         rows.append([answer(_("Continue"), "ok")])
     elif isinstance(question, SingleChoice):
         rows += [[answer(choice.text[language], choice.value)] for choice in question.choices]
-    elif isinstance(question, Scale) and len(question.labels) == len(values):
+    elif isinstance(question, Scale) and len(question.labels) == question.max - question.min + 1:
         # Every point named (WHO-5): one per row, highest first as on the paper form.
-        for code, _label in reversed(values):
-            label = question.labels[int(code)][language]
-            rows.append([answer(label, code)])
+        rows += [
+            [answer(question.labels[int(code)][language], code)]
+            for code in reversed(_numbers(script, step))
+        ]
     else:
-        per_row = 6 if len(values) > 8 else 4
-        row: list[InlineKeyboardButton] = []
-        for code, _label in values:
-            row.append(answer(code, code))
-            if len(row) == per_row:
-                rows.append(row)
-                row = []
-        if row:
-            rows.append(row)
-    last: list[InlineKeyboardButton] = []
+        numbers = _numbers(script, step)
+        per_row = 6 if len(numbers) > 8 else 4
+        rows += [
+            [answer(code, code) for code in numbers[start : start + per_row]]
+            for start in range(0, len(numbers), per_row)
+        ]
+    last = []
     if step.can_go_back:
-        last.append(button(caller, context, _("◀ Back"), BACK, f"{prompt_id}:{at}"))
+        last.append(_button(caller, context, _("◀ Back"), BACK, f"{prompt_id}:{at}"))
     if step.skippable:
         skip = _("Prefer not to say") if script.id != "work_travel" else _("Skip")
-        last.append(button(caller, context, skip, SKIP, f"{prompt_id}:{at}"))
-    last.append(button(caller, context, _("Later…"), LATER, str(prompt_id)))
+        last.append(_button(caller, context, skip, SKIP, f"{prompt_id}:{at}"))
+    last.append(_button(caller, context, _("Later…"), LATER, str(prompt_id)))
     rows.append(last)
-    return keyboard(rows)
+    return {"inline_keyboard": rows}
 
 
 def later_keyboard(context: BotContext, caller: Caller, prompt_id: int) -> InlineKeyboardMarkup:
