@@ -145,6 +145,13 @@ class Settings(BaseSettings):
             raise ValueError("it is a folder, not a file")
         return value
 
+    @field_validator("clock_file")
+    @classmethod
+    def _clock_file(cls, value: Path | None) -> Path | None:
+        if value is not None and (str(value) in ("", ".") or value.is_dir()):
+            raise ValueError("it is a folder, not a file")
+        return value
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -74,24 +74,19 @@ async def _choice(services: Services, pilot_id: int, pseudonym: str) -> Choice:
     )
 
 
-async def _may_answer(services: Services, prompt: aiosqlite.Row, now: datetime) -> bool:
+def _answerable(prompt: aiosqlite.Row, now: datetime) -> bool:
     """Open, not past its close, and the member still active with the consent it needs."""
-    if prompt["status"] != "open" or now >= parse_utc(prompt["closes_at"]):
-        return False
-    member = await services.members.get(prompt["pilot_id"], prompt["pseudonym"])
-    person = await services.people.get(prompt["pseudonym"])
-    granted = await services.consents.granted(prompt["pilot_id"], prompt["pseudonym"])
     return (
-        member is not None
-        and member.status == "active"
-        and person is not None
-        and not person.processing_stopped
-        and CONSENT_OF_MODULE[prompt["module"]] in granted
+        prompt["status"] == "open"
+        and now < parse_utc(prompt["closes_at"])
+        and prompt["member_status"] == "active"
+        and prompt["processing_stopped_at"] is None
+        and prompt["consented"] == 1
     )
 
 
 async def _own_prompt(services: Services, caller: Caller, prompt_id: int) -> aiosqlite.Row | None:
-    prompt = await services.checkins.prompt(prompt_id)
+    prompt = await services.checkins.answerable(prompt_id)
     return prompt if prompt is not None and prompt["pseudonym"] == caller.pseudonym else None
 
 
@@ -105,41 +100,42 @@ async def press(
     message_id: int,
     update_id: int,
 ) -> Shown | Finished | Closed | None:
-    """An answer, skip or Back on a check-in; None when the prompt is not this person's."""
+    """An answer, skip or Back on a check-in; None when the prompt is not this person's.
+
+    Read first, outside the write lock (presses of many chats at once); the write then
+    applies only if the prompt is still as read, so a close in between wins.
+    """
     now = services.clock.now()
+    prompt = await _own_prompt(services, caller, prompt_id)
+    if prompt is None:
+        return None
+    if not _answerable(prompt, now):
+        return Closed()
+    script = screens.script_of(prompt["script"])
+    step = screens.resumed(prompt["script"], prompt["state"])
+    if screens.position_of(script, step) != at:
+        # A double tap, or a button of a question answered since.
+        return Shown(prompt_id, script, step, Problem(ProblemCode.NOT_CURRENT))
+    question = step.question.id
+    if action == screens.BACK:
+        moved = engine.back(script, step.state)
+    elif action == screens.SKIP:
+        moved = engine.skip(script, step.state, question)
+    else:
+        moved = engine.answer(script, step.state, question, True if value == "ok" else value)
+    if moved.problem is not None:
+        return Shown(prompt_id, script, step, moved.problem)
     async with services.db.transaction(update_id):
-        prompt = await _own_prompt(services, caller, prompt_id)
-        if prompt is None:
-            return None
-        if not await _may_answer(services, prompt, now):
+        state = engine.serialise(moved.state)
+        if not await services.checkins.advance(prompt_id, prompt["state"], state, message_id):
             return Closed()
-        script = screens.script_of(prompt["script"])
-        step = screens.resumed(prompt["script"], prompt["state"])
-        if screens.position_of(script, step) != at:
-            # A double tap, or a button of a question answered since.
-            return Shown(prompt_id, script, step, Problem(ProblemCode.NOT_CURRENT))
-        question = step.question.id
-        if action == screens.BACK:
-            moved = engine.back(script, step.state)
-        elif action == screens.SKIP:
-            moved = engine.skip(script, step.state, question)
-        else:
-            moved = engine.answer(script, step.state, question, True if value == "ok" else value)
-        if moved.problem is not None:
-            return Shown(prompt_id, script, step, moved.problem)
-        if not moved.finished:
-            await services.checkins.save_state(prompt_id, engine.serialise(moved.state), message_id)
-            return Shown(prompt_id, script, moved)
-        return await _finish(services, prompt, script, moved, now, message_id)
+        if moved.finished:
+            return await _finish(services, prompt, script, moved, now)
+    return Shown(prompt_id, script, moved)
 
 
 async def _finish(
-    services: Services,
-    prompt: aiosqlite.Row,
-    script: Script,
-    step: Step,
-    now: datetime,
-    message_id: int,
+    services: Services, prompt: aiosqlite.Row, script: Script, step: Step, now: datetime
 ) -> Finished:
     """Store every item (the last answer in a wave wins) and plan the next wave."""
     checkins = services.checkins
@@ -148,7 +144,6 @@ async def _finish(
         pilot_id, pseudonym, prompt["module"], prompt["period"], script, step.state, stamp(now)
     )
     await checkins.store_answers(rows)
-    await checkins.save_state(prompt["id"], engine.serialise(step.state), message_id)
     await checkins.set_status([("answered", stamp(now), prompt["id"])])
     band = step.results.answers.get("distance_band") if step.results else None
     if band is not None and "distance_band" not in step.state.given:
@@ -167,7 +162,7 @@ async def current(services: Services, caller: Caller, prompt_id: int) -> Shown |
     prompt = await _own_prompt(services, caller, prompt_id)
     if prompt is None:
         return None
-    if not await _may_answer(services, prompt, services.clock.now()):
+    if not _answerable(prompt, services.clock.now()):
         return Closed()
     script = screens.script_of(prompt["script"])
     return Shown(prompt_id, script, screens.resumed(prompt["script"], prompt["state"]))
@@ -182,7 +177,7 @@ async def snooze(
         prompt = await _own_prompt(services, caller, prompt_id)
         if prompt is None:
             return None
-        if not await _may_answer(services, prompt, now):
+        if not _answerable(prompt, now):
             return Closed()
         choice = await _choice(services, prompt["pilot_id"], prompt["pseudonym"])
         until = waves.snooze_until(kind, now, choice)

@@ -134,24 +134,12 @@ class Checkins(Repository):
             (state, prompt_id),
         )
 
-    async def prompt(self, prompt_id: int) -> aiosqlite.Row | None:
-        """One prompt."""
-        return await self.db.fetch_one("SELECT * FROM checkin_prompts WHERE id = ?", (prompt_id,))
-
     async def open_prompt(self, pilot_id: int, pseudonym: str) -> aiosqlite.Row | None:
         """The member's open prompt, the oldest first (weekly before monthly)."""
         return await self.db.fetch_one(
             "SELECT * FROM checkin_prompts WHERE pilot_id = ? AND pseudonym = ? "
             "AND status = 'open' ORDER BY closes_at LIMIT 1",
             (pilot_id, pseudonym),
-        )
-
-    async def save_state(self, prompt_id: int, state: str, message_id: int | None) -> None:
-        """The engine state after an answer, and the message that now shows it."""
-        await self.db.execute(
-            "UPDATE checkin_prompts SET state = ?, message_id = COALESCE(?, message_id) "
-            "WHERE id = ?",
-            (state, message_id, prompt_id),
         )
 
     async def set_status(self, rows: Sequence[tuple[str, str | None, int]]) -> None:
