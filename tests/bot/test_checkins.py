@@ -103,10 +103,18 @@ async def test_a_monthly_who5_check_in_in_each_language(pilot: ClockedPilot, lan
     assert pilot.rows("SELECT DISTINCT period FROM checkin_answers") == [("2026-12-01",)]
 
 
-async def test_ons4_when_the_pilot_chooses_it_and_a_support_pointer(pilot: ClockedPilot) -> None:
+async def test_ons4_when_the_pilot_chooses_it_and_a_support_pointer(
+    pilot: ClockedPilot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     eeva = await pilot.member("Eeva", "en", {"wellbeing"})
-    async with pilot.services.db.transaction():
-        await pilot.services.checkins.configure_pilot(1, "ons4", "Someone to talk to: 09 2525 0111")
+    monkeypatch.setenv("SEROI_TELEGRAM_TOKEN", pilot.settings.telegram_token.get_secret_value())
+    monkeypatch.setenv("SEROI_PSEUDONYM_KEY", pilot.settings.pseudonym_key.get_secret_value())
+    monkeypatch.setenv("SEROI_DB_PATH", str(pilot.settings.db_path))
+    setup = ["checkin-setup", "--pilot", "laitila", "--wellbeing", "ons4"]
+    assert (
+        await asyncio.to_thread(main, [*setup, "--support", "Someone to talk to: 09 2525 0111"])
+        == 0
+    )
     await pilot.at(datetime(2026, 12, 7, 8, 0, tzinfo=HELSINKI))
     prompt = eeva.messages[-1]
     assert prompt["text"].startswith("Your personal wellbeing (ONS4) · 1/4")

@@ -134,6 +134,29 @@ class Checkins(Repository):
             (state, prompt_id),
         )
 
+    async def answerable(self, prompt_id: int) -> aiosqlite.Row | None:
+        """A prompt with what answering it depends on: membership, withdrawal, consent."""
+        return await self.db.fetch_one(
+            "SELECT pr.*, m.status AS member_status, p.processing_stopped_at, "
+            "(SELECT granted FROM consents k WHERE k.pilot_id = pr.pilot_id "
+            "AND k.pseudonym = pr.pseudonym "
+            "AND k.purpose = CASE pr.module WHEN 'weekly' THEN 'checkins' ELSE 'wellbeing' END "
+            "ORDER BY k.id DESC LIMIT 1) AS consented "
+            "FROM checkin_prompts pr "
+            "LEFT JOIN members m ON m.pilot_id = pr.pilot_id AND m.pseudonym = pr.pseudonym "
+            "LEFT JOIN people p ON p.pseudonym = pr.pseudonym WHERE pr.id = ?",
+            (prompt_id,),
+        )
+
+    async def advance(self, prompt_id: int, before: str, after: str, message_id: int) -> bool:
+        """Move an open prompt from state `before` to `after`; False if it changed meanwhile."""
+        cursor = await self.db.execute(
+            "UPDATE checkin_prompts SET state = ?, message_id = ? "
+            "WHERE id = ? AND state = ? AND status = 'open'",
+            (after, message_id, prompt_id, before),
+        )
+        return cursor.rowcount == 1
+
     async def open_prompt(self, pilot_id: int, pseudonym: str) -> aiosqlite.Row | None:
         """The member's open prompt, the oldest first (weekly before monthly)."""
         return await self.db.fetch_one(
