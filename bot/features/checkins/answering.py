@@ -116,13 +116,7 @@ async def press(
     if screens.position_of(script, step) != at:
         # A double tap, or a button of a question answered since.
         return Shown(prompt_id, script, step, Problem(ProblemCode.NOT_CURRENT))
-    question = step.question.id
-    if action == screens.BACK:
-        moved = engine.back(script, step.state)
-    elif action == screens.SKIP:
-        moved = engine.skip(script, step.state, question)
-    else:
-        moved = engine.answer(script, step.state, question, True if value == "ok" else value)
+    moved = screens.moved(prompt["script"], prompt["state"], action, step.question.id, value)
     if moved.problem is not None:
         return Shown(prompt_id, script, step, moved.problem)
     async with services.db.transaction(update_id):

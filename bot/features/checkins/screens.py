@@ -45,6 +45,18 @@ def resumed(name: str, state: str) -> Step:
     return engine.resume(script_of(name), state)
 
 
+@lru_cache(maxsize=4096)
+def moved(name: str, state: str, action: str, question: str, value: str) -> Step:
+    """The step after an answer, skip or Back from a stored state (remembered)."""
+    script = script_of(name)
+    step = resumed(name, state)
+    if action == BACK:
+        return engine.back(script, step.state)
+    if action == SKIP:
+        return engine.skip(script, step.state, question)
+    return engine.answer(script, step.state, question, True if value == "ok" else value)
+
+
 @lru_cache(maxsize=64)
 def started(name: str, known: tuple[tuple[str, str], ...]) -> Step:
     """The first step of a script with these known answers (engine.start, remembered)."""
