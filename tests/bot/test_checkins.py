@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -483,3 +484,41 @@ def test_the_demo_runs_eight_weekly_and_two_monthly_waves(tmp_path: Path) -> Non
     assert any(" 1 blocked" in line for line in rates)  # Ville
     assert load_observations(out / "observations.csv")
     assert (out / "reports" / "checkins" / "laitila-remote-work-hub" / "report.pdf").is_file()
+
+
+async def test_a_member_without_a_day_is_shown_their_pending_questions_once_per_wave(
+    pilot: ClockedPilot,
+) -> None:
+    aino = await pilot.member("Aino")
+    shown: list[str] = []
+
+    async def pending_questions(context, caller, hint, replacing) -> bool:
+        shown.append(caller.pseudonym)
+        return True
+
+    pilot.application.bot_data["reprompt"] = pending_questions
+    seen = len(aino.messages)
+    await pilot.at(MONDAY + timedelta(hours=2))
+    await pilot.later(hours=4)
+    assert len(shown) == 1
+    assert len(aino.messages) == seen  # no check-in until their day is known
+    await pilot.at(datetime(2026, 12, 7, 9, 0, tzinfo=HELSINKI))
+    assert len(shown) == 2  # once more, for the next wave
+
+
+async def test_a_broken_prompt_holds_up_no_one_else(pilot: ClockedPilot) -> None:
+    aino = await pilot.member("Aino")
+    ville = await pilot.member("Ville")
+    await pilot.at(MONDAY + timedelta(hours=2))
+    sqlite = sqlite3.connect(pilot.settings.db_path)
+    with sqlite:
+        sqlite.execute(
+            "UPDATE checkin_prompts SET state = 'not a state' WHERE pseudonym = ?",
+            (pilot.services.pseudonym(aino.user.id),),
+        )
+    sqlite.close()
+    seen = len(ville.messages)
+    await pilot.later(hours=24)
+    assert ville.messages[seen:][0]["text"].startswith(
+        translator("fi")("A reminder: your check-in is still open.")
+    )

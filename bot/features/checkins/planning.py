@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -27,6 +27,8 @@ from bot.storage.repositories.checkins import NewPrompt
 from conversations import engine
 
 log = logging.getLogger(__name__)
+
+RETRY_BROKEN = timedelta(hours=1)
 
 
 @dataclass
@@ -67,7 +69,13 @@ async def handle_due(context: BotContext, now: datetime, limit: int) -> int:
         rows = await services.checkins.due(stamp(now), limit)
         batch = _Batch()
         for row in rows:
-            await _decide(context, row, now, batch)
+            try:
+                await _decide(context, row, now, batch)
+            except Exception:
+                # One broken row (a damaged state, say) must not hold up every later one.
+                log.exception("could not decide on a due check-in; looking again later")
+                later = stamp(now + RETRY_BROKEN)
+                batch.due.append((later, row["pilot_id"], row["pseudonym"], row["module"]))
         await _apply(context, batch, now)
     return len(rows)
 
