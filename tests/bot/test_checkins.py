@@ -522,3 +522,29 @@ async def test_a_broken_prompt_holds_up_no_one_else(pilot: ClockedPilot) -> None
     assert ville.messages[seen:][0]["text"].startswith(
         translator("fi")("A reminder: your check-in is still open.")
     )
+
+
+async def test_monthly_reminders_at_a_day_and_three_days_then_the_close(
+    pilot: ClockedPilot,
+) -> None:
+    _ = translator("fi")
+    eeva = await pilot.member("Eeva", "fi", {"wellbeing"})
+    opens = datetime(2026, 12, 7, 8, 0, tzinfo=HELSINKI)
+    await pilot.at(opens)
+    seen = len(eeva.messages)
+    reminder = _("A reminder: your check-in is still open.")
+    await pilot.at(opens + timedelta(hours=24, minutes=1))
+    assert [m["text"].startswith(reminder) for m in eeva.messages[seen:]] == [True]
+    await pilot.at(opens + timedelta(hours=48, minutes=1))
+    assert len(eeva.messages) == seen + 1
+    await pilot.at(opens + timedelta(hours=72, minutes=1))
+    first, second = eeva.messages[seen:]
+    assert first["text"] == _("This check-in continues below.")  # the second took over
+    assert second["text"].startswith(reminder)
+    for day in range(4, 14):
+        await pilot.at(opens + timedelta(days=day, minutes=1))
+    assert len(eeva.messages) == seen + 2  # two at most
+    await pilot.at(opens + timedelta(days=14, minutes=1))
+    assert eeva.messages[-1]["text"] == _("This check-in has closed.")
+    assert "reply_markup" not in eeva.messages[-1]
+    assert pilot.rows("SELECT status, reminders FROM checkin_prompts") == [("closed", 2)]
