@@ -17,7 +17,7 @@ from bot.settings import LANGUAGES
 from conversations.scripts import shipped
 from seroi.observations import load_observations
 
-from .checkins_helpers import HELSINKI, MONDAY, ClockedPilot, buttons, clocked_pilot
+from .test_checkins_clock import HELSINKI, MONDAY, ClockedPilot, buttons, clocked_pilot
 
 
 @pytest.fixture

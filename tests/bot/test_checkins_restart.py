@@ -15,7 +15,7 @@ from bot.settings import Settings
 from sandbox.core import Sandbox
 from sandbox.testing import running_server
 
-from .checkins_helpers import HELSINKI, MONDAY
+from .test_checkins_clock import HELSINKI, MONDAY
 from .conftest import KEY, TOKEN
 from .test_restart import STARTUP_TIMEOUT, bot_environment, bot_process, count, kill_hard
 

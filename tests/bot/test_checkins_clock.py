@@ -1,4 +1,4 @@
-"""A pilot whose bot runs on a clock the test moves, and a tick the test runs."""
+"""Check-in test helpers (no tests here): a pilot whose bot runs on a clock the test moves."""
 
 from __future__ import annotations
 
