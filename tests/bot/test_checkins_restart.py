@@ -15,8 +15,8 @@ from bot.settings import Settings
 from sandbox.core import Sandbox
 from sandbox.testing import running_server
 
-from .test_checkins_clock import HELSINKI, MONDAY
 from .conftest import KEY, TOKEN
+from .test_checkins_clock import HELSINKI, MONDAY
 from .test_restart import STARTUP_TIMEOUT, bot_environment, bot_process, count, kill_hard
 
 MEMBERS = 120
