@@ -207,9 +207,16 @@ class Outbox:
         if recorder is None or message_id is None:
             self._forget_later(item.id)
             return
-        async with self._db.transaction():
-            await recorder(argument, message_id)
-            await self._rows.forget_in_transaction(item.id)
+        while True:
+            try:
+                async with self._db.transaction():
+                    await recorder(argument, message_id)
+                    await self._rows.forget_in_transaction(item.id)
+                return
+            except sqlite3.OperationalError as error:
+                # Sent already: only the record waits (a crash meanwhile sends it again).
+                log.warning("could not record a sent message (%s); trying again", error)
+                await asyncio.sleep(RETRY_SECONDS[0])
 
     async def _store(self, update_id: int | None, replies: list[Reply]) -> None:
         """Store replies (with no update, or marking theirs answered), then send them.
