@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from telegram import Message, Update
@@ -16,6 +17,7 @@ from bot.features.checkins import answering, planning, screens, waves
 from bot.features.checkins.answering import Closed, Finished, Shown, Snoozed
 from bot.i18n import N_
 from bot.storage.models import Reply
+from conversations.engine import ProblemCode
 
 DAY_NAMES = dict(
     zip(
@@ -98,14 +100,17 @@ async def on_answer(update: Update, context: BotContext, caller: Caller, press: 
         await say(context, caller, _closed_text(caller), replacing=message)
     elif isinstance(outcome, Finished):
         await _finished(context, caller, outcome, message)
-    elif outcome.problem is None or outcome.problem.code.value != "not_current":
+    elif outcome.problem is not None and outcome.problem.code is ProblemCode.NOT_CURRENT:
+        # A double tap, or a press whose reply a crash lost: the message shows the current
+        # question (an edit that changes nothing is no error).
+        await _show(context, caller, replace(outcome, problem=None), message)
+    else:
         await _show(context, caller, outcome, message)
-    # A double tap (the question was answered already) changes nothing on screen.
     return True
 
 
 async def on_later(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
-    """ "Later…" opens snooze and pause; "Back to the question" closes them."""
+    """Later… opens snooze and pause; Back to the question closes them."""
     message = update.callback_query.message
     outcome = await answering.current(context.services, caller, id_argument(press.argument))
     if outcome is None:

@@ -180,8 +180,6 @@ def problem_text(caller: Caller, problem: Problem) -> str:
     _ = caller._
     if problem.code is ProblemCode.CONSTRAINT and problem.constraint is not None:
         return problem.constraint.message[caller.language].format(**problem.params)
-    if problem.code is ProblemCode.NOT_CURRENT:
-        return _("That question is answered already.")
     return _("That answer does not fit this question; please use the buttons.")
 
 
