@@ -25,6 +25,7 @@ from bot.chat.errors import on_error
 from bot.chat.flood import FloodGuard
 from bot.chat.menus import set_default_menus
 from bot.features.admin import handlers as admin
+from bot.features.checkins import handlers as checkins
 from bot.features.contacts import handlers as contacts
 from bot.features.help import handlers as help_feature
 from bot.features.impact_map import handlers as impact_map
@@ -32,6 +33,7 @@ from bot.features.onboarding import handlers as onboarding
 from bot.features.privacy import handlers as privacy
 from bot.outbox import Outbox
 from bot.pseudonym_keys import check_key
+from bot.scheduling import Clock, FileClock, tick
 from bot.services import Services, services_of
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -39,7 +41,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 # The features, in the order their commands appear in menus and /help.
-FEATURES = (onboarding, help_feature, privacy, admin, impact_map)
+FEATURES = (onboarding, help_feature, privacy, admin, impact_map, checkins)
 COMMANDS: tuple[Command, ...] = tuple(
     unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
 )
@@ -48,6 +50,9 @@ BUTTONS: tuple[Button, ...] = tuple(
         (row for feature in FEATURES for row in getattr(feature, "BUTTONS", ())), "action"
     ).values()
 )
+
+# What the tick does each time it runs (bot.scheduling).
+DUE_WORK = tuple(work for feature in FEATURES for work in getattr(feature, "DUE", ()))
 
 NETWORK_RETRIES = 4
 UPDATE_CLEANUP_INTERVAL = timedelta(hours=6)
@@ -93,8 +98,13 @@ class ResilientRateLimiter(AIORateLimiter):
                 await asyncio.sleep(0.2 * 2 ** (attempt - 1))
 
 
-def build_application(settings: Settings, *, request: BaseRequest | None = None) -> Application:
-    """The bot, wired: handlers in matching order, storage opened at start, closed at stop."""
+def build_application(
+    settings: Settings, *, request: BaseRequest | None = None, clock: Clock | None = None
+) -> Application:
+    """The bot, wired: handlers in matching order, storage opened at start, closed at stop.
+
+    `clock` replaces the system's (the demo's compressed weeks, tests).
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
@@ -111,6 +121,9 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     application.bot_data["settings"] = settings
+    if clock is None and settings.clock_file is not None:
+        clock = FileClock(settings.clock_file)
+    application.bot_data["clock"] = clock or Clock()
     application.bot_data["commands"] = COMMANDS
     application.bot_data["reprompt"] = onboarding.reprompt
     application.add_handlers(gate.before(resume=onboarding.resume, flood=FloodGuard()), group=-1)
@@ -127,10 +140,16 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
 async def _open(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     database = await Database.open(settings.db_path)
-    services = application.bot_data["services"] = Services(settings=settings, db=database)
+    services = application.bot_data["services"] = Services(
+        settings=settings, db=database, clock=application.bot_data["clock"]
+    )
     await check_key(services)
     outbox = application.bot_data["outbox"] = Outbox(database, application.bot)
+    outbox.record_sent("checkin", services.checkins.record_message)
     await outbox.start()
+    application.job_queue.run_repeating(
+        tick, interval=settings.tick_seconds, first=settings.tick_seconds, data=DUE_WORK
+    )
     application.job_queue.run_repeating(
         _forget_old_updates, interval=UPDATE_CLEANUP_INTERVAL, first=UPDATE_CLEANUP_INTERVAL
     )

@@ -1,4 +1,4 @@
-"""The `seroi-bot` command: run, demo, report."""
+"""The `seroi-bot` command: run, demo, report, export-observations, checkin-setup."""
 
 from __future__ import annotations
 
@@ -74,6 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the results to stdout as one JSON object; "
         "files are written too only if --out is given explicitly",
     )
+    export = commands.add_parser(
+        "export-observations",
+        help="write a pilot's check-in answers as the observations CSV that "
+        "`seroi-bot report --observations` reads (pseudonyms only, dated by period)",
+    )
+    export.add_argument("--pilot", metavar="SLUG", required=True, help="the pilot's short name")
+    export.add_argument(
+        "--out", metavar="FILE.csv", default=None, help="write here (default: standard output)"
+    )
+    setup = commands.add_parser(
+        "checkin-setup",
+        help="a pilot's check-ins: the monthly wellbeing module (WHO-5 or ONS4) and the "
+        "neutral support pointer shown with a member's own wellbeing trend",
+    )
+    setup.add_argument("--pilot", metavar="SLUG", required=True, help="the pilot's short name")
+    setup.add_argument("--wellbeing", choices=("who5", "ons4"), default=None)
+    setup.add_argument(
+        "--support", metavar="TEXT", default=None, help="e.g. a crisis line; '' removes it"
+    )
     commands.add_parser(
         "rotate-key",
         help="change SEROI_PSEUDONYM_KEY on purpose: rewrite every pseudonym from the key in "
@@ -96,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(Path(args.out), fault_rate=args.faults, lock_seconds=args.lock_db)
     if args.command == "rotate-key":
         return rotate_key()
+    if args.command == "export-observations":
+        return export_observations(args.pilot, args.out)
+    if args.command == "checkin-setup":
+        return checkin_setup(args.pilot, args.wellbeing, args.support)
     return run_bot()
 
 
@@ -234,6 +257,83 @@ async def _rotate(settings: Settings, old_key: SecretStr) -> int:
     try:
         old = Services(settings=settings.model_copy(update={"pseudonym_key": old_key}), db=database)
         return await rotate(old, Services(settings=settings, db=database))
+    finally:
+        await database.close()
+
+
+def export_observations(slug: str, out: str | None) -> int:
+    """Write a pilot's observations CSV; works while the bot runs."""
+    settings = load_settings()
+    if settings is None:
+        return EXIT_OPERATOR
+    if not settings.db_path.is_file():
+        print(
+            f"seroi-bot: there is no database at SEROI_DB_PATH={settings.db_path}", file=sys.stderr
+        )
+        return EXIT_OPERATOR
+    configure_logging("WARNING", [settings.pseudonym_key.get_secret_value()])
+    from bot.features.checkins.export import UnknownPilotError
+
+    try:
+        text, count = asyncio.run(_export(settings, slug))
+    except DatabaseUnavailableError as error:
+        print(f"seroi-bot: {error}", file=sys.stderr)
+        return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
+    except UnknownPilotError:
+        print(f"seroi-bot: there is no pilot {slug!r} (see /pilots)", file=sys.stderr)
+        return EXIT_OPERATOR
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"seroi-bot: {count} observations written to {out}", file=sys.stderr)
+    return 0
+
+
+def checkin_setup(slug: str, wellbeing: str | None, support: str | None) -> int:
+    """Set a pilot's wellbeing module and support pointer; print what is set."""
+    settings = load_settings()
+    if settings is None:
+        return EXIT_OPERATOR
+    if not settings.db_path.is_file():
+        print(
+            f"seroi-bot: there is no database at SEROI_DB_PATH={settings.db_path}", file=sys.stderr
+        )
+        return EXIT_OPERATOR
+    configure_logging("WARNING", [settings.pseudonym_key.get_secret_value()])
+    try:
+        setup = asyncio.run(_setup(settings, slug, wellbeing, support))
+    except DatabaseUnavailableError as error:
+        print(f"seroi-bot: {error}", file=sys.stderr)
+        return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
+    if setup is None:
+        print(f"seroi-bot: there is no pilot {slug!r} (see /pilots)", file=sys.stderr)
+        return EXIT_OPERATOR
+    module, pointer = setup
+    print(f"seroi-bot: {slug}: monthly module {module}; support pointer: {pointer or 'none'}")
+    return 0
+
+
+async def _setup(
+    settings: Settings, slug: str, wellbeing: str | None, support: str | None
+) -> tuple[str, str | None] | None:
+    from bot.features.checkins.pilot_setup import configure
+    from bot.services import Services
+
+    database = await Database.open(settings.db_path)
+    try:
+        return await configure(Services(settings=settings, db=database), slug, wellbeing, support)
+    finally:
+        await database.close()
+
+
+async def _export(settings: Settings, slug: str) -> tuple[str, int]:
+    from bot.features.checkins.export import observations_csv
+    from bot.services import Services
+
+    database = await Database.open(settings.db_path)
+    try:
+        return await observations_csv(Services(settings=settings, db=database), slug)
     finally:
         await database.close()
 

@@ -8,6 +8,12 @@ for Telegram's flood limits, and a restart sends whatever was still waiting.
 
 Messages are at least once: a reply Telegram received just before a crash, before its
 row was deleted, is sent again after the restart.
+
+Jobs (no update) say things too: `composing()` collects them, and the job stores them
+with `store_in_transaction()` inside the transaction that made them due, then hands
+them to `send_stored()` after it commits. A reply marked `on_sent` has its message id
+recorded (by the recorder registered under that name) in the transaction that deletes
+its row, so what shows it can later be edited.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ import logging
 import sqlite3
 import warnings
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +54,10 @@ warnings.filterwarnings(
     message=r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'",
     category=PTBUserWarning,
 )
+
+
+# Records the message id of a sent reply (argument, message id), inside a transaction.
+Recorder = Callable[[str, int], Awaitable[None]]
 
 
 class UpdateNotStoredError(Exception):
@@ -98,6 +108,7 @@ class Outbox:
         self._forgetting: asyncio.Task | None = None
         self._idle = asyncio.Event()
         self._idle.set()
+        self._recorders: dict[str, Recorder] = {}
 
     async def start(self) -> None:
         """Send what a previous run left unsent."""
@@ -156,6 +167,56 @@ class Outbox:
             handling.replies.append(reply)
             return
         await self._store(None, [reply])
+
+    # --- replies of jobs, and message ids recorded ------------------------------------
+
+    def record_sent(self, name: str, recorder: Recorder) -> None:
+        """Have `recorder` note the message id of every sent reply marked `on_sent="name:…"`."""
+        self._recorders[name] = recorder
+
+    @contextmanager
+    def composing(self) -> Iterator[list[Reply]]:
+        """Collect what is said inside (by a job, with no update) instead of sending it."""
+        handling = _Handling()
+        marker = _handling.set(handling)
+        try:
+            yield handling.replies
+        finally:
+            _handling.reset(marker)
+
+    async def store_in_transaction(self, replies: list[Reply]) -> list[StoredReply]:
+        """Store replies within the caller's transaction; send them with `send_stored`."""
+        if not replies:
+            return []
+        stored: list[StoredReply] = []
+        for start in range(0, len(replies), MAX_ROWS_PER_STATEMENT):
+            chunk = replies[start : start + MAX_ROWS_PER_STATEMENT]
+            ids = await self._rows.store_in_transaction(encode(None, chunk))
+            stored.extend(StoredReply(id=i, reply=r) for i, r in zip(ids, chunk, strict=True))
+        return stored
+
+    def send_stored(self, stored: list[StoredReply]) -> None:
+        """Send replies stored by `store_in_transaction`, once their transaction committed."""
+        self._enqueue(stored)
+
+    async def _record(self, item: StoredReply, sent: Any) -> None:
+        """Record a tracked reply's message id and forget its row, in one transaction."""
+        name, _, argument = (item.reply.on_sent or "").partition(":")
+        recorder = self._recorders.get(name)
+        message_id = sent.get("message_id") if isinstance(sent, dict) else None
+        if recorder is None or message_id is None:
+            self._forget_later(item.id)
+            return
+        while True:
+            try:
+                async with self._db.transaction():
+                    await recorder(argument, message_id)
+                    await self._rows.forget_in_transaction(item.id)
+                return
+            except sqlite3.OperationalError as error:
+                # Sent already: only the record waits (a crash meanwhile sends it again).
+                log.warning("could not record a sent message (%s); trying again", error)
+                await asyncio.sleep(RETRY_SECONDS[0])
 
     async def _store(self, update_id: int | None, replies: list[Reply]) -> None:
         """Store replies (with no update, or marking theirs answered), then send them.
@@ -258,7 +319,9 @@ class Outbox:
             while queue:
                 item = queue[0]
                 try:
-                    await self._send(item.reply)
+                    sent = await self._send(item.reply)
+                    if item.reply.on_sent is not None:
+                        await self._record(item, sent)
                 except Forbidden:
                     log.info("a person blocked the bot: contact marked inactive")
                     async with self._db.transaction():
@@ -275,15 +338,16 @@ class Outbox:
                     continue
                 attempt = 0
                 queue.popleft()
-                self._forget_later(item.id)
+                if item.reply.on_sent is None:
+                    self._forget_later(item.id)
         finally:
             if not queue:
                 del self._queues[chat_id]
             del self._senders[chat_id]
             self._note_idle()
 
-    async def _send(self, reply: Reply) -> None:
-        """One Bot API call; a refusal that no retry can mend is logged and dropped."""
+    async def _send(self, reply: Reply) -> Any:
+        """One Bot API call (its result); a refusal no retry can mend is logged and dropped."""
         params = reply.params
         try:
             if reply.kind in ("photo", "document"):
@@ -296,11 +360,12 @@ class Outbox:
             elif reply.kind == "edit":
                 await self._edit_or_send(reply)
             else:
-                await self._call(METHOD_OF_KIND[reply.kind], reply.chat_id, params)
+                return await self._call(METHOD_OF_KIND[reply.kind], reply.chat_id, params)
         except BadRequest as error:
             if "message is not modified" in str(error).lower():
-                return  # it already shows exactly this (a double tap)
+                return None  # it already shows exactly this (a double tap)
             log.error("Telegram refused a %s reply: %s", reply.kind, error)
+        return None
 
     async def _edit_or_send(self, reply: Reply) -> None:
         """Turn a prompt into its answer; if it can no longer be edited, send it instead."""
@@ -313,11 +378,11 @@ class Outbox:
             params = {key: value for key, value in reply.params.items() if key != "message_id"}
             await self._call("sendMessage", reply.chat_id, params)
 
-    async def _call(self, method: str, chat_id: int, params: dict[str, Any]) -> None:
+    async def _call(self, method: str, chat_id: int, params: dict[str, Any]) -> Any:
         """A Bot API call with the stored parameters as they are, through the rate limiter.
 
         The answer (the message as Telegram now shows it) is not needed, so it is not
         turned into PTB objects, nor is the stored keyboard first: both cost more than
         the rest of sending a reply.
         """
-        await self._bot.do_api_request(method, api_kwargs={"chat_id": chat_id, **params})
+        return await self._bot.do_api_request(method, api_kwargs={"chat_id": chat_id, **params})

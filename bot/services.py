@@ -9,10 +9,12 @@ from functools import cached_property
 
 from telegram.ext import Application
 
+from bot.scheduling import Clock
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.repositories.actions import Actions
 from bot.storage.repositories.audit import Audit
+from bot.storage.repositories.checkins import Checkins
 from bot.storage.repositories.consents import Consents
 from bot.storage.repositories.impact_maps import ImpactMaps
 from bot.storage.repositories.invites import Invites
@@ -29,6 +31,8 @@ class Services:
 
     settings: Settings
     db: Database
+    # What time it is (the demo and tests set their own).
+    clock: Clock = field(default_factory=Clock)
     pilots: Pilots = field(init=False)
     people: People = field(init=False)
     members: Members = field(init=False)
@@ -39,6 +43,7 @@ class Services:
     personal_data: PersonalData = field(init=False)
     impact_maps: ImpactMaps = field(init=False)
     actions: Actions = field(init=False)
+    checkins: Checkins = field(init=False)
 
     def __post_init__(self) -> None:
         self.pilots = Pilots(self.db)
@@ -51,6 +56,7 @@ class Services:
         self.personal_data = PersonalData(self.db)
         self.impact_maps = ImpactMaps(self.db)
         self.actions = Actions(self.db)
+        self.checkins = Checkins(self.db)
 
     def _subkey(self, purpose: str) -> bytes:
         # One secret in settings, a separate key per use, so neither use weakens the other.

@@ -101,6 +101,20 @@ class Settings(BaseSettings):
         description="how many days an invite link is valid, a whole number from 1 to 365",
         examples=["14"],
     )
+    # How often the scheduler looks for due check-ins (and other due work).
+    tick_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="seconds between two looks for due check-ins, more than 0 and at most 3600",
+        examples=["30"],
+    )
+    # For tests of a bot in another process: the time is read from this file.
+    clock_file: Path | None = Field(
+        default=None,
+        description="for tests only: a file holding the current time (ISO 8601)",
+        examples=["/tmp/seroi-clock.txt"],
+    )
     log_level: LogLevel = Field(
         default="INFO",
         description="how much to log: DEBUG, INFO, WARNING or ERROR",
@@ -128,6 +142,13 @@ class Settings(BaseSettings):
     @classmethod
     def _file_path(cls, value: Path) -> Path:
         if str(value) in ("", ".") or value.is_dir():
+            raise ValueError("it is a folder, not a file")
+        return value
+
+    @field_validator("clock_file")
+    @classmethod
+    def _clock_file(cls, value: Path | None) -> Path | None:
+        if value is not None and (str(value) in ("", ".") or value.is_dir()):
             raise ValueError("it is a folder, not a file")
         return value
 

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 VERSION = "v1"
@@ -46,8 +47,17 @@ def id_argument(text: str) -> int:
     return number
 
 
+@lru_cache(maxsize=8)
+def _keyed(key: bytes) -> hmac.HMAC:
+    # The key's inner and outer pads once; each signature copies them (a wave signs
+    # thousands of buttons).
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def _signature(key: bytes, user_id: int, body: str) -> str:
-    digest = hmac.new(key, f"{user_id}|{body}".encode(), hashlib.sha256).digest()
+    mac = _keyed(key).copy()
+    mac.update(f"{user_id}|{body}".encode())
+    digest = mac.digest()
     return base64.urlsafe_b64encode(digest).decode()[:_SIGNATURE_CHARS]
 
 

@@ -97,3 +97,29 @@ async def identify(services: Services, update: Update) -> Caller:
         roles=standing.roles if standing else frozenset(),
         member=standing.member if standing else None,
     )
+
+
+async def of_person(services: Services, pseudonym: str, chat_id: int) -> Caller:
+    """The person a job writes to, as an update of theirs would identify them.
+
+    With no update there is no Telegram language; a private chat's id is its person's id.
+    """
+    standing = await services.people.standing(pseudonym)
+    person = standing.person if standing else None
+    language = resolve_language(
+        person.language if person else None, None, services.settings.default_language
+    )
+    pilot = None
+    if person and person.current_pilot_id is not None:
+        pilot = await services.pilots.by_id(person.current_pilot_id)
+    return Caller(
+        telegram_id=chat_id,
+        chat_id=chat_id,
+        pseudonym=pseudonym,
+        person=person,
+        language=language,
+        is_admin=chat_id in services.settings.admin_ids,
+        pilot=pilot,
+        roles=standing.roles if standing else frozenset(),
+        member=standing.member if standing else None,
+    )

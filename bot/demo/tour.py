@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from bot.demo.checkins import START, play_checkins
 from bot.demo.impact_map import play_map_steps
 from bot.demo.participants import Participant, invite_code, running_bot
+from bot.scheduling import ManualClock
 from bot.services import services_of
 from bot.settings import Settings
 from sandbox.core import Sandbox
@@ -210,7 +212,7 @@ def check_no_repeats(sandbox: Sandbox, cast: list[Participant]) -> list[str]:
     return problems
 
 
-def check_database(path: Path) -> list[str]:
+def check_database(path: Path, checkins: bool) -> list[str]:
     """What the database must hold after the tour: each join, consent and erasure once."""
     connection = sqlite3.connect(path)
     count = lambda sql: connection.execute(sql).fetchone()[0]  # noqa: E731
@@ -219,7 +221,11 @@ def check_database(path: Path) -> list[str]:
             count("SELECT COUNT(*) FROM members WHERE status = 'active'"),
             1 + len(RESIDENTS) - 1,  # the coordinator and the residents, less Johan
         ),
-        "consent decisions": (count("SELECT COUNT(*) FROM consents"), 3 * len(RESIDENTS)),
+        "consent decisions": (
+            count("SELECT COUNT(*) FROM consents"),
+            # and, after the check-ins, Matteo's again, withdrawing the wellbeing consent
+            3 * len(RESIDENTS) + (3 if checkins else 0),
+        ),
         "member invite uses": (
             count("SELECT uses FROM invites WHERE role = 'member'"),
             len(RESIDENTS) + 1,  # and Olli, who started but typed instead of pressing
@@ -231,6 +237,16 @@ def check_database(path: Path) -> list[str]:
         for name, (found, wanted) in expected.items()
         if found != wanted
     ]
+
+
+def report_from_checkins(observations: Path, folder: Path, tour: Tour) -> None:
+    """The SEROI+ report of the Laitila map with the observations the check-ins collected."""
+    from bot.cli import main
+
+    report = ["report", "examples/laitila_remote_work.yaml", "--observations", str(observations)]
+    status = main([*report, "--lang", "fi", "--out", str(folder)])
+    tour.steps.append(("SEROI+ report from the collected check-ins", status == 0, str(folder)))
+    print(f"  {'✔' if status == 0 else '✘'} SEROI+ report from the collected check-ins: {folder}")
 
 
 def lock_database(path: Path, seconds: float) -> threading.Thread:
@@ -279,16 +295,25 @@ async def tour_against_sandbox(out: Path, fault_rate: float, lock_seconds: float
         def storage_outage() -> None:
             outages.append(lock_database(settings.db_path, lock_seconds))
 
-        async with running_bot(settings) as application:
+        clock = ManualClock(START)
+        async with running_bot(settings, clock=clock) as application:
             await play(sandbox, cast, tour, storage_outage if lock_seconds else None)
+            for holder in outages:
+                holder.join()
             by_name = {person.name: person for person in cast}
             await play_map_steps(tour, by_name["Kaisa"], by_name["Mikko"], services_of(application))
-        for holder in outages:
-            holder.join()
+            observations = None
+            # The plain demo only: --faults and --lock-db replay the joining under stress.
+            if not fault_rate and not lock_seconds:
+                languages = {r.name: r.language for r in RESIDENTS}
+                observations = await play_checkins(application, clock, cast, languages, tour, out)
+    if observations is not None:
+        report_from_checkins(observations, out / "reports" / "checkins", tour)
     transcript.close()
     saved = sandbox.save_media(out / "media")
     save_chats(sandbox, out / "chats", cast)
-    problems = check_database(settings.db_path) + check_no_repeats(sandbox, cast)
+    problems = check_database(settings.db_path, observations is not None)
+    problems += check_no_repeats(sandbox, cast)
     problems += [
         f"unimplemented Bot API call {call.method}" for call in sandbox.unimplemented_calls
     ]

@@ -32,6 +32,8 @@ class Reply(BaseModel):
     # The Bot API parameters besides chat_id: text, message_id, reply_markup, caption, filename.
     params: dict[str, Any]
     file: bytes | None = None
+    # Who records the message id once Telegram has the message ("checkin:12"), if anyone.
+    on_sent: str | None = None
 
 
 class StoredReply(BaseModel):
@@ -62,6 +64,10 @@ class Member(BaseModel):
     onboarding_step: OnboardingStep
     pending_consents: frozenset[str]
     stakeholder_group: str | None
+    # When the member wants check-ins ('mon'..'sun', '08-11'...) and their commute band.
+    checkin_day: str | None = None
+    checkin_window: str | None = None
+    distance_band: str | None = None
 
 
 class Invite(BaseModel):

@@ -27,6 +27,8 @@ WRONG = {
     "rate_limit": ("maybe", "neither true nor false"),
     "invite_days_valid": ("0", "out of range"),
     "log_level": ("loud", "not one of the choices"),
+    "tick_seconds": ("0", "out of range"),
+    "clock_file": (".", "a folder, not a file"),
 }
 PYDANTIC_PHRASES = ("Field required", "invalid literal", "Input should", "Value error", "[type=")
 

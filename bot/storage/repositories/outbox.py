@@ -9,9 +9,9 @@ from bot.storage.db import utc_now
 from bot.storage.models import Reply, StoredReply
 from bot.storage.repositories.base import Repository
 
-# One stored reply: chat_id, update_id, kind, payload, file, created_at.
-Row = tuple[int, int | None, str, str, bytes | None, str]
-# Rows stored in one statement at most (6 parameters each, far below SQLite's limit).
+# One stored reply: chat_id, update_id, kind, payload, file, created_at, on_sent.
+Row = tuple[int, int | None, str, str, bytes | None, str, str | None]
+# Rows stored in one statement at most (7 parameters each, far below SQLite's limit).
 MAX_ROWS_PER_STATEMENT = 500
 
 
@@ -26,6 +26,7 @@ def encode(update_id: int | None, replies: Sequence[Reply]) -> list[Row]:
             json.dumps(reply.params, ensure_ascii=False),
             reply.file,
             now,
+            reply.on_sent,
         )
         for reply in replies
     ]
@@ -41,15 +42,16 @@ class Outbox(Repository):
         back per update, in the order given (rowids grow with each insert).
         """
         rows = [row for update in handled for row in update]
-        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(rows))
-        returned = await self.db.atomic(
-            "INSERT INTO outbox (chat_id, update_id, kind, payload, file, created_at) "
-            f"VALUES {values} RETURNING id",
-            tuple(field for row in rows for field in row),
-        )
+        returned = await self.db.atomic(*_insert(rows))
         # RETURNING gives no order; the ids themselves do.
         ids = iter(sorted(row["id"] for row in returned))
         return [[next(ids) for _row in update] for update in handled]
+
+    async def store_in_transaction(self, rows: Sequence[Row]) -> list[int]:
+        """Store replies within the current transaction (a job's, not an update's); their ids."""
+        cursor = await self.db.execute(*_insert(rows))
+        returned = await cursor.fetchall()
+        return sorted(row["id"] for row in returned)
 
     async def pending(self) -> list[StoredReply]:
         """Everything not yet sent, in the order it was stored."""
@@ -62,6 +64,7 @@ class Outbox(Repository):
                     kind=row["kind"],
                     params=json.loads(row["payload"]),
                     file=row["file"],
+                    on_sent=row["on_sent"],
                 ),
             )
             for row in rows
@@ -75,6 +78,20 @@ class Outbox(Repository):
             marks = ", ".join("?" * len(chunk))
             await self.db.atomic(f"DELETE FROM outbox WHERE id IN ({marks})", chunk)
 
+    async def forget_in_transaction(self, reply_id: int) -> None:
+        """Telegram has this reply; forgotten in the current transaction."""
+        await self.db.execute("DELETE FROM outbox WHERE id = ?", (reply_id,))
+
     async def forget_chat(self, chat_id: int) -> None:
         """Drop every reply to a chat (its person blocked the bot)."""
         await self.db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
+
+
+def _insert(rows: Sequence[Row]) -> tuple[str, tuple]:
+    """One INSERT of many rows, returning their ids."""
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+    return (
+        "INSERT INTO outbox (chat_id, update_id, kind, payload, file, created_at, on_sent) "
+        f"VALUES {values} RETURNING id",
+        tuple(field for row in rows for field in row),
+    )

@@ -24,6 +24,7 @@ class People(Repository):
         """
         row = await self.db.fetch_one(
             "SELECT p.*, m.status, m.onboarding_step, m.pending_consents, m.stakeholder_group, "
+            "m.checkin_day, m.checkin_window, m.distance_band, "
             "(SELECT group_concat(role) FROM roles r WHERE r.pilot_id = p.current_pilot_id "
             "AND r.pseudonym = p.pseudonym) AS roles "
             "FROM people p LEFT JOIN members m "
@@ -110,4 +111,7 @@ def member_from_row(row: aiosqlite.Row, pilot_id: int) -> Member:
         onboarding_step=row["onboarding_step"],
         pending_consents=frozenset(p for p in row["pending_consents"].split(",") if p),
         stakeholder_group=row["stakeholder_group"],
+        checkin_day=row["checkin_day"],
+        checkin_window=row["checkin_window"],
+        distance_band=row["distance_band"],
     )

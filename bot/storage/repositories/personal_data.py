@@ -9,7 +9,18 @@ class PersonalData(Repository):
     """Everything stored about one person: for access (`/mydata`) and erasure (`/delete`)."""
 
     # Tables keyed by pseudonym; erasure walks them in this order (children first).
-    _TABLES = ("map_edits", "consents", "roles", "members", "contacts", "people")
+    _TABLES = (
+        "map_edits",
+        "checkin_answers",
+        "checkin_prompts",
+        "checkin_due",
+        "checkin_settings",
+        "consents",
+        "roles",
+        "members",
+        "contacts",
+        "people",
+    )
 
     async def export(self, pseudonym: str) -> dict[str, list[dict]]:
         """Every row about the person, table by table, plus the audit entries about them."""

@@ -1,0 +1,265 @@
+"""Check-in scheduling and answering: one wave to many members, the tick, answers per second.
+
+    .venv/bin/python bench/checkins.py [--members N] [--tick-members N] [--answerers N]
+
+1. One weekly wave's prompts to N members (default 10,000) over HTTP against the sandbox
+   in flood mode (Telegram's 30 messages/s and per-chat limits) with 1 % of calls answered
+   429 and 1 % timing out: messages per second as a share of the 30/s cap (target ≥ 0.9),
+   prompts lost and sent twice (target 0 and 0).
+2. The tick's cost with N members scheduled: 500 due (target < 50 ms) and none due.
+3. Answers per second through the in-process sandbox, against the plain PTB button bot in
+   the same run (target ≥ 0.5 × the button bot): every member answers their open check-in,
+   one question per wave.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from telegram.ext import CallbackQueryHandler, CommandHandler
+from throughput import (
+    TOKEN,
+    Replies,
+    Step,
+    Tally,
+    first_prompt,
+    next_prompt,
+    running_ptb_bot,
+    take,
+    timed_wave,
+)
+
+from bot.app import DUE_WORK
+from bot.chat.context import BotContext
+from bot.demo.participants import Participant, running_bot
+from bot.features.checkins.planning import handle_due
+from bot.pseudonym_keys import check_key
+from bot.scheduling import ManualClock, run_due
+from bot.services import Services
+from bot.settings import Settings
+from bot.storage.db import Database
+from sandbox.core import Sandbox
+from sandbox.ptb import SandboxRequest
+from sandbox.server import SandboxServer
+
+KEY = "bench-pseudonym-key-not-a-secret"
+ZONE = ZoneInfo("Europe/Helsinki")
+MONDAY = datetime(2026, 11, 30, 7, 0, tzinfo=ZONE)
+CAP = 30.0
+ANSWERS = ("3", "1", "1", "bus", "lt5")  # one per wave: a whole weekly check-in
+
+
+def settings_for(db: Path, **options: object) -> Settings:
+    """Bench settings: the tick only when the bench runs it."""
+    return Settings(
+        _env_file=None,
+        telegram_token=TOKEN,
+        db_path=db,
+        pseudonym_key=KEY,
+        tick_seconds=3600,
+        **options,
+    )
+
+
+async def seed(db: Path, people: list[Participant], *, due: int | None = None) -> None:
+    """A pilot and active members with the check-in consent (`due` of them due now)."""
+    settings = settings_for(db)
+    database = await Database.open(db)
+    services = Services(settings=settings, db=database)
+    await check_key(services)
+    now = "2026-11-01T00:00:00+00:00"
+    async with database.transaction():
+        pilot = await services.pilots.create("Laitila", controller="bench")
+        rows = [(services.pseudonym(person.user.id), person.user.id) for person in people]
+        await database.executemany(
+            "INSERT INTO people (pseudonym, language, current_pilot_id, created_at) "
+            f"VALUES (?, 'fi', {pilot.id}, '{now}')",
+            [(pseudonym,) for pseudonym, _ in rows],
+        )
+        await database.executemany("INSERT INTO contacts (pseudonym, chat_id) VALUES (?, ?)", rows)
+        await database.executemany(
+            "INSERT INTO members (pilot_id, pseudonym, status, onboarding_step, joined_at, "
+            f"checkin_day, checkin_window) VALUES ({pilot.id}, ?, 'active', 'done', '{now}', "
+            "'mon', '08-11')",
+            [(pseudonym,) for pseudonym, _ in rows],
+        )
+        await database.executemany(
+            "INSERT INTO roles (pilot_id, pseudonym, role, granted_at) "
+            f"VALUES ({pilot.id}, ?, 'member', '{now}')",
+            [(pseudonym,) for pseudonym, _ in rows],
+        )
+        await database.executemany(
+            "INSERT INTO consents (pilot_id, pseudonym, purpose, granted, notice_version, "
+            f"language, recorded_at) VALUES ({pilot.id}, ?, 'checkins', 1, '2026-12', 'fi', "
+            f"'{now}')",
+            [(pseudonym,) for pseudonym, _ in rows],
+        )
+        if due is not None:
+            # Everyone planned for later, `due` of them for now.
+            await database.execute(
+                "UPDATE checkin_due SET next_due_at = '2099-01-01T00:00:00+00:00'"
+            )
+            await database.execute(
+                "UPDATE checkin_due SET next_due_at = '' WHERE rowid IN "
+                "(SELECT rowid FROM checkin_due LIMIT ?)",
+                (due,),
+            )
+    await database.close()
+
+
+def people_of(sandbox: Sandbox, count: int) -> list[Participant]:
+    """Members who have opened the chat with the bot (so it may write to them)."""
+    people = [Participant.create(sandbox, f"Member{n}", "fi", bot_db=None) for n in range(count)]
+    for person in people:
+        person.user.started = True
+    return people
+
+
+async def one_wave(members: int) -> dict[str, float]:
+    """Part 1: the prompts of one wave over HTTP, flood limits and faults on."""
+    sandbox = Sandbox(token=TOKEN, bot_username="seroi_bench_bot", flood_mode=True)
+    sandbox.faults.timeout_delay = 1.0
+    sandbox.faults.rule(methods=["sendMessage"], probability=0.01, kinds=("429",), seed=1)
+    sandbox.faults.rule(methods=["sendMessage"], probability=0.01, kinds=("timeout",), seed=2)
+    people = people_of(sandbox, members)
+    with tempfile.TemporaryDirectory(prefix="seroi-bench-") as folder:
+        db = Path(folder) / "seroi.db"
+        await seed(db, people)
+        clock = ManualClock(MONDAY + timedelta(hours=1))
+        with SandboxServer(sandbox) as server:
+            settings = settings_for(
+                db,
+                telegram_api_url=server.base_url,
+                telegram_file_url=server.base_file_url,
+                telegram_timeout=0.5,
+            )
+            async with running_bot(settings, clock=clock) as application:
+                started = time.perf_counter()
+                await run_due(BotContext(application), DUE_WORK)
+                delivered = lambda: sum(  # noqa: E731
+                    1 for call in sandbox.calls("sendMessage") if call.ok
+                )
+                await sandbox.wait_for_async(lambda: delivered() >= members, 3 * members / CAP + 60)
+                elapsed = time.perf_counter() - started
+                await sandbox.wait_for_async(lambda: application.bot_data["outbox"].idle, 60)
+        counts = [0] * members
+        index = {person.user.id: n for n, person in enumerate(people)}
+        for call in sandbox.calls("sendMessage"):
+            if call.ok:
+                counts[index[call.params["chat_id"]]] += 1
+    rate = members / elapsed
+    return {
+        "seconds": elapsed,
+        "rate": rate,
+        "share": rate / CAP,
+        "lost": sum(count == 0 for count in counts),
+        "doubled": sum(count > 1 for count in counts),
+    }
+
+
+async def tick_cost(members: int, due: int, repeats: int = 5) -> float:
+    """Part 2: median milliseconds of one tick with `due` of `members` rows due."""
+    timings = []
+    for _ in range(repeats):
+        sandbox = Sandbox(token=TOKEN, bot_username="seroi_bench_bot")
+        people = people_of(sandbox, members)
+        with tempfile.TemporaryDirectory(prefix="seroi-bench-") as folder:
+            db = Path(folder) / "seroi.db"
+            await seed(db, people, due=due)
+            settings = settings_for(db, rate_limit=False)
+            clock = ManualClock(MONDAY + timedelta(hours=1))
+            async with running_bot(settings, request=SandboxRequest(sandbox), clock=clock) as app:
+                context = BotContext(app)
+                started = time.perf_counter()
+                await handle_due(context, clock.now(), max(due, 1))
+                timings.append((time.perf_counter() - started) * 1000)
+                await sandbox.wait_for_async(lambda app=app: app.bot_data["outbox"].idle, 60)
+    return statistics.median(timings)
+
+
+async def seroi_answers(members: int) -> Tally:
+    """Part 3: every member answers their open check-in, one question per timed wave."""
+    sandbox = Sandbox(token=TOKEN, bot_username="seroi_bench_bot")
+    people = people_of(sandbox, members)
+    replies = Replies(sandbox)
+    total = Tally()
+    with tempfile.TemporaryDirectory(prefix="seroi-bench-") as folder:
+        db = Path(folder) / "seroi.db"
+        await seed(db, people)
+        settings = settings_for(db, rate_limit=False)
+        clock = ManualClock(MONDAY + timedelta(hours=1))
+        async with running_bot(settings, request=SandboxRequest(sandbox), clock=clock) as app:
+            await run_due(BotContext(app), DUE_WORK)
+            await sandbox.wait_for_async(lambda: app.bot_data["outbox"].idle, 120)
+            for value in ANSWERS:
+
+                def queue(value: str = value) -> list:
+                    return [take(person, Step("ck", value), "", replies) for person in people]
+
+                total.add(await timed_wave(sandbox, queue))
+    return total
+
+
+async def button_answers(members: int) -> Tally:
+    """Part 3's baseline: the plain PTB button bot, as many presses in as many waves."""
+    sandbox = Sandbox(token=TOKEN, bot_username="buttons_bench_bot")
+    people = [Participant.create(sandbox, f"Member{n}", "fi", bot_db=None) for n in range(members)]
+    replies = Replies(sandbox)
+    handlers = [CommandHandler("start", first_prompt), CallbackQueryHandler(next_prompt)]
+    total = Tally()
+    async with running_ptb_bot(sandbox, handlers):
+        await timed_wave(
+            sandbox, lambda: [take(p, Step("start", replies=1), "", replies) for p in people]
+        )
+        for _value in ANSWERS:
+            total.add(
+                await timed_wave(
+                    sandbox, lambda: [take(p, Step("next"), "", replies) for p in people]
+                )
+            )
+    return total
+
+
+def main() -> None:
+    """Run the three parts and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000, help="members prompted in part 1")
+    parser.add_argument("--tick-members", type=int, default=10_000, help="scheduled in part 2")
+    parser.add_argument("--answerers", type=int, default=500, help="members answering in part 3")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of part 3")
+    options = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+
+    wave = asyncio.run(one_wave(options.members))
+    print(f"1. one wave's prompts to {options.members:,} members")
+    print("   (HTTP, flood mode, 1 % of calls 429, 1 % timeouts)")
+    share = f"{wave['rate']:.1f} msg/s = {wave['share']:.2f} of 30 msg/s"
+    print(f"   {wave['seconds']:.1f} s: {share} (target ≥ 0.9)")
+    print(f"   prompts lost: {wave['lost']}, sent twice: {wave['doubled']} (target 0 and 0)")
+
+    busy = asyncio.run(tick_cost(options.tick_members, 500))
+    idle = asyncio.run(tick_cost(options.tick_members, 0))
+    print(f"2. tick with {options.tick_members:,} members scheduled")
+    print(f"   500 due: {busy:.1f} ms (target < 50 ms); none due: {idle:.2f} ms")
+
+    seroi, buttons = [], []
+    for _round in range(options.rounds):
+        buttons.append(asyncio.run(button_answers(options.answerers)).rate)
+        seroi.append(asyncio.run(seroi_answers(options.answerers)).rate)
+    ratio = statistics.median(seroi) / statistics.median(buttons)
+    print(f"3. answers per second, {options.answerers} members × {len(ANSWERS)} questions")
+    ours, theirs = statistics.median(seroi), statistics.median(buttons)
+    print(f"   seroi-bot {ours:.0f}/s, PTB button bot {theirs:.0f}/s: ratio {ratio:.2f}")
+    print("   (target ≥ 0.5)")
+
+
+if __name__ == "__main__":
+    main()
