@@ -155,16 +155,37 @@ class Participant:
         return sent or [m for m in messages if m["message_id"] == message["message_id"]]
 
     async def join(
-        self, code: str, language: str, consents: set[str], group: str
+        self,
+        code: str,
+        language: str,
+        consents: set[str],
+        group: str,
+        *,
+        distance: str | None = "5_14",
+        day: str = "tue",
+        window: str = "17-21",
     ) -> list[dict[str, Any]]:
-        """The whole onboarding, from the invite link to the welcome; returns the welcome."""
+        """The whole onboarding, from the invite link to the welcome; returns the welcome.
+
+        With the check-ins consent the distance is asked (None: skipped); with any consent
+        to check-ins, the day and the time window that suit them.
+        """
         await self.command("start", code)
         await self.press("lang", language)
         await self.press("notice")
         for purpose in sorted(consents):
             await self.press("consent", purpose)
         await self.press("consented")
-        return await self.press("group", group)
+        welcome = await self.press("group", group)
+        if "checkins" in consents:
+            if distance is None:
+                await self.press("ob_skip", "distance_band")
+            else:
+                await self.press("distance_band", distance)
+        if consents & {"checkins", "wellbeing"}:
+            await self.press("checkin_day", day)
+            welcome = await self.press("checkin_window", window)
+        return welcome
 
 
 def invite_code(message: dict[str, Any]) -> str:

@@ -9,9 +9,9 @@ import pytest
 from bot.features.onboarding.handlers import (
     HOW_TO_JOIN,
     INVITE_PROBLEMS,
-    consent_text,
     short_notice,
 )
+from bot.chat.onboarding import SCRIPT
 from bot.i18n import LANGUAGE_NAMES, translator
 from bot.settings import LANGUAGES
 from bot.storage.repositories.invites import InviteProblem
@@ -37,13 +37,21 @@ async def test_full_onboarding_in_each_language(pilot: Pilot, language: str) -> 
     assert "Leader Ravakka" in notice["text"]
     assert "/privacy" in notice["text"]
     [consent] = await person.press("notice")
-    assert consent["text"] == consent_text(SimpleNamespace(_=_))
+    assert consent["text"] == SCRIPT.question("consents").text[language]
     await person.press("consent", "checkins")
     await person.press("consent", "workshops")
     await person.press("consent", "workshops")  # changed their mind
     [group] = await person.press("consented")
     assert group["text"] == _("Which group do you mainly belong to in this pilot?")
-    [welcome] = await person.press("group", "entrepreneur")
+    [distance] = await person.press("group", "entrepreneur")
+    # The two questions added with the engine: the commute distance (with check-ins), then
+    # the day and the time window check-ins suit them.
+    assert SCRIPT.question("distance_band").text[language] in distance["text"]
+    [day] = await person.press("distance_band", "15_29")
+    assert SCRIPT.question("checkin_day").text[language] in day["text"]
+    [window] = await person.press("checkin_day", "thu")
+    assert SCRIPT.question("checkin_window").text[language] in window["text"]
+    [welcome] = await person.press("checkin_window", "08-11")
 
     assert welcome["text"].startswith(
         _("Thank you, you are now part of “{pilot}”!").format(pilot="Laitila")
@@ -52,9 +60,10 @@ async def test_full_onboarding_in_each_language(pilot: Pilot, language: str) -> 
         _("Each week I will send you a short check-in about work and travel.") in (welcome["text"])
     )
     assert _("I will let you know when there is a workshop.") not in welcome["text"]
-    assert pilot.rows("SELECT status, stakeholder_group FROM members") == [
-        ("active", "entrepreneur")
-    ]
+    assert pilot.rows(
+        "SELECT status, stakeholder_group, distance_band, checkin_day, checkin_window, "
+        "onboarding_state FROM members"
+    ) == [("active", "entrepreneur", "15_29", "thu", "08-11", None)]
     assert sorted(
         pilot.rows("SELECT purpose, granted, language, notice_version FROM consents")
     ) == [
