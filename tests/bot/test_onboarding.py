@@ -6,12 +6,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.chat.onboarding import SCRIPT
 from bot.features.onboarding.handlers import (
     HOW_TO_JOIN,
     INVITE_PROBLEMS,
     short_notice,
 )
-from bot.chat.onboarding import SCRIPT
 from bot.i18n import LANGUAGE_NAMES, translator
 from bot.settings import LANGUAGES
 from bot.storage.repositories.invites import InviteProblem

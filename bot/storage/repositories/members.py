@@ -20,12 +20,17 @@ class Members(Repository):
         return member_from_row(row, pilot_id) if row else None
 
     async def start_onboarding(self, pilot_id: int, pseudonym: str) -> None:
-        """Create the membership at the start of onboarding, or restart a withdrawn one."""
+        """Create the membership at the start of onboarding, or restart a withdrawn one.
+
+        Someone rejoining answers again (an invite may then give the group anew).
+        """
         await self.db.execute(
             "INSERT INTO members (pilot_id, pseudonym, status, joined_at) "
             "VALUES (?, ?, 'onboarding', ?) "
             "ON CONFLICT (pilot_id, pseudonym) DO UPDATE SET status = 'onboarding', "
-            "onboarding_state = NULL, notice_version = NULL WHERE status = 'withdrawn'",
+            "onboarding_state = NULL, notice_version = NULL, stakeholder_group = NULL, "
+            "distance_band = NULL, checkin_day = NULL, checkin_window = NULL "
+            "WHERE status = 'withdrawn'",
             (pilot_id, pseudonym, utc_now()),
         )
 
