@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from bot.chat.onboarding import SCRIPT
 from bot.demo.participants import Participant, invite_code, running_bot
 from bot.i18n import translator
 from bot.storage.db import utc_now
@@ -129,7 +130,7 @@ async def test_the_confirmation_lists_what_was_recorded(pilot: Pilot) -> None:
     [group_question] = await person.press("consented")
 
     _ = translator("it")
-    assert group_question["text"] == _("Which group do you mainly belong to in this pilot?")
+    assert group_question["text"] == SCRIPT.question("stakeholder_group").text["it"]
     [record] = [m for m in person.messages if m["message_id"] == message["message_id"]]
 
     def line(label: str, answer: str) -> str:

@@ -27,9 +27,7 @@ async def test_full_onboarding_in_each_language(pilot: Pilot, language: str) -> 
     person = pilot.person("Aino", language_code=language)
 
     [prompt] = await person.command("start", code)
-    assert prompt["text"] == _(
-        "Welcome to the pilot “{pilot}”! Which language would you like to use?"
-    ).format(pilot="Laitila")
+    assert prompt["text"] == SCRIPT.question("language").text[language].format(pilot="Laitila")
     first_button = prompt["reply_markup"]["inline_keyboard"][0][0]["text"]
     assert first_button == "✓ " + LANGUAGE_NAMES[language]
 
@@ -42,7 +40,7 @@ async def test_full_onboarding_in_each_language(pilot: Pilot, language: str) -> 
     await person.press("consent", "workshops")
     await person.press("consent", "workshops")  # changed their mind
     [group] = await person.press("consented")
-    assert group["text"] == _("Which group do you mainly belong to in this pilot?")
+    assert group["text"] == SCRIPT.question("stakeholder_group").text[language]
     [distance] = await person.press("group", "entrepreneur")
     # The two questions added with the engine: the commute distance (with check-ins), then
     # the day and the time window check-ins suit them.
