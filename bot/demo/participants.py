@@ -64,6 +64,10 @@ def unsent_replies(bot_db: Path, chat_id: int) -> int:
         connection.close()
 
 
+# Check-in days and time windows the demo's residents choose, in turn.
+CHECKIN_TIMES = (("mon", "08-11"), ("wed", "17-21"), ("thu", "11-14"), ("sat", "14-17"))
+
+
 @dataclass
 class Participant:
     """One person in the sandbox, acting as they would in the Telegram app.

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.chat import callbacks
 from bot.chat.onboarding import SCRIPT
 from bot.features.onboarding.handlers import (
     HOW_TO_JOIN,
@@ -155,3 +156,184 @@ async def test_start_without_a_code_welcomes_a_member_back(pilot: Pilot) -> None
     await person.join(await pilot.invite("member"), "fi", set(), "other")
     [reply] = await person.command("start")
     assert reply["text"] == translator("fi")("Welcome back! /help shows what you can do.")
+
+
+# --- issue 11 section 4: onboarding on the engine ------------------------------------------
+
+
+def question_shown(message: dict) -> str:
+    """The action of the first button of a prompt (which question it asks)."""
+    data = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    return data.split("|")[1]
+
+
+async def test_text_emoji_and_a_4096_character_message_get_the_question_again(
+    pilot: Pilot,
+) -> None:
+    person = pilot.person("Aino")
+    await person.join(await pilot.invite("member"), "fi", {"checkins"}, "resident")
+    await pilot.settled()
+    stored = pilot.rows("SELECT * FROM members")
+    for text in ("tiistai", "👍🏽🙂", "x" * 4096):
+        [hint] = await person.say(text)
+        assert hint["text"] == translator("fi")("Please use the buttons or a command. /help")
+    # Someone at a question is told to use its buttons, and is shown it again.
+    newcomer = pilot.person("Mikko", language_code="sv")
+    await newcomer.command("start", await pilot.invite("member"))
+    for text in ("måndag", "🗓️", "å" * 4096):
+        hint, again = await newcomer.say(text, replies=2)
+        assert hint["text"] == translator("sv")("Please answer with the buttons.")
+        assert question_shown(again) == "lang"
+    assert pilot.rows("SELECT * FROM members WHERE status = 'active'") == stored
+
+
+async def test_a_stale_button_changes_nothing_and_shows_the_current_question(
+    pilot: Pilot,
+) -> None:
+    person = pilot.person("Aino")
+    await person.command("start", await pilot.invite("member"))
+    await person.press("lang", "fi")
+    await person.press("notice")
+    state = pilot.rows("SELECT onboarding_state FROM members")
+    # The notice's Continue, answered already (its message became the consent question).
+    message, _button = person.find_button("consent", "checkins")
+    stale = callbacks.encode(pilot.services.button_key, person.user.id, "notice", "1")
+    query = pilot.sandbox.press_raw(person.user, message["message_id"], stale)
+    await pilot.sandbox.wait_for_async(
+        lambda: (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
+    )
+    await pilot.settled()
+    assert pilot.sandbox.callback_answer(query["id"])["text"] == translator("fi")(
+        "This button is no longer active."
+    )
+    assert question_shown(person.messages[-1]) == "consent"
+    assert pilot.rows("SELECT onboarding_state FROM members") == state
+
+
+async def test_a_double_tap_gives_one_answer(pilot: Pilot) -> None:
+    person = pilot.person("Aino")
+    await person.command("start", await pilot.invite("member"))
+    await person.press("lang", "fi")
+    await person.press("notice")
+    await person.press("consent", "checkins")
+    await person.press("consented")
+    message, button = person.find_button("group", "resident")
+    first = pilot.sandbox.press_button(person.user, message, button["callback_data"])
+    second = pilot.sandbox.press_button(person.user, message, button["callback_data"])
+    for query in (first, second):
+        await pilot.sandbox.wait_for_async(
+            lambda query=query: (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
+        )
+    await pilot.settled()
+    path = "SELECT json_extract(onboarding_state, '$.path') FROM members"
+    [(answered,)] = pilot.rows(path)
+    assert answered.count("stakeholder_group") == 1
+    # The distance question is on screen (once as the reply, maybe once more as the
+    # question shown again after the refused second tap), and it takes one answer.
+    assert question_shown(person.messages[-1]) == "distance_band"
+    await person.press("distance_band", "lt5")
+    await person.press("checkin_day", "fri")
+    await person.press("checkin_window", "11-14")
+    assert pilot.rows("SELECT COUNT(*) FROM audit_log WHERE action = 'onboarded'") == [(1,)]
+
+
+async def test_cancel_stops_joining_and_withdraws_what_was_given(pilot: Pilot) -> None:
+    _ = translator("it")
+    code = await pilot.invite("member")
+    person = pilot.person("Giulia", language_code="it")
+    await person.command("start", code)
+    await person.press("lang", "it")
+    await person.press("notice")
+    await person.press("consent", "wellbeing")
+    await person.press("consented")
+    [stopped] = await person.command("cancel")
+    assert stopped["text"] == _(
+        "You have stopped joining “{pilot}”; nothing more will be asked, and the "
+        "consents you gave on the way are withdrawn. To join later, open the invite "
+        "link again."
+    ).format(pilot="Laitila")
+    assert pilot.rows("SELECT status, onboarding_state FROM members") == [("withdrawn", None)]
+    latest = pilot.rows(
+        "SELECT granted FROM consents WHERE purpose = 'wellbeing' ORDER BY id DESC LIMIT 1"
+    )
+    assert latest == [(0,)]
+    [nothing] = await person.command("cancel")
+    assert nothing["text"] == _("There is nothing to cancel.")
+    # The invite link still lets them join again, from the start.
+    [prompt] = await person.command("start", code)
+    assert question_shown(prompt) == "lang"
+
+
+async def test_cancel_of_the_new_questions_keeps_the_membership(pilot: Pilot) -> None:
+    person = pilot.person("Aino")
+    await person.join(await pilot.invite("member"), "fi", {"wellbeing"}, "other")
+    async with pilot.services.db.transaction():
+        await pilot.services.db.execute(
+            "UPDATE members SET checkin_day = NULL, checkin_window = NULL"
+        )
+    [prompt] = await person.command("start")
+    assert question_shown(prompt) == "checkin_day"
+    await person.press("checkin_day", "sun")
+    [stopped] = await person.command("cancel")
+    assert stopped["text"] == translator("fi")("Stopped; nothing was changed.")
+    assert pilot.rows("SELECT status, checkin_day, onboarding_state FROM members") == [
+        ("active", None, None)
+    ]
+
+
+async def test_members_who_joined_before_are_asked_the_new_questions_once(
+    pilot: Pilot,
+) -> None:
+    _ = translator("sv")
+    person = pilot.person("Elina", language_code="sv")
+    await person.join(await pilot.invite("member"), "sv", {"checkins"}, "resident")
+    no_checkins = pilot.person("Johan", language_code="sv")
+    await no_checkins.join(await pilot.invite("member"), "sv", {"workshops"}, "other")
+    # As the migration leaves those who finished before the questions existed.
+    async with pilot.services.db.transaction():
+        await pilot.services.db.execute(
+            "UPDATE members SET distance_band = NULL, checkin_day = NULL, checkin_window = NULL"
+        )
+    hint, distance = await person.say("hej", replies=2)
+    assert hint["text"] == _("Please answer with the buttons.")
+    assert distance["text"] == "\n\n".join(
+        [
+            _("Question {position} of {total}").format(position=1, total=3),
+            SCRIPT.question("distance_band").text["sv"],
+        ]
+    )
+    await person.press("ob_skip", "distance_band")
+    [window] = await person.press("checkin_day", "mon")
+    back = [row[0] for row in window["reply_markup"]["inline_keyboard"]][-1]
+    assert back["text"] == _("Back")
+    [day_again] = await person.press("ob_back", "checkin_window")
+    assert question_shown(day_again) == "checkin_day"
+    await person.press("checkin_day", "tue")
+    [thanks] = await person.press("checkin_window", "17-21")
+    assert thanks["text"] == _("Thank you, that is saved.")
+    assert pilot.rows(
+        "SELECT distance_band, checkin_day, checkin_window, onboarding_state FROM members "
+        "WHERE stakeholder_group = 'resident'"
+    ) == [(None, "tue", "17-21", None)]
+    [reply] = await person.command("start")
+    assert reply["text"] == _("Welcome back! /help shows what you can do.")
+    # Without a consent to check-ins there is nothing to ask.
+    [reply] = await no_checkins.command("start")
+    assert reply["text"] == _("Welcome back! /help shows what you can do.")
+
+
+async def test_an_invite_s_stakeholder_group_is_not_asked(pilot: Pilot) -> None:
+    person = pilot.person("Kaisa")
+    await person.command("start", await pilot.invite("member"))
+    # As the invite carrying a group sets it at join (another feature).
+    async with pilot.services.db.transaction():
+        await pilot.services.db.execute("UPDATE members SET stakeholder_group = 'public_body'")
+    await person.press("lang", "fi")
+    await person.press("notice")
+    [welcome] = await person.press("consented")
+    assert welcome["text"].startswith(
+        translator("fi")("Thank you, you are now part of “{pilot}”!").format(pilot="Laitila")
+    )
+    assert pilot.rows("SELECT status, stakeholder_group FROM members") == [
+        ("active", "public_body")
+    ]
