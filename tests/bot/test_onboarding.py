@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +24,8 @@ from bot.storage.repositories.invites import InviteProblem
 from bot.storage.repositories.pilots import NOTICE_VERSION
 
 from .conftest import Pilot
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -337,3 +344,30 @@ async def test_an_invite_s_stakeholder_group_is_not_asked(pilot: Pilot) -> None:
     assert pilot.rows("SELECT status, stakeholder_group FROM members") == [
         ("active", "public_body")
     ]
+
+
+def test_a_malformed_shipped_script_stops_the_bot_naming_file_field_and_problem(
+    tmp_path: Path,
+) -> None:
+    # A copy of `conversations` whose onboarding script lost a translation, first on the path.
+    copy = tmp_path / "conversations"
+    shutil.copytree(ROOT / "conversations", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    script = copy / "scripts" / "onboarding.yaml"
+    broken = script.read_text().replace(
+        "      sv: Vilken grupp hör du främst till i det här pilotprojektet?\n", ""
+    )
+    assert broken != script.read_text()
+    script.write_text(broken)
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": f"{tmp_path}:{ROOT}"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2
+    assert "Traceback" not in finished.stderr
+    [problem] = [line for line in finished.stderr.splitlines() if "onboarding.yaml" in line]
+    assert "questions[3].text" in problem
+    assert "sv" in problem
