@@ -118,6 +118,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     application.add_handlers(contacts.handlers(), group=0)
     application.add_handlers(help_feature.handlers(), group=0)
     application.add_handlers(privacy.handlers(), group=1)
+    application.add_handlers(onboarding.handlers(), group=2)
     application.add_error_handler(on_error)
     return application
 

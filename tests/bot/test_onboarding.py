@@ -371,3 +371,21 @@ def test_a_malformed_shipped_script_stops_the_bot_naming_file_field_and_problem(
     [problem] = [line for line in finished.stderr.splitlines() if "onboarding.yaml" in line]
     assert "questions[3].text" in problem
     assert "sv" in problem
+
+
+async def test_the_new_questions_follow_a_command_of_a_member_who_joined_before(
+    pilot: Pilot,
+) -> None:
+    person = pilot.person("Aino")
+    await person.join(await pilot.invite("member"), "fi", {"checkins"}, "resident")
+    async with pilot.services.db.transaction():
+        await pilot.services.db.execute(
+            "UPDATE members SET distance_band = NULL, checkin_day = NULL, checkin_window = NULL"
+        )
+    help_text, question = await person.command("help", replies=2)
+    assert help_text["text"].startswith(translator("fi")("What you can do here:"))
+    assert question_shown(question) == "distance_band"
+    # /withdraw stops everything: nothing is asked after it.
+    await person.command("withdraw", replies=1)
+    await pilot.settled()
+    assert question_shown(person.messages[-2]) == "distance_band"

@@ -11,12 +11,14 @@ import logging
 from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.chat import callbacks
 from bot.chat.callbacks import Press
 from bot.chat.caller import Caller, identify
 from bot.chat.commands import ROLE_NAMES, Button, Command, menu
 from bot.chat.context import BotContext
+from bot.chat.gate import COMMAND_MESSAGES
 from bot.chat.labels import CONSENT_LABELS
 from bot.chat.menus import refresh_menu
 from bot.chat.onboarding import SCRIPT
@@ -463,6 +465,28 @@ async def cancel(update: Update, context: BotContext) -> None:
         await say(context, caller, text.format(pilot=cancelled.pilot.name))
     else:
         await say(context, caller, _("Stopped; nothing was changed."))
+
+
+async def ask_what_is_missing(update: Update, context: BotContext) -> None:
+    """After a member's command, the questions added since they joined, if they concern them.
+
+    Commands that show the question themselves (/start, an unknown one) or stop it
+    (/cancel) are left alone.
+    """
+    caller = context.caller
+    if caller is None or caller.member is None or caller.member.status != "active":
+        return
+    name = (update.message.text or "").split(maxsplit=1)[0][1:].partition("@")[0].lower()
+    known = {command.name for command in context.commands}
+    if name not in known or name in {"start", "cancel"}:
+        return
+    # Read again: the command may have changed the membership (/withdraw, /delete).
+    await reprompt(context, await identify(context.services, update))
+
+
+def handlers() -> list[BaseHandler]:
+    """What runs after every other handler of a private command."""
+    return [MessageHandler(COMMAND_MESSAGES & filters.COMMAND, ask_what_is_missing)]
 
 
 COMMANDS = (
