@@ -102,17 +102,19 @@ def confirm_action(question: Question) -> str:
     return _CONFIRM_NAMED.get(question.id, f"{question.id}_ok")
 
 
-# action → (question id, what the press does); Skip and Back name their question.
-ACTIONS: dict[str, tuple[str, str]] = {}
-for _question in SCRIPT.questions:
-    ACTIONS[answer_action(_question)] = (
-        _question.id,
-        "toggle" if isinstance(_question, MultipleChoice) else "answer",
-    )
-    if isinstance(_question, MultipleChoice):
-        ACTIONS[confirm_action(_question)] = (_question.id, "confirm")
-ACTIONS[SKIP] = ("", "skip")
-ACTIONS[BACK] = ("", "back")
+def _actions() -> dict[str, tuple[str, str]]:
+    """Each button action → (question id, what a press does); Skip and Back name theirs."""
+    actions = {SKIP: ("", "skip"), BACK: ("", "back")}
+    for question in SCRIPT.questions:
+        if isinstance(question, MultipleChoice):
+            actions[answer_action(question)] = (question.id, "toggle")
+            actions[confirm_action(question)] = (question.id, "confirm")
+        else:
+            actions[answer_action(question)] = (question.id, "answer")
+    return actions
+
+
+ACTIONS = _actions()
 
 
 def question_text(caller: Caller, pilot: Pilot, question: Question) -> str:
