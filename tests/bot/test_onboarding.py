@@ -12,6 +12,8 @@ from types import SimpleNamespace
 import pytest
 
 from bot.chat import callbacks
+from bot.chat.caller import Caller
+from bot.chat.context import BotContext
 from bot.chat.onboarding import SCRIPT
 from bot.features.onboarding.handlers import (
     HOW_TO_JOIN,
@@ -389,3 +391,41 @@ async def test_the_new_questions_follow_a_command_of_a_member_who_joined_before(
     await person.command("withdraw", replies=1)
     await pilot.settled()
     assert question_shown(person.messages[-2]) == "distance_band"
+
+
+async def test_the_reprompt_hook_asks_before_a_check_in_until_all_is_answered(
+    pilot: Pilot,
+) -> None:
+    """As the check-in scheduler calls it, with no update: True while a question is open."""
+    person = pilot.person("Mikko")
+    await person.join(await pilot.invite("member"), "fi", {"wellbeing"}, "entrepreneur")
+    async with pilot.services.db.transaction():
+        await pilot.services.db.execute(
+            "UPDATE members SET checkin_day = NULL, checkin_window = NULL"
+        )
+    services = pilot.services
+    context = BotContext(pilot.application)
+
+    async def member_now() -> Caller:
+        pseudonym = services.pseudonym(person.user.id)
+        standing = await services.people.standing(pseudonym)
+        return Caller(
+            telegram_id=person.user.id,
+            chat_id=person.user.id,
+            pseudonym=pseudonym,
+            person=standing.person,
+            language="fi",
+            is_admin=False,
+            pilot=await services.pilots.by_id(standing.person.current_pilot_id),
+            roles=standing.roles,
+            member=standing.member,
+        )
+
+    assert await context.reprompt(await member_now()) is True
+    await pilot.settled()
+    assert question_shown(person.messages[-1]) == "checkin_day"
+    await person.press("checkin_day", "sat")
+    assert await context.reprompt(await member_now()) is True  # the window is still open
+    await pilot.settled()
+    await person.press("checkin_window", "11-14")
+    assert await context.reprompt(await member_now()) is False
