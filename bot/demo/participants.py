@@ -110,6 +110,14 @@ class Participant:
         self.sandbox.send_text(self.user, text)
         return await self._replies(before, replies)
 
+    async def send_document(
+        self, data: bytes, filename: str, replies: int = 1
+    ) -> list[dict[str, Any]]:
+        """Send a file (as a document) and wait for the bot's `replies` messages."""
+        before = len(self.messages)
+        self.sandbox.send_document(self.user, data, filename=filename)
+        return await self._replies(before, replies)
+
     async def command(
         self, name: str, payload: str | None = None, replies: int = 1
     ) -> list[dict[str, Any]]:
@@ -172,15 +180,18 @@ class Participant:
         """The whole onboarding, from the invite link to the welcome; returns the welcome.
 
         With the check-ins consent the distance is asked (None: skipped); with any consent
-        to check-ins, the day and the time window that suit them.
+        to check-ins, the day and the time window that suit them. `group` is not asked
+        when the invite gave one.
         """
         await self.command("start", code)
         await self.press("lang", language)
         await self.press("notice")
         for purpose in sorted(consents):
             await self.press("consent", purpose)
-        await self.press("consented")
-        welcome = await self.press("group", group)
+        welcome = await self.press("consented")
+        # An invite for one stakeholder group has answered the group question already.
+        if any(_action(b)[0] == "group" for message in welcome for b in _buttons(message)):
+            welcome = await self.press("group", group)
         if "checkins" in consents:
             if distance is None:
                 await self.press("ob_skip", "distance_band")

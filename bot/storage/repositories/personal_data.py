@@ -9,7 +9,7 @@ class PersonalData(Repository):
     """Everything stored about one person: for access (`/mydata`) and erasure (`/delete`)."""
 
     # Tables keyed by pseudonym; erasure walks them in this order (children first).
-    _TABLES = ("consents", "roles", "members", "contacts", "people")
+    _TABLES = ("map_edits", "consents", "roles", "members", "contacts", "people")
 
     async def export(self, pseudonym: str) -> dict[str, list[dict]]:
         """Every row about the person, table by table, plus the audit entries about them."""
@@ -24,6 +24,13 @@ class PersonalData(Repository):
             (pseudonym, pseudonym),
         )
         exported["audit_log"] = [dict(row) for row in rows]
+        # The impact-map versions they made (the maps themselves are the pilot's).
+        rows = await self.db.fetch_all(
+            "SELECT pilot_id, number, source, changes, created_at FROM impact_map_versions "
+            "WHERE actor = ?",
+            (pseudonym,),
+        )
+        exported["impact_map_versions"] = [dict(row) for row in rows]
         return exported
 
     async def erase(self, pseudonym: str) -> None:
@@ -38,3 +45,7 @@ class PersonalData(Repository):
             "UPDATE audit_log SET subject = 'erased' WHERE subject = ?", (pseudonym,)
         )
         await self.db.execute("UPDATE audit_log SET actor = 'erased' WHERE actor = ?", (pseudonym,))
+        # The versions stay the pilot's, without their author.
+        await self.db.execute(
+            "UPDATE impact_map_versions SET actor = NULL WHERE actor = ?", (pseudonym,)
+        )
