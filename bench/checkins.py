@@ -86,8 +86,8 @@ async def seed(db: Path, people: list[Participant], *, due: int | None = None) -
         )
         await database.executemany("INSERT INTO contacts (pseudonym, chat_id) VALUES (?, ?)", rows)
         await database.executemany(
-            "INSERT INTO members (pilot_id, pseudonym, status, onboarding_step, joined_at, "
-            f"checkin_day, checkin_window) VALUES ({pilot.id}, ?, 'active', 'done', '{now}', "
+            "INSERT INTO members (pilot_id, pseudonym, status, joined_at, "
+            f"checkin_day, checkin_window) VALUES ({pilot.id}, ?, 'active', '{now}', "
             "'mon', '08-11')",
             [(pseudonym,) for pseudonym, _ in rows],
         )

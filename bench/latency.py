@@ -398,9 +398,11 @@ def check_database(path: Path, presses: list[Press], finished: bool) -> tuple[li
     """(what held, problems) in seroi-bot's database: one step move per processed press."""
     try:
         with closing(sqlite3.connect(path)) as database:
+            # Members by how many onboarding answers they have given (0 or 1 expected).
             steps = dict(
                 database.execute(
-                    "SELECT onboarding_step, COUNT(*) FROM members GROUP BY onboarding_step"
+                    "SELECT COALESCE(json_array_length(onboarding_state, '$.path'), 0) AS n, "
+                    "COUNT(*) FROM members GROUP BY n"
                 ).fetchall()
             )
             processed = {
@@ -410,12 +412,12 @@ def check_database(path: Path, presses: list[Press], finished: bool) -> tuple[li
         return [], [f"database not readable as expected: {error}"]
     problems = []
     members = sum(steps.values())
-    moved = steps.get("notice", 0)
+    moved = steps.get(1, 0)
     recorded = sum(press.update_id in processed for press in presses)
     unrecorded = sum(bool(press.answers) and press.update_id not in processed for press in presses)
     if members != len(presses):
         problems.append(f"{members:,} members in the database, {len(presses):,} joined")
-    if set(steps) - {"language", "notice"}:
+    if set(steps) - {0, 1}:
         problems.append(f"members at steps {steps}: a step moved more than once")
     if moved != recorded:
         problems.append(f"{moved:,} members moved on, {recorded:,} press updates processed")

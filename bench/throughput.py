@@ -110,6 +110,13 @@ def onboarding(index: int) -> list[Step]:
         *[Step("consent", purpose) for purpose in consents],
         Step("consented", replies=1),  # the record of the choices, then the group question
         Step("group", STAKEHOLDER_GROUPS[index % len(STAKEHOLDER_GROUPS)]),
+        # Then the distance (with check-ins) and, with any check-ins, the day and window.
+        *([Step("distance_band", "15_29")] if "checkins" in consents else []),
+        *(
+            [Step("checkin_day", ("mon", "wed", "fri")[index % 3]), Step("checkin_window", "17-21")]
+            if {"checkins", "wellbeing"} & set(consents)
+            else []
+        ),
     ]
 
 

@@ -133,6 +133,7 @@ def build_application(
     application.add_handlers(impact_map.handlers(), group=0)
     application.add_handlers(help_feature.handlers(), group=0)
     application.add_handlers(privacy.handlers(), group=1)
+    application.add_handlers(onboarding.handlers(), group=2)
     application.add_error_handler(on_error)
     return application
 

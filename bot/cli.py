@@ -138,7 +138,14 @@ def run_bot() -> int:
     A start that cannot succeed ends within seconds with one line on stderr: exit status
     2 for what the operator must change, 1 for what may pass by itself.
     """
-    from bot.app import build_application
+    from conversations import ScriptError
+
+    try:
+        from bot.app import build_application
+    except ScriptError as error:
+        # A shipped script is read when the bot is loaded: never ask broken questions.
+        print(f"seroi-bot: a shipped script cannot be used:\n{error}", file=sys.stderr)
+        return EXIT_OPERATOR
 
     settings = load_settings()
     if settings is None:

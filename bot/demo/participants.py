@@ -64,6 +64,10 @@ def unsent_replies(bot_db: Path, chat_id: int) -> int:
         connection.close()
 
 
+# Check-in days and time windows the demo's residents choose, in turn.
+CHECKIN_TIMES = (("mon", "08-11"), ("wed", "17-21"), ("thu", "11-14"), ("sat", "14-17"))
+
+
 @dataclass
 class Participant:
     """One person in the sandbox, acting as they would in the Telegram app.
@@ -163,16 +167,40 @@ class Participant:
         return sent or [m for m in messages if m["message_id"] == message["message_id"]]
 
     async def join(
-        self, code: str, language: str, consents: set[str], group: str
+        self,
+        code: str,
+        language: str,
+        consents: set[str],
+        group: str,
+        *,
+        distance: str | None = "5_14",
+        day: str = "tue",
+        window: str = "17-21",
     ) -> list[dict[str, Any]]:
-        """The whole onboarding, from the invite link to the welcome; returns the welcome."""
+        """The whole onboarding, from the invite link to the welcome; returns the welcome.
+
+        With the check-ins consent the distance is asked (None: skipped); with any consent
+        to check-ins, the day and the time window that suit them. `group` is not asked
+        when the invite gave one.
+        """
         await self.command("start", code)
         await self.press("lang", language)
         await self.press("notice")
         for purpose in sorted(consents):
             await self.press("consent", purpose)
-        await self.press("consented")
-        return await self.press("group", group)
+        welcome = await self.press("consented")
+        # An invite for one stakeholder group has answered the group question already.
+        if any(_action(b)[0] == "group" for message in welcome for b in _buttons(message)):
+            welcome = await self.press("group", group)
+        if "checkins" in consents:
+            if distance is None:
+                await self.press("ob_skip", "distance_band")
+            else:
+                await self.press("distance_band", distance)
+        if consents & {"checkins", "wellbeing"}:
+            await self.press("checkin_day", day)
+            welcome = await self.press("checkin_window", window)
+        return welcome
 
 
 def invite_code(message: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bot.demo.checkins import START, play_checkins
 from bot.demo.impact_map import play_map_steps
-from bot.demo.participants import Participant, invite_code, running_bot
+from bot.demo.participants import CHECKIN_TIMES, Participant, invite_code, running_bot
 from bot.scheduling import ManualClock
 from bot.services import services_of
 from bot.settings import Settings
@@ -139,11 +139,21 @@ async def play(
         if storage_outage is not None and number == len(RESIDENTS) // 2:
             storage_outage()
 
-        async def joins(person: Participant = person, resident: Resident = resident) -> str:
+        async def joins(
+            person: Participant = person, resident: Resident = resident, number: int = number
+        ) -> str:
+            day, window = CHECKIN_TIMES[number % len(CHECKIN_TIMES)]
             [welcome] = await person.join(
-                codes["member"], resident.language, set(resident.consents), resident.group
+                codes["member"],
+                resident.language,
+                set(resident.consents),
+                resident.group,
+                day=day,
+                window=window,
             )
             chosen = ", ".join(sorted(resident.consents)) or "no check-ins"
+            if resident.consents & {"checkins", "wellbeing"}:
+                chosen += f"; check-ins {day} {window}"
             return f"{welcome['text'].splitlines()[0]} ({chosen})"
 
         await tour.step(f"{resident.name} joins in {resident.language}", joins)

@@ -9,7 +9,6 @@ from pydantic import BaseModel
 Role = Literal["coordinator", "facilitator", "member"]
 ROLES: tuple[Role, ...] = ("coordinator", "facilitator", "member")
 MemberStatus = Literal["onboarding", "active", "withdrawn"]
-OnboardingStep = Literal["language", "notice", "consent", "group", "done"]
 
 CONSENT_PURPOSES: tuple[str, ...] = ("checkins", "wellbeing", "workshops")
 STAKEHOLDER_GROUPS: tuple[str, ...] = (
@@ -61,13 +60,13 @@ class Member(BaseModel):
     pilot_id: int
     pseudonym: str
     status: MemberStatus
-    onboarding_step: OnboardingStep
-    pending_consents: frozenset[str]
     stakeholder_group: str | None
-    # When the member wants check-ins ('mon'..'sun', '08-11'...) and their commute band.
+    # Where the member is in the onboarding script (conversations.engine.serialise);
+    # None when at no question, or still at its start.
+    onboarding_state: str | None = None
+    distance_band: str | None = None
     checkin_day: str | None = None
     checkin_window: str | None = None
-    distance_band: str | None = None
 
 
 class Invite(BaseModel):

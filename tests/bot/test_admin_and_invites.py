@@ -15,6 +15,7 @@ from PIL import Image
 
 from bot.app import COMMANDS
 from bot.chat import callbacks
+from bot.chat.onboarding import SCRIPT
 from bot.demo.participants import invite_code
 from bot.i18n import format_day, translator
 
@@ -286,9 +287,7 @@ async def test_rejoining_the_same_pilot_does_not_use_the_invite_again(
     await person.join(code, "fi", set(), "public_body")
     await person.command("withdraw")
     [step] = await person.command("start", code)
-    assert step["text"] == fi(
-        "Welcome to the pilot “{pilot}”! Which language would you like to use?"
-    ).format(pilot="Laitila")
+    assert step["text"] == SCRIPT.question("language").text["fi"].format(pilot="Laitila")
     assert pilot.rows("SELECT uses FROM invites") == [(1,)]
     if role == "coordinator":  # its one use is still taken: nobody else gets in by it
         [refused] = await pilot.person("Eve").command("start", code)

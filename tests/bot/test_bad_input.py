@@ -58,7 +58,11 @@ async def test_forged_or_malformed_buttons_change_nothing(pilot: Pilot, data: st
         )
     )
     assert answer["text"] == translator("fi")("This button is not valid.")
-    assert pilot.rows("SELECT pending_consents, onboarding_step FROM members") == [("", "consent")]
+    # Still at the consents (the notice answered last), nothing toggled.
+    assert pilot.rows(
+        "SELECT json_extract(onboarding_state, '$.draft'), "
+        "json_extract(onboarding_state, '$.path[#-1].question') FROM members"
+    ) == [(None, "notice")]
 
 
 async def test_a_button_signed_for_someone_else_is_rejected(pilot: Pilot) -> None:
@@ -71,7 +75,10 @@ async def test_a_button_signed_for_someone_else_is_rejected(pilot: Pilot) -> Non
     await pilot.sandbox.wait_for_async(
         lambda: (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
     )
-    assert pilot.rows("SELECT pending_consents FROM members") == [("",), ("",)]
+    assert pilot.rows("SELECT json_extract(onboarding_state, '$.draft') FROM members") == [
+        (None,),
+        (None,),
+    ]
 
 
 async def test_a_button_of_another_pilot_is_refused(pilot: Pilot) -> None:
@@ -134,7 +141,8 @@ async def test_a_crash_tells_the_person_their_answers_are_safe(
     pilot: Pilot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     person = await _at_consent_step(pilot, language="sv")
-    await person.press("consent", "checkins")
+    # Workshops only: no check-ins, so the group is the last question.
+    await person.press("consent", "workshops")
     [group_prompt] = await person.press("consented")
 
     async def broken(*_args: object) -> None:
@@ -147,7 +155,7 @@ async def test_a_crash_tells_the_person_their_answers_are_safe(
         "you can carry on where you left off."
     )
     assert "disk on fire" not in apology["text"]
-    assert pilot.rows("SELECT granted FROM consents WHERE purpose = 'checkins'") == [(1,)]
+    assert pilot.rows("SELECT granted FROM consents WHERE purpose = 'workshops'") == [(1,)]
     monkeypatch.undo()
     [welcome] = await person.press("group", "resident")
     assert pilot.rows("SELECT status FROM members") == [("active",)]

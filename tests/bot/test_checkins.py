@@ -486,24 +486,23 @@ def test_the_demo_runs_eight_weekly_and_two_monthly_waves(tmp_path: Path) -> Non
     assert (out / "reports" / "checkins" / "laitila-remote-work-hub" / "report.pdf").is_file()
 
 
-async def test_a_member_without_a_day_is_shown_their_pending_questions_once_per_wave(
+async def test_a_member_without_a_day_is_asked_for_it_once_per_wave_before_any_check_in(
     pilot: ClockedPilot,
 ) -> None:
     aino = await pilot.member("Aino")
-    shown: list[str] = []
-
-    async def pending_questions(context, caller, hint, replacing) -> bool:
-        shown.append(caller.pseudonym)
-        return True
-
-    pilot.application.bot_data["reprompt"] = pending_questions
+    # As someone who finished onboarding before it asked for a day and a time.
+    with sqlite3.connect(pilot.settings.db_path) as database:
+        database.execute("UPDATE members SET checkin_day = NULL, checkin_window = NULL")
+    # Their pending questions start with the distance they skipped at onboarding.
+    pending = shipped("onboarding").question("distance_band").text["fi"]
     seen = len(aino.messages)
     await pilot.at(MONDAY + timedelta(hours=2))
     await pilot.later(hours=4)
-    assert len(shown) == 1
-    assert len(aino.messages) == seen  # no check-in until their day is known
+    [asked] = aino.messages[seen:]  # no check-in until their day is known
+    assert pending in asked["text"]
     await pilot.at(datetime(2026, 12, 7, 9, 0, tzinfo=HELSINKI))
-    assert len(shown) == 2  # once more, for the next wave
+    [again] = aino.messages[seen + 1 :]  # once more, for the next wave
+    assert pending in again["text"]
 
 
 async def test_a_broken_prompt_holds_up_no_one_else(pilot: ClockedPilot) -> None:

@@ -44,10 +44,21 @@ class ClockedPilot(Pilot):
     async def member(
         self, name: str, language: str = "fi", consents: set[str] | None = None
     ) -> Participant:
-        """A member who joined with these consents (check-ins only by default)."""
+        """A member who joined with these consents (check-ins only by default), for Mondays 08–11.
+
+        They skip the distance at onboarding, so the first check-in asks it.
+        """
         code = await self.invite("member")
         person = self.person(name, language_code=language)
-        await person.join(code, language, consents or {"checkins"}, "resident")
+        await person.join(
+            code,
+            language,
+            consents or {"checkins"},
+            "resident",
+            distance=None,
+            day="mon",
+            window="08-11",
+        )
         return person
 
 

@@ -43,8 +43,8 @@ def seed_members(db: Path, people: list[Participant]) -> None:
                 (pseudonym, person.user.id),
             )
             connection.execute(
-                "INSERT INTO members (pilot_id, pseudonym, status, onboarding_step, joined_at, "
-                "checkin_day, checkin_window) VALUES (1, ?, 'active', 'done', ?, 'mon', '08-11')",
+                "INSERT INTO members (pilot_id, pseudonym, status, joined_at, "
+                "checkin_day, checkin_window) VALUES (1, ?, 'active', ?, 'mon', '08-11')",
                 (pseudonym, now),
             )
             connection.execute(

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from bot.chat.onboarding import SCRIPT
 from bot.demo.participants import Participant, invite_code, running_bot
 from bot.i18n import translator
 from bot.storage.db import utc_now
@@ -76,7 +77,9 @@ async def test_confirm_while_the_toggle_edit_is_failing_records_nothing_unseen(
     await press_and_wait(pilot, person, message["message_id"], shown_confirm)
 
     assert consents(pilot) == []
-    assert pilot.rows("SELECT onboarding_step FROM members") == [("consent",)]
+    assert pilot.rows(
+        "SELECT json_extract(onboarding_state, '$.path[#-1].question') FROM members"
+    ) == [("notice",)]  # at the consents
     failing.remove()
     await pilot.settled()
     [shown] = [m for m in person.messages if m["message_id"] == message["message_id"]]
@@ -111,9 +114,10 @@ async def test_an_old_confirm_records_nothing(pilot: Pilot) -> None:
     await pilot.settled()
 
     assert consents(pilot) == []
-    assert pilot.rows("SELECT onboarding_step, pending_consents FROM members") == [
-        ("consent", "checkins,wellbeing")
-    ]
+    assert pilot.rows(
+        "SELECT json_extract(onboarding_state, '$.path[#-1].question'), "
+        "json_extract(onboarding_state, '$.draft') FROM members"
+    ) == [("notice", '["checkins","wellbeing"]')]
     [shown] = [m for m in person.messages if m["message_id"] == message["message_id"]]
     assert shown["text"] == translator("fi")(OUT_OF_DATE)
 
@@ -126,7 +130,7 @@ async def test_the_confirmation_lists_what_was_recorded(pilot: Pilot) -> None:
     [group_question] = await person.press("consented")
 
     _ = translator("it")
-    assert group_question["text"] == _("Which group do you mainly belong to in this pilot?")
+    assert group_question["text"] == SCRIPT.question("stakeholder_group").text["it"]
     [record] = [m for m in person.messages if m["message_id"] == message["message_id"]]
 
     def line(label: str, answer: str) -> str:
@@ -174,7 +178,11 @@ async def test_a_resume_after_a_crash_redraws_the_stored_toggles(tmp_path: Path)
         message, button = person.find_button("consent", "wellbeing")
         sandbox.press_button(person.user, message, button["callback_data"])
         [pending] = sandbox.pending_updates()
-        _db(db, "UPDATE members SET pending_consents = 'wellbeing'")
+        _db(
+            db,
+            "UPDATE members SET onboarding_state = "
+            "json_set(onboarding_state, '$.draft', json('[\"wellbeing\"]'))",
+        )
         _db(
             db,
             "INSERT INTO processed_updates (update_id, processed_at, answered) VALUES (?, ?, 0)",

@@ -50,7 +50,11 @@ async def test_a_locked_database_delays_the_tap_but_loses_nothing_and_apologises
         blocker.execute("ROLLBACK")
         blocker.close()
     await pilot.sandbox.wait_for_async(
-        lambda: pilot.rows("SELECT onboarding_step FROM members") == [("notice",)], 30
+        lambda: (
+            pilot.rows("SELECT json_extract(onboarding_state, '$.path[#-1].question') FROM members")
+            == [("language",)]
+        ),
+        30,
     )
     await pilot.settled()
     texts = [m.get("text", "") for m in person.messages]

@@ -52,7 +52,9 @@ async def test_a_double_tap_on_a_toggle_changes_nothing_and_apologises_for_nothi
             lambda query=query: (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
         )
     await pilot.settled()
-    assert pilot.rows("SELECT pending_consents FROM members") == [("wellbeing",)]
+    assert pilot.rows("SELECT json_extract(onboarding_state, '$.draft') FROM members") == [
+        ('["wellbeing"]',)
+    ]
     texts = [m.get("text", "") for m in person.messages]
     apology = translator("fi")(
         "Sorry, something went wrong on my side. Your answers so far are saved; "

@@ -145,7 +145,7 @@ async def test_buttons_left_on_screen_cannot_undo_a_withdrawal(pilot: Pilot) -> 
     await pilot.sandbox.wait_for_async(
         lambda: (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
     )
-    assert pilot.rows("SELECT status, pending_consents FROM members") == [("withdrawn", "")]
+    assert pilot.rows("SELECT status, onboarding_state FROM members") == [("withdrawn", None)]
     assert pilot.rows("SELECT COUNT(*) FROM consents") == [(0,)]
 
 

@@ -130,7 +130,8 @@ async def test_the_migration_keeps_earlier_consents_and_clears_confirmed_toggles
     connection.executescript(
         "PRAGMA user_version = 2;"
         "INSERT INTO pilots VALUES (1, 'laitila', 'Laitila', 'Leader Ravakka', '2026-11', '');"
-        "INSERT INTO people (pseudonym, created_at) VALUES ('p1', ''), ('p2', '');"
+        "INSERT INTO people (pseudonym, language, created_at) "
+        "VALUES ('p1', 'fi', ''), ('p2', 'fi', '');"
         "INSERT INTO members VALUES (1, 'p1', 'active', 'done', 'checkins', 'resident', '');"
         "INSERT INTO members VALUES (1, 'p2', 'onboarding', 'consent', 'wellbeing', NULL, '');"
         "INSERT INTO consents (pilot_id, pseudonym, purpose, granted, notice_version, language, "
@@ -141,13 +142,14 @@ async def test_the_migration_keeps_earlier_consents_and_clears_confirmed_toggles
     database = await Database.open(path)
     try:
         members = await database.fetch_all(
-            "SELECT pseudonym, pending_consents, notice_version FROM members ORDER BY pseudonym"
+            "SELECT pseudonym, json_extract(onboarding_state, '$.draft'), notice_version "
+            "FROM members ORDER BY pseudonym"
         )
         pilots = await database.fetch_all("SELECT controller_contact, notice_version FROM pilots")
     finally:
         await database.close()
     assert [tuple(row) for row in members] == [
-        ("p1", "", "2026-11"),  # done: shown the new notice once, not asked again
-        ("p2", "wellbeing", None),  # still choosing: the toggles stay
+        ("p1", None, "2026-11"),  # done: shown the new notice once, not asked again
+        ("p2", '["wellbeing"]', None),  # still choosing: the toggles stay
     ]
     assert [tuple(row) for row in pilots] == [(None, NOTICE_VERSION)]

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 
 from bot.demo.participants import Participant, invite_code
@@ -56,6 +56,22 @@ def count(db: Path, sql: str) -> int:
         connection.close()
 
 
+def shows(person: Participant, action: str, argument: str) -> bool:
+    """Whether the person has a button for this action and value on screen."""
+    try:
+        person.find_button(action, argument)
+    except LookupError:
+        return False
+    return True
+
+
+def press_and_kill(person: Participant, process: subprocess.Popen, action: str, value: str) -> None:
+    """Tap a button and kill the bot at once, before the person sees the answer."""
+    message, button = person.find_button(action, value)
+    person.sandbox.press_button(person.user, message, button["callback_data"])
+    kill_hard(process)
+
+
 def bot_environment(server: SandboxServer, db: Path, admin: Participant) -> dict[str, str]:
     """The settings of `seroi-bot run` against the sandbox, as environment variables."""
     return {
@@ -72,6 +88,7 @@ def bot_environment(server: SandboxServer, db: Path, admin: Participant) -> dict
 
 
 async def test_sigkill_mid_onboarding_resumes_at_the_same_step(tmp_path: Path) -> None:
+    """Killed at every kind of question, the new ones included: each answer counts once."""
     sandbox = Sandbox(token=TOKEN, bot_username="seroi_test_bot")
     db = tmp_path / "seroi.db"
     admin = Participant.create(sandbox, "Anna", "en", bot_db=db)
@@ -105,11 +122,17 @@ async def test_sigkill_mid_onboarding_resumes_at_the_same_step(tmp_path: Path) -
             )
             await member.press("consented")
 
-            # Killed right after the last tap, before seeing the answer: the update is
-            # either applied once or redelivered and applied then, never twice.
-            message, button = member.find_button("group", "resident")
-            sandbox.press_button(member.user, message, button["callback_data"])
-            kill_hard(second)
+            # Killed right after each tap, before seeing the answer: the update is either
+            # applied once or redelivered and applied then, never twice; the person is
+            # shown the question they are at.
+            press_and_kill(member, second, "group", "resident")
+            third = await start()
+            await sandbox.wait_for_async(lambda: shows(member, "distance_band", "15_29"), 20)
+            await member.press("distance_band", "15_29")
+            press_and_kill(member, third, "checkin_day", "wed")
+            fourth = await start()
+            await sandbox.wait_for_async(lambda: shows(member, "checkin_window", "14-17"), 20)
+            press_and_kill(member, fourth, "checkin_window", "14-17")
             await start()
             await sandbox.wait_for_async(
                 lambda: count(db, "SELECT COUNT(*) FROM members WHERE status = 'active'") == 1,
@@ -118,6 +141,12 @@ async def test_sigkill_mid_onboarding_resumes_at_the_same_step(tmp_path: Path) -
 
     assert count(db, "SELECT COUNT(*) FROM people") == 2  # the admin and Aino
     assert count(db, "SELECT COUNT(*) FROM members") == 1
+    with closing(sqlite3.connect(db)) as connection:
+        answers = connection.execute(
+            "SELECT stakeholder_group, distance_band, checkin_day, checkin_window, "
+            "onboarding_state FROM members"
+        ).fetchall()
+    assert answers == [("resident", "15_29", "wed", "14-17", None)]
     assert count(db, "SELECT COUNT(*) FROM roles") == 1
     assert count(db, "SELECT uses FROM invites") == 1
     assert count(db, "SELECT COUNT(*) FROM consents") == 3
@@ -167,7 +196,12 @@ async def test_sigkill_while_forty_chats_press_at_once(tmp_path: Path) -> None:
         await start()
         await sandbox.wait_for_async(
             lambda: (
-                count(db, "SELECT COUNT(*) FROM members WHERE onboarding_step = 'notice'") == 40
+                count(
+                    db,
+                    "SELECT COUNT(*) FROM members "
+                    "WHERE json_array_length(onboarding_state, '$.path') = 1",
+                )
+                == 40
             ),
             30,
         )

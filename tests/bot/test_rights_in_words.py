@@ -100,7 +100,7 @@ async def test_no_toggles_are_left_pending_once_consents_are_confirmed(pilot: Pi
     person = pilot.person("Pekka")
     await person.join(await pilot.invite("member"), "fi", {"checkins", "workshops"}, "resident")
     _summary, exported = await mydata(pilot, person)
-    assert [m["pending_consents"] for m in exported["members"]] == [""]
+    assert [m["onboarding_state"] for m in exported["members"]] == [None]
 
     # Choosing again starts from what was granted, and leaves nothing pending either.
     await person.command("privacy")
@@ -109,7 +109,7 @@ async def test_no_toggles_are_left_pending_once_consents_are_confirmed(pilot: Pi
     assert person.find_button("consent", "wellbeing")[1]["text"].startswith("☐")
     await person.press("consent", "workshops")
     await person.press("consented")
-    assert pilot.rows("SELECT pending_consents FROM members") == [("",)]
+    assert pilot.rows("SELECT onboarding_state FROM members") == [(None,)]
     latest = pilot.rows(
         "SELECT purpose, granted FROM consents WHERE id IN "
         "(SELECT MAX(id) FROM consents GROUP BY purpose) ORDER BY purpose"

@@ -158,12 +158,12 @@ async def test_standing_is_the_person_in_their_current_pilot_only(services) -> N
             await services.members.start_onboarding(pilot.id, someone)
             for role in roles:
                 await services.roles.grant(pilot.id, someone, role)
-        await services.members.set_pending_consents(laitila.id, someone, frozenset({"checkins"}))
+        await services.members.set_onboarding_state(laitila.id, someone, '{"script":"onboarding"}')
         await services.people.set_current_pilot(someone, laitila.id)
     standing = await services.people.standing(someone)
     assert standing.roles == {"member", "facilitator"}
     assert standing.member == await services.members.get(laitila.id, someone)
-    assert standing.member.pending_consents == {"checkins"}
+    assert standing.member.onboarding_state == '{"script":"onboarding"}'
 
 
 def test_pseudonyms_are_keyed_and_stable(services) -> None:

@@ -1,29 +1,36 @@
-"""Joining a pilot: invite → language → privacy notice → consents → stakeholder group."""
+"""Joining a pilot: an invite, then the onboarding script's questions, asked by the engine.
+
+The questions are conversations/scripts/onboarding.yaml; these handlers render whatever
+question the engine is at (single choice → buttons, multiple → toggles and Confirm, a
+note → its text and Continue) and pass each press back to it (bot.features.onboarding.steps).
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.chat import callbacks
 from bot.chat.callbacks import Press
 from bot.chat.caller import Caller, identify
 from bot.chat.commands import ROLE_NAMES, Button, Command, menu
 from bot.chat.context import BotContext
-from bot.chat.labels import CONSENT_LABELS, GROUP_LABELS
+from bot.chat.gate import COMMAND_MESSAGES
+from bot.chat.labels import CONSENT_LABELS
 from bot.chat.menus import refresh_menu
+from bot.chat.onboarding import SCRIPT
 from bot.chat.render import acknowledge, button, keyboard, say, show_keyboard
-from bot.features.onboarding import joining
-from bot.features.onboarding.joining import STEP_OF_ACTION
-from bot.i18n import LANGUAGE_NAMES, N_
-from bot.settings import LANGUAGES
-from bot.storage.models import CONSENT_PURPOSES, STAKEHOLDER_GROUPS, Member, Pilot, Role
+from bot.features.onboarding import joining, steps
+from bot.i18n import N_
+from bot.storage.models import CONSENT_PURPOSES, Member, Pilot, Role
 from bot.storage.repositories.invites import InviteProblem
+from conversations import ACKNOWLEDGED, Step, engine
+from conversations.script import MultipleChoice, Note, Question, SingleChoice
 
 log = logging.getLogger(__name__)
-
 
 INVITE_PROBLEMS = {
     InviteProblem.UNKNOWN: N_(
@@ -74,59 +81,144 @@ def short_notice(caller: Caller, pilot: Pilot) -> str:
     )
 
 
-async def show_step(
+# Button actions are named after the question they answer; the questions that had
+# buttons before the engine keep those names, so buttons on screen at an upgrade still work.
+_NAMED = {"language": "lang", "consents": "consent", "stakeholder_group": "group"}
+_CONFIRM_NAMED = {"consents": "consented"}
+SKIP, BACK = "ob_skip", "ob_back"
+# Questions whose answer takes effect when given (the language, the consent log): Back
+# never leads to them. The first questions are shown as they were: no progress, no Back.
+_ACTED_ON = frozenset({"language", "notice", "consents"})
+_AS_BEFORE = _ACTED_ON | {"stakeholder_group"}
+
+
+def answer_action(question: Question) -> str:
+    """The action of the buttons that answer (or toggle a choice of) `question`."""
+    return _NAMED.get(question.id, question.id)
+
+
+def confirm_action(question: Question) -> str:
+    """The action of the Confirm button of a multiple-choice question."""
+    return _CONFIRM_NAMED.get(question.id, f"{question.id}_ok")
+
+
+def _actions() -> dict[str, tuple[str, str]]:
+    """Each button action → (question id, what a press does); Skip and Back name theirs."""
+    actions = {SKIP: ("", "skip"), BACK: ("", "back")}
+    for question in SCRIPT.questions:
+        if isinstance(question, MultipleChoice):
+            actions[answer_action(question)] = (question.id, "toggle")
+            actions[confirm_action(question)] = (question.id, "confirm")
+        else:
+            actions[answer_action(question)] = (question.id, "answer")
+    return actions
+
+
+ACTIONS = _actions()
+
+
+def question_text(caller: Caller, pilot: Pilot, question: Question) -> str:
+    """The question's words in the caller's language (a note's content is written here)."""
+    if isinstance(question, Note) and question.content == "privacy_notice":
+        return short_notice(caller, pilot)
+    texts = question.text or {}
+    text = texts.get(caller.language) or texts[SCRIPT.languages[0]]
+    return text.format(pilot=pilot.name)
+
+
+def shown_choices(question: MultipleChoice, chosen: tuple[str, ...]) -> str:
+    """The toggles a Confirm button is drawn with, for its callback data: `101`."""
+    return "".join("1" if choice.value in chosen else "0" for choice in question.choices)
+
+
+def choices_shown(question: MultipleChoice, code: str) -> tuple[str, ...] | None:
+    """The toggles a Confirm button was drawn with; None if the code is not one."""
+    if len(code) != len(question.choices) or not set(code) <= {"0", "1"}:
+        return None
+    pairs = zip(question.choices, code, strict=True)
+    return tuple(choice.value for choice, bit in pairs if bit == "1")
+
+
+def question_keyboard(
+    context: BotContext, caller: Caller, pilot: Pilot, step: Step
+) -> InlineKeyboardMarkup:
+    """The buttons of the step's question, then Skip and Back where the engine allows them.
+
+    A toggle carries the state it sets (`…:checkins:1`), not "flip": a press whose update
+    was lost in a crash, or delivered twice, still does what it showed. Confirm carries
+    the toggles it was drawn with, so what is recorded is what the person saw.
+    """
+    _ = caller._
+    question = step.question
+
+    def press(label: str, action: str, *value: str) -> list[InlineKeyboardButton]:
+        return [button(caller, context, label, action, ":".join((str(pilot.id), *value)))]
+
+    rows: list[list[InlineKeyboardButton]] = []
+    if isinstance(question, Note):
+        rows.append(press(_("Continue"), answer_action(question)))
+    elif isinstance(question, SingleChoice):
+        choices = list(question.choices)
+        if question.stores == "language":
+            # The language the person reads now comes first, ticked.
+            choices.sort(key=lambda choice: choice.value != caller.language)
+        for choice in choices:
+            label = choice.text.get(caller.language) or choice.text[SCRIPT.languages[0]]
+            if question.stores == "language" and choice.value == caller.language:
+                label = "✓ " + label
+            rows.append(press(label, answer_action(question), choice.value))
+    elif isinstance(question, MultipleChoice):
+        for choice in question.choices:
+            chosen = choice.value in step.state.draft
+            label = ("☑ " if chosen else "☐ ") + (
+                choice.text.get(caller.language) or choice.text[SCRIPT.languages[0]]
+            )
+            rows.append(press(label, answer_action(question), choice.value, str(int(not chosen))))
+        drawn = shown_choices(question, step.state.draft)
+        rows.append(press(_("Confirm my choices"), confirm_action(question), drawn))
+    if step.skippable:
+        rows.append(press(_("Skip"), SKIP, question.id))
+    if step.can_go_back and step.state.path[-1].question not in _ACTED_ON:
+        rows.append(press(_("Back"), BACK, question.id))
+    return keyboard(rows)
+
+
+async def show_question(
+    context: BotContext,
+    caller: Caller,
+    pilot: Pilot,
+    step: Step,
+    *,
+    replacing: Message | None = None,
+) -> None:
+    """Show the step's question with its buttons (in place of `replacing`)."""
+    text = question_text(caller, pilot, step.question)
+    if step.question.id not in _AS_BEFORE:
+        progress = caller._("Question {position} of {total}").format(
+            position=step.progress.position, total=step.progress.total
+        )
+        text = f"{progress}\n\n{text}"
+    markup = question_keyboard(context, caller, pilot, step)
+    await say(context, caller, text, markup, replacing=replacing)
+
+
+async def show_where(
     context: BotContext,
     caller: Caller,
     pilot: Pilot,
     member: Member,
     *,
+    hint: str | None = None,
     replacing: Message | None = None,
-) -> None:
-    """Show the prompt of the member's current onboarding step (in place of `replacing`)."""
-    _ = caller._
-    step = member.onboarding_step
-    if step == "language":
-        preferred = caller.language
-        order = [preferred, *[code for code in LANGUAGES if code != preferred]]
-        rows = [
-            [
-                button(
-                    caller,
-                    context,
-                    ("✓ " if code == preferred else "") + LANGUAGE_NAMES[code],
-                    "lang",
-                    f"{pilot.id}:{code}",
-                )
-            ]
-            for code in order
-        ]
-        text = _("Welcome to the pilot “{pilot}”! Which language would you like to use?")
-        await say(
-            context, caller, text.format(pilot=pilot.name), keyboard(rows), replacing=replacing
-        )
-    elif step == "notice":
-        rows = [[button(caller, context, _("Continue"), "notice", str(pilot.id))]]
-        await say(context, caller, short_notice(caller, pilot), keyboard(rows), replacing=replacing)
-    elif step == "consent":
-        await say(
-            context,
-            caller,
-            consent_text(caller),
-            consent_keyboard(context, caller, member),
-            replacing=replacing,
-        )
-    elif step == "group":
-        rows = [
-            [button(caller, context, _(GROUP_LABELS[group]), "group", f"{pilot.id}:{group}")]
-            for group in STAKEHOLDER_GROUPS
-        ]
-        await say(
-            context,
-            caller,
-            _("Which group do you mainly belong to in this pilot?"),
-            keyboard(rows),
-            replacing=replacing,
-        )
+) -> bool:
+    """Show the onboarding question the member is at (after `hint`); False if at none."""
+    step = await steps.where(context.services, caller, pilot, member)
+    if step is None:
+        return False
+    if hint:
+        await say(context, caller, hint)
+    await show_question(context, caller, pilot, step, replacing=replacing)
+    return True
 
 
 def recorded_text(caller: Caller, decisions: dict[str, bool]) -> str:
@@ -137,44 +229,6 @@ def recorded_text(caller: Caller, decisions: dict[str, bool]) -> str:
         line = _("{purpose}: yes") if granted else _("{purpose}: no")
         lines.append("• " + line.format(purpose=_(CONSENT_LABELS[purpose])))
     return "\n".join(lines)
-
-
-def consent_text(caller: Caller) -> str:
-    """The consent question."""
-    return caller._(
-        "You decide what you take part in. Tap each item you agree to, then confirm. "
-        "Saying no to one does not stop the others, and you can change your mind later "
-        "with /privacy."
-    )
-
-
-def consent_keyboard(context: BotContext, caller: Caller, member: Member) -> InlineKeyboardMarkup:
-    """One toggle per purpose, then a confirm button.
-
-    Each toggle carries the state it sets (`…:checkins:1`), not "flip": pressing a button
-    whose update was lost in a crash, or delivered twice, still does what it showed. The
-    confirm button carries the toggles it was drawn with (`…:101`), so what is recorded
-    is what the person saw.
-    """
-    _ = caller._
-    rows = []
-    for purpose in CONSENT_PURPOSES:
-        chosen = purpose in member.pending_consents
-        label = ("☑ " if chosen else "☐ ") + _(CONSENT_LABELS[purpose])
-        argument = f"{member.pilot_id}:{purpose}:{0 if chosen else 1}"
-        rows.append([button(caller, context, label, "consent", argument)])
-    rows.append(
-        [
-            button(
-                caller,
-                context,
-                _("Confirm my choices"),
-                "consented",
-                f"{member.pilot_id}:{joining.shown_consents(member.pending_consents)}",
-            )
-        ]
-    )
-    return keyboard(rows)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -197,7 +251,7 @@ async def start(update: Update, context: BotContext) -> None:
             context, caller, _("You are already in “{pilot}”.").format(pilot=outcome.pilot.name)
         )
         if outcome.member.status == "onboarding":
-            await show_step(context, caller, outcome.pilot, outcome.member)
+            await show_where(context, caller, outcome.pilot, outcome.member)
         return
     joined = await identify(context.services, update)
     if joined.member.status != "onboarding":
@@ -209,45 +263,79 @@ async def start(update: Update, context: BotContext) -> None:
         adds = what_the_role_adds(context, joined, outcome.role)
         await say(context, joined, f"{gained}\n\n{adds}")
         return
-    await show_step(context, joined, outcome.pilot, joined.member)
+    await show_where(context, joined, outcome.pilot, joined.member)
+
+
+def _engine_press(step: Step, action: str, value: str) -> Step | None:
+    """The engine's step after a press on `step`; None if the press is not one it takes."""
+    question_id, kind = ACTIONS[action]
+    state = step.state
+    if kind == "answer":
+        question = SCRIPT.question(question_id)
+        given = ACKNOWLEDGED if isinstance(question, Note) else value
+        return engine.answer(SCRIPT, state, question_id, given)
+    if kind == "toggle":
+        choice, _sep, wanted = value.partition(":")
+        if wanted not in ("0", "1"):
+            return None
+        return engine.choose(SCRIPT, state, question_id, choice, wanted == "1")
+    if kind == "confirm":
+        return engine.confirm(SCRIPT, state, question_id)
+    if step.question is None or step.question.id != value:
+        return None
+    return engine.skip(SCRIPT, state, value) if kind == "skip" else engine.back(SCRIPT, state)
 
 
 async def on_press(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
-    """Handle an onboarding button; False when the button is not (or no longer) valid."""
+    """Handle an onboarding button; False when it is not (or no longer) the current question's."""
     query = update.callback_query
-    outcome = await joining.take_step(
-        context.services, caller, press.action, press.argument, update.update_id
-    )
-    if outcome is None:
+    pilot_id, _sep, value = press.argument.partition(":")
+    at = await steps.at_question(context.services, caller, pilot_id)
+    if at is None:
         return False
-    if isinstance(outcome, joining.Toggled):
-        await show_keyboard(
-            context, caller, query.message, consent_keyboard(context, caller, outcome.member)
-        )
-    elif isinstance(outcome, joining.OutOfDate):
-        await say(
-            context,
-            caller,
-            caller._(
-                "The screen was out of date, so nothing was recorded. Here are your choices "
-                "as they stand: check them and confirm again."
-            ),
-            consent_keyboard(context, caller, outcome.member),
-            replacing=query.message,
-        )
-    elif isinstance(outcome, joining.Confirmed):
+    question_id, kind = ACTIONS[press.action]
+    if kind == "confirm" and at.step.question is not None and at.step.question.id == question_id:
+        # Record what the screen showed, and only if it is what is stored: an edit of the
+        # toggles may still be on its way, or have been refused (health data needs
+        # explicit consent, so never one the person did not see).
+        shown = choices_shown(at.step.question, value)
+        if shown is None:
+            return False
+        if shown != at.step.state.draft:
+            await say(
+                context,
+                caller,
+                caller._(
+                    "The screen was out of date, so nothing was recorded. Here are your "
+                    "choices as they stand: check them and confirm again."
+                ),
+                question_keyboard(context, caller, at.pilot, at.step),
+                replacing=query.message,
+            )
+            return True
+    after = _engine_press(at.step, press.action, value)
+    if after is None or after.problem is not None:
+        return False
+    moved = await steps.move(context.services, caller, at, after, update.update_id)
+    speaking = replace(caller, language=moved.language)
+    if kind == "toggle":
+        markup = question_keyboard(context, speaking, at.pilot, after)
+        await show_keyboard(context, speaking, query.message, markup)
+        return True
+    replacing = query.message
+    if moved.decisions is not None:
         # The consent message becomes the record of what was decided; the next step follows.
-        await say(
-            context, caller, recorded_text(caller, outcome.decisions), replacing=query.message
-        )
-        await show_step(context, caller, outcome.pilot, outcome.member)
-    elif outcome.finished:
+        await say(context, speaking, recorded_text(speaking, moved.decisions), replacing=replacing)
+        replacing = None
+    if after.question is not None:
+        await show_question(context, speaking, at.pilot, after, replacing=replacing)
+    elif moved.joined:
         # The command menu changes once, when the member is in, not at every step.
         await refresh_menu(context, await identify(context.services, update))
-        await welcome(context, caller, outcome.pilot, outcome.member, replacing=query.message)
-    else:
-        speaking = replace(caller, language=outcome.language)
-        await show_step(context, speaking, outcome.pilot, outcome.member, replacing=query.message)
+        member = at.member.model_copy(update={"status": "active"})
+        await welcome(context, speaking, at.pilot, member, replacing=replacing)
+    elif moved.decisions is None:
+        await say(context, speaking, speaking._("Thank you, that is saved."), replacing=replacing)
     return True
 
 
@@ -306,56 +394,105 @@ async def reprompt(
     hint: str | None = None,
     replacing: Message | None = None,
 ) -> bool:
-    """Show the step the member is at again (after a hint); False if they are at none.
+    """Show the question the member is at again (after a hint); False if they are at none.
 
-    A member is at a step while onboarding, and while re-choosing consents from /privacy.
+    A member is at a question while onboarding, while re-choosing consents from /privacy,
+    and, if they joined before check-in times were asked and get check-ins, until they
+    have answered those questions.
     """
-    member = caller.member
-    if member is None or member.onboarding_step == "done":
+    if caller.member is None or caller.pilot is None:
         return False
-    if hint:
-        await say(context, caller, hint)
-    await show_step(context, caller, caller.pilot, member, replacing=replacing)
-    return True
+    return await show_where(
+        context, caller, caller.pilot, caller.member, hint=hint, replacing=replacing
+    )
 
 
 async def resume(update: Update, context: BotContext) -> None:
-    """After a crash between storing an answer and replying, show the step the person is at.
+    """After a crash between storing an answer and replying, show the question the person is at.
 
-    A consent toggle's lost reply was an edit of the toggles: they are drawn again as
-    stored, so the screen (and its Confirm) is never behind what was stored. A confirm's
-    lost reply was the record of what was decided: it is shown, then the next step.
+    A toggle's lost reply was an edit of the toggles: they are drawn again as stored, so
+    the screen (and its Confirm) is never behind what was stored. A confirm's lost reply
+    was the record of what was decided: it is shown, then the question after it.
     """
     caller = context.caller
     query = update.callback_query
     member = caller.member
+    pilot = caller.pilot
     if query is not None:
         await acknowledge(query)
         try:
             press = callbacks.decode(context.services.button_key, caller.telegram_id, query.data)
         except callbacks.InvalidCallbackError:
             return
-        if press.action not in STEP_OF_ACTION:
+        if press.action not in ACTIONS:
             return
-        if press.action == "consent":
-            if member is not None and member.onboarding_step == "consent":
-                markup = consent_keyboard(context, caller, member)
+        question_id, kind = ACTIONS[press.action]
+        if kind == "toggle":
+            step = (
+                None
+                if member is None
+                else await steps.where(context.services, caller, pilot, member)
+            )
+            if step is not None and step.question.id == question_id:
+                markup = question_keyboard(context, caller, pilot, step)
                 await show_keyboard(context, caller, query.message, markup)
             return
-        if press.action == "consented" and member is not None and caller.pilot is not None:
+        if kind == "confirm" and member is not None and pilot is not None:
             granted = await joining.granted_consents(context.services, member)
             decisions = {purpose: purpose in granted for purpose in CONSENT_PURPOSES}
             await say(context, caller, recorded_text(caller, decisions), replacing=query.message)
-        finished_now = press.action == "group"
+        finished_now = kind == "answer"
     else:
         finished_now = (update.message.text or "").startswith("/start")
-    if caller.pilot is None or await reprompt(context, caller):
+    if pilot is None or await reprompt(context, caller):
         return
     if finished_now and member and member.status == "active":
-        await welcome(context, caller, caller.pilot, member)
+        await welcome(context, caller, pilot, member)
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel: stop the onboarding questions (someone joining stops joining)."""
+    caller = context.caller
+    _ = caller._
+    cancelled = await steps.cancel(context.services, caller, update.update_id)
+    if cancelled is None:
+        await say(context, caller, _("There is nothing to cancel."))
+    elif cancelled.joining:
+        await refresh_menu(context, await identify(context.services, update))
+        text = _(
+            "You have stopped joining “{pilot}”; nothing more will be asked, and the "
+            "consents you gave on the way are withdrawn. To join later, open the invite "
+            "link again."
+        )
+        await say(context, caller, text.format(pilot=cancelled.pilot.name))
+    else:
+        await say(context, caller, _("Stopped; nothing was changed."))
+
+
+async def ask_what_is_missing(update: Update, context: BotContext) -> None:
+    """After a member's command, the questions added since they joined, if they concern them.
+
+    Commands that show the question themselves (/start, an unknown one) or stop it
+    (/cancel) are left alone.
+    """
+    caller = context.caller
+    if caller is None or caller.member is None or caller.member.status != "active":
+        return
+    name = (update.message.text or "").split(maxsplit=1)[0][1:].partition("@")[0].lower()
+    known = {command.name for command in context.commands}
+    if name not in known or name in {"start", "cancel"}:
+        return
+    # Read again: the command may have changed the membership (/withdraw, /delete).
+    await reprompt(context, await identify(context.services, update))
+
+
+def handlers() -> list[BaseHandler]:
+    """What runs after every other handler of a private command."""
+    return [MessageHandler(COMMAND_MESSAGES & filters.COMMAND, ask_what_is_missing)]
 
 
 COMMANDS = (
     Command("start", "everyone", N_("Join a pilot with an invite link"), start, menu="newcomers"),
+    Command("cancel", "everyone", N_("Stop the questions you are answering"), cancel, menu="never"),
 )
-BUTTONS = tuple(Button(action, "everyone", on_press) for action in STEP_OF_ACTION)
+BUTTONS = tuple(Button(action, "everyone", on_press) for action in ACTIONS)

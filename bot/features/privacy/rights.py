@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.chat.caller import Caller
+from bot.chat.onboarding import rechoosing
 from bot.services import Services
 from bot.storage.models import Member
 
@@ -54,7 +55,7 @@ async def set_language(services: Services, caller: Caller, language: str, update
 async def choose_consents_again(
     services: Services, caller: Caller, update_id: int
 ) -> Member | None:
-    """Take an active member back to the consent step, the toggles set as they granted them.
+    """Take an active member back to the consents question, toggled as they granted them.
 
     None if they are not active.
     """
@@ -62,10 +63,10 @@ async def choose_consents_again(
     if caller.pilot is None or member is None or member.status != "active":
         return None
     granted = await services.consents.granted(caller.pilot.id, caller.pseudonym)
+    state = rechoosing(member, caller.language, granted)
     async with services.db.transaction(update_id):
-        await services.members.set_pending_consents(caller.pilot.id, caller.pseudonym, granted)
-        await services.members.set_step(caller.pilot.id, caller.pseudonym, "consent")
-    return member.model_copy(update={"onboarding_step": "consent", "pending_consents": granted})
+        await services.members.set_onboarding_state(caller.pilot.id, caller.pseudonym, state)
+    return member.model_copy(update={"onboarding_state": state})
 
 
 async def current_notice_unseen(services: Services, caller: Caller) -> bool:

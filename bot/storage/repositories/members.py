@@ -20,38 +20,32 @@ class Members(Repository):
         return member_from_row(row, pilot_id) if row else None
 
     async def start_onboarding(self, pilot_id: int, pseudonym: str) -> None:
-        """Create the membership at the language step, or restart a withdrawn one."""
+        """Create the membership at the start of onboarding, or restart a withdrawn one.
+
+        Someone rejoining answers again (an invite may then give the group anew).
+        """
         await self.db.execute(
-            "INSERT INTO members (pilot_id, pseudonym, status, onboarding_step, joined_at) "
-            "VALUES (?, ?, 'onboarding', 'language', ?) "
+            "INSERT INTO members (pilot_id, pseudonym, status, joined_at) "
+            "VALUES (?, ?, 'onboarding', ?) "
             "ON CONFLICT (pilot_id, pseudonym) DO UPDATE SET status = 'onboarding', "
-            "onboarding_step = 'language', pending_consents = '', notice_version = NULL "
+            "onboarding_state = NULL, notice_version = NULL, stakeholder_group = NULL, "
+            "distance_band = NULL, checkin_day = NULL, checkin_window = NULL "
             "WHERE status = 'withdrawn'",
             (pilot_id, pseudonym, utc_now()),
         )
 
-    async def set_step(self, pilot_id: int, pseudonym: str, step: str) -> None:
-        """Move the member to an onboarding step."""
+    async def set_onboarding_state(self, pilot_id: int, pseudonym: str, state: str | None) -> None:
+        """Where the member is in the onboarding script (the engine's serialised state)."""
         await self.db.execute(
-            "UPDATE members SET onboarding_step = ? WHERE pilot_id = ? AND pseudonym = ?",
-            (step, pilot_id, pseudonym),
+            "UPDATE members SET onboarding_state = ? WHERE pilot_id = ? AND pseudonym = ?",
+            (state, pilot_id, pseudonym),
         )
 
-    async def set_pending_consents(
-        self, pilot_id: int, pseudonym: str, purposes: frozenset[str]
-    ) -> None:
-        """The consent toggles pressed so far, before the member confirms them."""
+    async def consents_confirmed(self, pilot_id: int, pseudonym: str) -> None:
+        """The member confirmed consents (now in the consent log) under the current notice."""
         await self.db.execute(
-            "UPDATE members SET pending_consents = ? WHERE pilot_id = ? AND pseudonym = ?",
-            (",".join(sorted(purposes)), pilot_id, pseudonym),
-        )
-
-    async def confirm_consents(self, pilot_id: int, pseudonym: str, next_step: str) -> None:
-        """The toggles are confirmed (now in the consent log), under the current notice."""
-        await self.db.execute(
-            "UPDATE members SET onboarding_step = ?, pending_consents = '', notice_version = ? "
-            "WHERE pilot_id = ? AND pseudonym = ?",
-            (next_step, NOTICE_VERSION, pilot_id, pseudonym),
+            "UPDATE members SET notice_version = ? WHERE pilot_id = ? AND pseudonym = ?",
+            (NOTICE_VERSION, pilot_id, pseudonym),
         )
 
     async def consented_under_an_older_notice(self, pilot_id: int, pseudonym: str) -> bool:
@@ -70,12 +64,37 @@ class Members(Repository):
             (NOTICE_VERSION, pilot_id, pseudonym),
         )
 
-    async def finish_onboarding(self, pilot_id: int, pseudonym: str, group: str) -> None:
-        """Record the stakeholder group and make the member active."""
+    async def finish_onboarding(
+        self,
+        pilot_id: int,
+        pseudonym: str,
+        *,
+        stakeholder_group: str | None,
+        distance_band: str | None,
+        checkin_day: str | None,
+        checkin_window: str | None,
+    ) -> None:
+        """Record the onboarding answers; the member is active and at no question."""
         await self.db.execute(
-            "UPDATE members SET stakeholder_group = ?, status = 'active', onboarding_step = 'done' "
+            "UPDATE members SET stakeholder_group = ?, distance_band = ?, checkin_day = ?, "
+            "checkin_window = ?, status = 'active', onboarding_state = NULL "
             "WHERE pilot_id = ? AND pseudonym = ?",
-            (group, pilot_id, pseudonym),
+            (
+                stakeholder_group,
+                distance_band,
+                checkin_day,
+                checkin_window,
+                pilot_id,
+                pseudonym,
+            ),
+        )
+
+    async def stop_onboarding(self, pilot_id: int, pseudonym: str) -> None:
+        """The member stopped joining the pilot (/cancel): the membership is withdrawn."""
+        await self.db.execute(
+            "UPDATE members SET status = 'withdrawn', onboarding_state = NULL "
+            "WHERE pilot_id = ? AND pseudonym = ? AND status = 'onboarding'",
+            (pilot_id, pseudonym),
         )
 
     async def set_stakeholder_group(self, pilot_id: int, pseudonym: str, group: str) -> None:
@@ -97,7 +116,6 @@ class Members(Repository):
     async def withdraw_all(self, pseudonym: str) -> None:
         """Stop every membership of the person."""
         await self.db.execute(
-            "UPDATE members SET status = 'withdrawn', onboarding_step = 'done', "
-            "pending_consents = '' WHERE pseudonym = ?",
+            "UPDATE members SET status = 'withdrawn', onboarding_state = NULL WHERE pseudonym = ?",
             (pseudonym,),
         )

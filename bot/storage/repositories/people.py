@@ -23,8 +23,8 @@ class People(Repository):
         Every update starts by asking this, so it is one trip to the database, not three.
         """
         row = await self.db.fetch_one(
-            "SELECT p.*, m.status, m.onboarding_step, m.pending_consents, m.stakeholder_group, "
-            "m.checkin_day, m.checkin_window, m.distance_band, "
+            "SELECT p.*, m.status, m.stakeholder_group, m.onboarding_state, m.distance_band, "
+            "m.checkin_day, m.checkin_window, "
             "(SELECT group_concat(role) FROM roles r WHERE r.pilot_id = p.current_pilot_id "
             "AND r.pseudonym = p.pseudonym) AS roles "
             "FROM people p LEFT JOIN members m "
@@ -108,10 +108,9 @@ def member_from_row(row: aiosqlite.Row, pilot_id: int) -> Member:
         pilot_id=pilot_id,
         pseudonym=row["pseudonym"],
         status=row["status"],
-        onboarding_step=row["onboarding_step"],
-        pending_consents=frozenset(p for p in row["pending_consents"].split(",") if p),
         stakeholder_group=row["stakeholder_group"],
+        onboarding_state=row["onboarding_state"],
+        distance_band=row["distance_band"],
         checkin_day=row["checkin_day"],
         checkin_window=row["checkin_window"],
-        distance_band=row["distance_band"],
     )
