@@ -8,6 +8,10 @@ for Telegram's flood limits, and a restart sends whatever was still waiting.
 
 Messages are at least once: a reply Telegram received just before a crash, before its
 row was deleted, is sent again after the restart.
+
+A reply to someone who was just erased holds their chat id, and so do the pages its
+row leaves in the write-ahead log once it is deleted: when every reply to such a chat
+has been sent and deleted, the log is checkpointed and emptied (`Database.wipe_wal`).
 """
 
 from __future__ import annotations
@@ -96,12 +100,19 @@ class Outbox:
         self._to_store: list[_Storing] = []
         self._storer: asyncio.Task | None = None
         self._forgetting: asyncio.Task | None = None
+        # Chats of people erased: once their replies are sent and deleted, the WAL is wiped.
+        self._erased_chats: set[int] = set()
+        self._wiping: asyncio.Task | None = None
+        self._wipe_wanted = False
         self._idle = asyncio.Event()
         self._idle.set()
 
     async def start(self) -> None:
         """Send what a previous run left unsent."""
-        self._enqueue(await self._rows.pending())
+        pending = await self._rows.pending()
+        # It may include the reply to an erasure made just before a crash.
+        self._erased_chats.update(item.reply.chat_id for item in pending)
+        self._enqueue(pending)
 
     async def stop(self) -> None:
         """Give the senders a moment to finish; what is left stays stored for the next start."""
@@ -112,11 +123,17 @@ class Outbox:
         await asyncio.gather(*self._senders.values(), return_exceptions=True)
         if self._forgetting is not None:
             await self._forgetting
+        if self._wiping is not None:
+            await self._wiping
 
     @property
     def idle(self) -> bool:
         """Whether every stored reply has been sent (and its row deleted)."""
-        return not self._senders and self._forgetting is None
+        return not self._senders and self._forgetting is None and self._wiping is None
+
+    def wipe_after_replies(self, chat_id: int) -> None:
+        """Empty the WAL once every reply to this chat is sent and deleted (an erasure)."""
+        self._erased_chats.add(chat_id)
 
     def _note_idle(self) -> None:
         if self.idle:
@@ -279,7 +296,34 @@ class Outbox:
         finally:
             if not queue:
                 del self._queues[chat_id]
+                if chat_id in self._erased_chats:
+                    self._erased_chats.discard(chat_id)
+                    self._wipe_later()
             del self._senders[chat_id]
+            self._note_idle()
+
+    def _wipe_later(self) -> None:
+        self._wipe_wanted = True
+        if self._wiping is None:
+            self._idle.clear()
+            self._wiping = asyncio.create_task(self._wipe())
+
+    async def _wipe(self) -> None:
+        """Once the sent rows are deleted (the last of them just queued), empty the WAL.
+
+        Chats finishing meanwhile share the next wipe: one checkpoint for many of them.
+        """
+        try:
+            while self._wipe_wanted:
+                self._wipe_wanted = False
+                while self._forgetting is not None:
+                    # wait(), not await: stopping cancels this task, not the one it waits on.
+                    await asyncio.wait({self._forgetting})
+                await self._db.wipe_wal()
+        except sqlite3.OperationalError as error:
+            log.warning("could not empty the write-ahead log after an erasure (%s)", error)
+        finally:
+            self._wiping = None
             self._note_idle()
 
     async def _send(self, reply: Reply) -> None:
