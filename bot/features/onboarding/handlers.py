@@ -187,7 +187,20 @@ async def start(update: Update, context: BotContext) -> None:
         elif not await reprompt(context, caller):
             await say(context, caller, _("Welcome back! /help shows what you can do."))
         return
-    outcome = await joining.join(context.services, caller, context.args[0], update.update_id)
+    outcome = await joining.join(
+        context.services,
+        caller,
+        context.args[0],
+        update.update_id,
+        context.bot_data["invite_attempts"],
+    )
+    if isinstance(outcome, joining.TooManyAttempts):
+        text = _(
+            "Too many invite codes that did not work. Please try again in {minutes} min, "
+            "or ask the pilot's coordinator for a new link."
+        )
+        await say(context, caller, text.format(minutes=outcome.minutes))
+        return
     if isinstance(outcome, InviteProblem):
         log.info("rejected invite: %s", outcome.value)
         await say(context, caller, _(INVITE_PROBLEMS[outcome]))
