@@ -7,7 +7,9 @@ once its effects are committed and its press is answered, however long its repli
 for Telegram's flood limits, and a restart sends whatever was still waiting.
 
 Messages are at least once: a reply Telegram received just before a crash, before its
-row was deleted, is sent again after the restart.
+row was deleted, is sent again after the restart. So where a second copy would matter,
+the reply is an edit of the message pressed (onboarding's steps and welcome, also when
+resumed after a crash): sent again, it is "message is not modified", which is ignored.
 
 A reply to someone who was just erased holds their chat id, and so do the pages its
 row leaves in the write-ahead log once it is deleted: when every reply to such a chat

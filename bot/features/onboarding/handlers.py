@@ -365,7 +365,11 @@ async def resume(update: Update, context: BotContext) -> None:
     if caller.pilot is None or await reprompt(context, caller):
         return
     if finished_now and member and member.status == "active":
-        await welcome(context, caller, caller.pilot, member)
+        await refresh_menu(context, caller)
+        # In place of the pressed prompt, as when not interrupted: sent again after
+        # another crash, an edit changes nothing, where a new message would be a second.
+        pressed = query.message if query is not None else None
+        await welcome(context, caller, caller.pilot, member, replacing=pressed)
 
 
 COMMANDS = (
