@@ -66,6 +66,8 @@ class _Handling:
 
     replies: list[Reply] = field(default_factory=list)
     storage_failed: bool = False
+    # Chats whose person it erased: the WAL is emptied once these replies are sent.
+    erased_chats: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -112,9 +114,11 @@ class Outbox:
     async def start(self) -> None:
         """Send what a previous run left unsent."""
         pending = await self._rows.pending()
-        # It may include the reply to an erasure made just before a crash.
-        self._erased_chats.update(item.reply.chat_id for item in pending)
         self._enqueue(pending)
+        # Which of them answer an erasure made just before a crash is not known, so the
+        # WAL is emptied after them all (their wipes fall together: a checkpoint or two).
+        for chat_id in {item.reply.chat_id for item in pending}:
+            self._wipe_after_sent(chat_id)
 
     async def stop(self) -> None:
         """Give the senders a moment to finish; what is left stays stored for the next start."""
@@ -134,8 +138,19 @@ class Outbox:
         return not self._senders and self._forgetting is None and self._wiping is None
 
     def wipe_after_replies(self, chat_id: int) -> None:
-        """Empty the WAL once every reply to this chat is sent and deleted (an erasure)."""
-        self._erased_chats.add(chat_id)
+        """Empty the WAL once the replies to this chat, this update's too, are sent (an erasure)."""
+        handling = _handling.get()
+        if handling is not None:
+            handling.erased_chats.add(chat_id)
+        else:
+            self._wipe_after_sent(chat_id)
+
+    def _wipe_after_sent(self, chat_id: int) -> None:
+        """After what is queued for the chat now has been sent and its rows deleted."""
+        if chat_id in self._senders:
+            self._erased_chats.add(chat_id)
+        else:
+            self._wipe_later()
 
     def _note_idle(self) -> None:
         if self.idle:
@@ -161,6 +176,8 @@ class Outbox:
         if handling.storage_failed:
             raise UpdateNotStoredError(update_id)
         await self._store(update_id, handling.replies)
+        for chat_id in handling.erased_chats:
+            self._wipe_after_sent(chat_id)
 
     def storage_failed(self) -> None:
         """The update being handled could not be stored: say nothing of it, try it again."""
