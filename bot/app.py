@@ -30,6 +30,7 @@ from bot.features.contacts import handlers as contacts
 from bot.features.help import handlers as help_feature
 from bot.features.impact_map import handlers as impact_map
 from bot.features.onboarding import handlers as onboarding
+from bot.features.onboarding.joining import InviteAttempts
 from bot.features.privacy import handlers as privacy
 from bot.outbox import Outbox
 from bot.pseudonym_keys import check_key
@@ -126,6 +127,7 @@ def build_application(
     application.bot_data["clock"] = clock or Clock()
     application.bot_data["commands"] = COMMANDS
     application.bot_data["reprompt"] = onboarding.reprompt
+    application.bot_data["invite_attempts"] = InviteAttempts()
     application.add_handlers(gate.before(resume=onboarding.resume, flood=FloodGuard()), group=-1)
     application.add_handlers(gate.commands(COMMANDS), group=0)
     application.add_handlers(buttons.handlers(BUTTONS), group=0)

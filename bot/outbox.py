@@ -7,7 +7,13 @@ once its effects are committed and its press is answered, however long its repli
 for Telegram's flood limits, and a restart sends whatever was still waiting.
 
 Messages are at least once: a reply Telegram received just before a crash, before its
-row was deleted, is sent again after the restart.
+row was deleted, is sent again after the restart. So where a second copy would matter,
+the reply is an edit of the message pressed (onboarding's steps and welcome, also when
+resumed after a crash): sent again, it is "message is not modified", which is ignored.
+
+A reply to someone who was just erased holds their chat id, and so do the pages its
+row leaves in the write-ahead log once it is deleted: when every reply to such a chat
+has been sent and deleted, the log is checkpointed and emptied (`Database.wipe_wal`).
 
 Jobs (no update) say things too: `composing()` collects them, and the job stores them
 with `store_in_transaction()` inside the transaction that made them due, then hands
@@ -70,6 +76,8 @@ class _Handling:
 
     replies: list[Reply] = field(default_factory=list)
     storage_failed: bool = False
+    # Chats whose person it erased: the WAL is emptied once these replies are sent.
+    erased_chats: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -106,13 +114,22 @@ class Outbox:
         self._to_store: list[_Storing] = []
         self._storer: asyncio.Task | None = None
         self._forgetting: asyncio.Task | None = None
+        # Chats of people erased: once their replies are sent and deleted, the WAL is wiped.
+        self._erased_chats: set[int] = set()
+        self._wiping: asyncio.Task | None = None
+        self._wipe_wanted = False
         self._idle = asyncio.Event()
         self._idle.set()
         self._recorders: dict[str, Recorder] = {}
 
     async def start(self) -> None:
         """Send what a previous run left unsent."""
-        self._enqueue(await self._rows.pending())
+        pending = await self._rows.pending()
+        self._enqueue(pending)
+        # Which of them answer an erasure made just before a crash is not known, so the
+        # WAL is emptied after them all (their wipes fall together: a checkpoint or two).
+        for chat_id in {item.reply.chat_id for item in pending}:
+            self._wipe_after_sent(chat_id)
 
     async def stop(self) -> None:
         """Give the senders a moment to finish; what is left stays stored for the next start."""
@@ -123,11 +140,28 @@ class Outbox:
         await asyncio.gather(*self._senders.values(), return_exceptions=True)
         if self._forgetting is not None:
             await self._forgetting
+        if self._wiping is not None:
+            await self._wiping
 
     @property
     def idle(self) -> bool:
         """Whether every stored reply has been sent (and its row deleted)."""
-        return not self._senders and self._forgetting is None
+        return not self._senders and self._forgetting is None and self._wiping is None
+
+    def wipe_after_replies(self, chat_id: int) -> None:
+        """Empty the WAL once the replies to this chat, this update's too, are sent (an erasure)."""
+        handling = _handling.get()
+        if handling is not None:
+            handling.erased_chats.add(chat_id)
+        else:
+            self._wipe_after_sent(chat_id)
+
+    def _wipe_after_sent(self, chat_id: int) -> None:
+        """After what is queued for the chat now has been sent and its rows deleted."""
+        if chat_id in self._senders:
+            self._erased_chats.add(chat_id)
+        else:
+            self._wipe_later()
 
     def _note_idle(self) -> None:
         if self.idle:
@@ -153,6 +187,8 @@ class Outbox:
         if handling.storage_failed:
             raise UpdateNotStoredError(update_id)
         await self._store(update_id, handling.replies)
+        for chat_id in handling.erased_chats:
+            self._wipe_after_sent(chat_id)
 
     def storage_failed(self) -> None:
         """The update being handled could not be stored: say nothing of it, try it again."""
@@ -343,7 +379,34 @@ class Outbox:
         finally:
             if not queue:
                 del self._queues[chat_id]
+                if chat_id in self._erased_chats:
+                    self._erased_chats.discard(chat_id)
+                    self._wipe_later()
             del self._senders[chat_id]
+            self._note_idle()
+
+    def _wipe_later(self) -> None:
+        self._wipe_wanted = True
+        if self._wiping is None:
+            self._idle.clear()
+            self._wiping = asyncio.create_task(self._wipe())
+
+    async def _wipe(self) -> None:
+        """Once the sent rows are deleted (the last of them just queued), empty the WAL.
+
+        Chats finishing meanwhile share the next wipe: one checkpoint for many of them.
+        """
+        try:
+            while self._wipe_wanted:
+                self._wipe_wanted = False
+                while self._forgetting is not None:
+                    # wait(), not await: stopping cancels this task, not the one it waits on.
+                    await asyncio.wait({self._forgetting})
+                await self._db.wipe_wal()
+        except sqlite3.OperationalError as error:
+            log.warning("could not empty the write-ahead log after an erasure (%s)", error)
+        finally:
+            self._wiping = None
             self._note_idle()
 
     async def _send(self, reply: Reply) -> Any:

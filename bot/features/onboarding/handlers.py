@@ -241,7 +241,20 @@ async def start(update: Update, context: BotContext) -> None:
         elif not await reprompt(context, caller):
             await say(context, caller, _("Welcome back! /help shows what you can do."))
         return
-    outcome = await joining.join(context.services, caller, context.args[0], update.update_id)
+    outcome = await joining.join(
+        context.services,
+        caller,
+        context.args[0],
+        update.update_id,
+        context.bot_data["invite_attempts"],
+    )
+    if isinstance(outcome, joining.TooManyAttempts):
+        text = _(
+            "Too many invite codes that did not work. Please try again in {minutes} min, "
+            "or ask the pilot's coordinator for a new link."
+        )
+        await say(context, caller, text.format(minutes=outcome.minutes))
+        return
     if isinstance(outcome, InviteProblem):
         log.info("rejected invite: %s", outcome.value)
         await say(context, caller, _(INVITE_PROBLEMS[outcome]))
@@ -447,7 +460,11 @@ async def resume(update: Update, context: BotContext) -> None:
     if pilot is None or await reprompt(context, caller):
         return
     if finished_now and member and member.status == "active":
-        await welcome(context, caller, pilot, member)
+        await refresh_menu(context, caller)
+        # In place of the pressed prompt, as when not interrupted: sent again after
+        # another crash, an edit changes nothing, where a new message would be a second.
+        pressed = query.message if query is not None else None
+        await welcome(context, caller, pilot, member, replacing=pressed)
 
 
 async def cancel(update: Update, context: BotContext) -> None:

@@ -7,7 +7,11 @@ has its effect once.
 
 from __future__ import annotations
 
+import math
 import re
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.chat.caller import Caller
@@ -17,6 +21,66 @@ from bot.storage.repositories.invites import InviteProblem
 
 # What `secrets.token_urlsafe` makes; anything else is not a code (and is not looked up).
 INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+
+
+# After this many wrong codes within the window, no code is checked for a while.
+MAX_FAILED_CODES = 5
+FAILED_CODES_WINDOW_SECONDS = 15 * 60
+LOCKOUT_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class TooManyAttempts:
+    """The person sent too many wrong codes lately: this one was not even checked."""
+
+    minutes: int  # until codes are checked again, rounded up
+
+
+class InviteAttempts:
+    """Wrong invite codes per person (by pseudonym), kept in memory only and forgotten.
+
+    Memory is enough: codes are 96 random bits, so a few guesses per quarter hour (a
+    restart resets the count, the flood guard caps the rate meanwhile) never find one,
+    while a person mistyping a link is not locked out for long. Storing nothing keeps a
+    stranger's guesses out of the database.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._locked_until: dict[str, float] = {}
+
+    def locked(self, pseudonym: str) -> TooManyAttempts | None:
+        """Whether this person's codes are not checked now, and for how long."""
+        now = self._clock()
+        until = self._locked_until.get(pseudonym)
+        if until is None:
+            return None
+        if until <= now:
+            del self._locked_until[pseudonym]
+            return None
+        return TooManyAttempts(math.ceil((until - now) / 60))
+
+    def failed(self, pseudonym: str) -> None:
+        """Count one wrong code; the last one allowed locks the person out for a while."""
+        now = self._clock()
+        self._forget_old(now)
+        failures = self._failures.setdefault(pseudonym, deque())
+        failures.append(now)
+        if len(failures) >= MAX_FAILED_CODES:
+            del self._failures[pseudonym]
+            self._locked_until[pseudonym] = now + LOCKOUT_SECONDS
+
+    def _forget_old(self, now: float) -> None:
+        # Bounded memory: every person's failures outside the window, and ended lockouts.
+        for pseudonym, failures in list(self._failures.items()):
+            while failures and failures[0] <= now - FAILED_CODES_WINDOW_SECONDS:
+                failures.popleft()
+            if not failures:
+                del self._failures[pseudonym]
+        for pseudonym, until in list(self._locked_until.items()):
+            if until <= now:
+                del self._locked_until[pseudonym]
 
 
 class InviteUsedUpError(Exception):
@@ -40,16 +104,21 @@ class Joined:
 
 
 async def join(
-    services: Services, caller: Caller, code: str, update_id: int
-) -> InviteProblem | AlreadyIn | Joined:
-    """Redeem an invite code for the caller.
+    services: Services, caller: Caller, code: str, update_id: int, attempts: InviteAttempts
+) -> InviteProblem | TooManyAttempts | AlreadyIn | Joined:
+    """Redeem an invite code for the caller, unless they sent too many wrong ones lately.
 
     Someone rejoining a pilot in a role they held there already (after /withdraw) takes
     no use of the invite, so a one-use coordinator invite still lets its coordinator back.
     """
-    if not INVITE_CODE.fullmatch(code):
-        return InviteProblem.UNKNOWN
-    invite = await services.invites.check(code)
+    if locked := attempts.locked(caller.pseudonym):
+        return locked
+    invite = (
+        await services.invites.check(code) if INVITE_CODE.fullmatch(code) else InviteProblem.UNKNOWN
+    )
+    if invite is InviteProblem.UNKNOWN:
+        # Only a code that is no code counts: an expired or revoked one was not a guess.
+        attempts.failed(caller.pseudonym)
     if isinstance(invite, InviteProblem):
         return invite
     pilot = await services.pilots.by_id(invite.pilot_id)

@@ -288,7 +288,7 @@ async def on_press(update: Update, context: BotContext, caller: Caller, press: P
         await say(context, caller, caller._("Nothing was erased."), replacing=pressed)
         return True
     if press.action == "erase":
-        await rights.erase(services, caller, update.update_id)
+        await rights.erase(services, context.outbox, caller, update.update_id)
         await say(
             context,
             caller,

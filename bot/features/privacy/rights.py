@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.chat.caller import Caller
 from bot.chat.onboarding import rechoosing
+from bot.outbox import Outbox
 from bot.services import Services
 from bot.storage.models import Member
 
@@ -30,13 +31,15 @@ async def withdraw(services: Services, caller: Caller, update_id: int) -> None:
         await services.audit.add("withdrew", actor=caller.pseudonym)
 
 
-async def erase(services: Services, caller: Caller, update_id: int) -> None:
+async def erase(services: Services, outbox: Outbox, caller: Caller, update_id: int) -> None:
     """Erase every row about the caller (Art. 17); the audit log keeps only the event."""
     async with services.db.transaction(update_id):
         await services.personal_data.erase(caller.pseudonym)
         await services.audit.add("erased", actor="erased")
-    # Their old pages would otherwise stay in the WAL file until a checkpoint.
+    # Their old pages would otherwise stay in the WAL file until a checkpoint; so would
+    # the pages of the reply saying so, which holds their chat id until it is sent.
     await services.db.wipe_wal()
+    outbox.wipe_after_replies(caller.chat_id)
 
 
 async def set_language(services: Services, caller: Caller, language: str, update_id: int) -> bool:
