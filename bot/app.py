@@ -29,6 +29,7 @@ from bot.features.contacts import handlers as contacts
 from bot.features.help import handlers as help_feature
 from bot.features.onboarding import handlers as onboarding
 from bot.features.privacy import handlers as privacy
+from bot.features.steps import handlers as steps
 from bot.outbox import Outbox
 from bot.pseudonym_keys import check_key
 from bot.services import Services, services_of
@@ -38,7 +39,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 # The features, in the order their commands appear in menus and /help.
-FEATURES = (onboarding, help_feature, privacy, admin)
+FEATURES = (onboarding, help_feature, privacy, admin, steps)
 COMMANDS: tuple[Command, ...] = tuple(
     unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
 )

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from bot.storage.repositories.base import Repository
+from bot.storage.repositories.proposals import KEPT_STATUSES
 
 
 class PersonalData(Repository):
     """Everything stored about one person: for access (`/mydata`) and erasure (`/delete`)."""
 
     # Tables keyed by pseudonym; erasure walks them in this order (children first).
-    _TABLES = ("consents", "roles", "members", "contacts", "people")
+    _TABLES = (
+        "supports",
+        "dots",
+        "proposals",
+        "consents",
+        "roles",
+        "members",
+        "contacts",
+        "people",
+    )
 
     async def export(self, pseudonym: str) -> dict[str, list[dict]]:
         """Every row about the person, table by table, plus the audit entries about them."""
@@ -30,6 +40,12 @@ class PersonalData(Repository):
         """Delete every row about the person; the audit log keeps the event, not the pseudonym."""
         await self.db.execute(
             "DELETE FROM outbox WHERE chat_id = (SELECT chat_id FROM contacts WHERE pseudonym = ?)",
+            (pseudonym,),
+        )
+        # Approved goals and ideas belong to the pilot: they stay, without their author.
+        await self.db.execute(
+            f"UPDATE proposals SET pseudonym = NULL, card_message_id = NULL "
+            f"WHERE pseudonym = ? AND status IN {KEPT_STATUSES}",
             (pseudonym,),
         )
         for table in self._TABLES:
