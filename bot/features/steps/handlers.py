@@ -512,7 +512,8 @@ async def _decide_command(update: Update, context: BotContext, decision: str, us
         await say(context, caller, _(usage))
         return
     if reason and len(reason) > use.MAX_REASON:
-        await say(context, caller, _(REFUSALS["too_long"]).format(limit=use.MAX_REASON))
+        too_long = REFUSALS["too_long"]
+        await say(context, caller, _(too_long).format(limit=use.MAX_REASON))
         return
     done = await use.decide(
         context.services,
