@@ -132,7 +132,11 @@ async def propose(
 
 
 async def submit(
-    services: Services, pseudonym: str, proposal_id: int, card_message_id: int, update_id: int
+    services: Services,
+    pseudonym: str,
+    proposal_id: int,
+    card_message_id: int,
+    update_id: int | None,
 ) -> Proposal | None:
     """The author confirms a draft; None if it was sent already or replaced."""
     async with services.db.transaction(update_id):
@@ -268,7 +272,12 @@ async def paper_dots(
 
 
 async def toggle_support(
-    services: Services, pilot_id: int, idea_id: int, pseudonym: str, day: str, update_id: int
+    services: Services,
+    pilot_id: int,
+    idea_id: int,
+    pseudonym: str,
+    day: str,
+    update_id: int | None,
 ) -> bool | Refused:
     """Support an idea, or withdraw the support: whether it is supported now."""
     repo = services.proposals
