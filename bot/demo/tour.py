@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from bot.demo import steps as steps_phase
 from bot.demo.participants import Participant, invite_code, running_bot
 from bot.settings import Settings
 from sandbox.core import Sandbox
@@ -178,6 +179,7 @@ async def play(
     await tour.step("a member may not create invites", member_cannot_invite)
     await tour.step("Aino downloads her data (/mydata)", data_export)
     await tour.step("Johan erases his data (/delete)", erasure)
+    await steps_phase.play(tour, coordinator, people)
 
 
 def save_chats(sandbox: Sandbox, folder: Path, cast: list[Participant]) -> None:

@@ -38,6 +38,7 @@ IDEAROUND_USAGE = N_(
     "Usage: /idearound LAST-DAY goals=NUMBERS QUESTION, for example "
     "/idearound 2027-01-15 goals=3,5 How could we get there?"
 )
+APPROVE_USAGE = N_("Usage: /approve NUMBER (or several numbers: /approve 3 4 7)")
 PAPER_USAGE = N_(
     "Usage: /paper goal TEXT, /paper idea TEXT, or /paper dots GOAL-NUMBER COUNT — for what "
     "people without Telegram said in a workshop."
@@ -528,8 +529,18 @@ async def _decide_command(update: Update, context: BotContext, decision: str, us
 
 
 async def approve(update: Update, context: BotContext) -> None:
-    """`/approve NUMBER`: approve a proposal."""
-    await _decide_command(update, context, "approve", N_("Usage: /approve NUMBER"))
+    """`/approve NUMBER [NUMBER ...]`: approve one or more proposals."""
+    caller = context.caller
+    if caller.pilot is None:
+        await _no_pilot(context, caller)
+        return
+    numbers = _numbers(context, len(context.args))
+    if not numbers or len(numbers) > LISTED:
+        await say(context, caller, caller._(APPROVE_USAGE))
+        return
+    done = await use.approve_all(context.services, caller.pilot.id, numbers, update.update_id)
+    for decided in done:
+        await _decided(context, caller, decided)
 
 
 async def reject(update: Update, context: BotContext) -> None:

@@ -165,30 +165,52 @@ async def decide(
     into: int | None = None,
 ) -> Change | Refused:
     """A coordinator's decision; if someone else decided first, Refused("taken")."""
+    async with services.db.transaction(update_id):
+        return await _decide(services, pilot_id, proposal_id, decision, reason, into)
+
+
+async def approve_all(
+    services: Services, pilot_id: int, proposal_ids: list[int], update_id: int | None
+) -> list[Change | Refused]:
+    """Several proposals approved at once (a workshop's worth), each decided on its own."""
+    async with services.db.transaction(update_id):
+        return [
+            await _decide(services, pilot_id, proposal_id, "approve", None, None)
+            for proposal_id in proposal_ids
+        ]
+
+
+async def _decide(
+    services: Services,
+    pilot_id: int,
+    proposal_id: int,
+    decision: str,
+    reason: str | None,
+    into: int | None,
+) -> Change | Refused:
+    """One decision, inside the caller's transaction."""
     expected, status = DECISIONS[decision]
     repo = services.proposals
-    async with services.db.transaction(update_id):
-        found = await repo.in_pilot(proposal_id, pilot_id)
-        if found is None or found[0].status == "draft":
-            return Refused("unknown")
-        proposal, its_round = found
-        if decision == "shortlist" and its_round.kind != "idea":
-            return Refused("ideas_only")
-        if into is not None:
-            target = await repo.in_pilot(into, pilot_id)
-            if (
-                target is None
-                or into == proposal_id
-                or target[0].round_id != proposal.round_id
-                or target[0].status not in ("approved", "shortlisted")
-            ):
-                return Refused("bad_target")
-        if proposal.status not in expected or not await repo.decide(
-            proposal_id, expected, status, reason=reason, merged_into=into
+    found = await repo.in_pilot(proposal_id, pilot_id)
+    if found is None or found[0].status == "draft":
+        return Refused("unknown")
+    proposal, its_round = found
+    if decision == "shortlist" and its_round.kind != "idea":
+        return Refused("ideas_only")
+    if into is not None:
+        target = await repo.in_pilot(into, pilot_id)
+        if (
+            target is None
+            or into == proposal_id
+            or target[0].round_id != proposal.round_id
+            or target[0].status not in ("approved", "shortlisted")
         ):
-            return Refused("taken", proposal.status)
-        changed = await repo.get(proposal_id)
-    return Change(changed, status)
+            return Refused("bad_target")
+    if proposal.status not in expected or not await repo.decide(
+        proposal_id, expected, status, reason=reason, merged_into=into
+    ):
+        return Refused("taken", proposal.status)
+    return Change(await repo.get(proposal_id), status)
 
 
 async def make_action(
