@@ -27,6 +27,7 @@ from bot.chat.menus import set_default_menus
 from bot.features.admin import handlers as admin
 from bot.features.contacts import handlers as contacts
 from bot.features.help import handlers as help_feature
+from bot.features.impact_map import handlers as impact_map
 from bot.features.onboarding import handlers as onboarding
 from bot.features.privacy import handlers as privacy
 from bot.features.steps import handlers as steps
@@ -39,7 +40,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 # The features, in the order their commands appear in menus and /help.
-FEATURES = (onboarding, help_feature, privacy, admin, steps)
+FEATURES = (onboarding, help_feature, privacy, admin, impact_map, steps)
 COMMANDS: tuple[Command, ...] = tuple(
     unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
 )
@@ -117,6 +118,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     application.add_handlers(gate.commands(COMMANDS), group=0)
     application.add_handlers(buttons.handlers(BUTTONS), group=0)
     application.add_handlers(contacts.handlers(), group=0)
+    application.add_handlers(impact_map.handlers(), group=0)
     application.add_handlers(help_feature.handlers(), group=0)
     application.add_handlers(privacy.handlers(), group=1)
     application.add_error_handler(on_error)

@@ -11,8 +11,10 @@ from telegram.ext import Application
 
 from bot.settings import Settings
 from bot.storage.db import Database
+from bot.storage.repositories.actions import Actions
 from bot.storage.repositories.audit import Audit
 from bot.storage.repositories.consents import Consents
+from bot.storage.repositories.impact_maps import ImpactMaps
 from bot.storage.repositories.invites import Invites
 from bot.storage.repositories.members import Members
 from bot.storage.repositories.people import People
@@ -36,6 +38,8 @@ class Services:
     consents: Consents = field(init=False)
     audit: Audit = field(init=False)
     personal_data: PersonalData = field(init=False)
+    impact_maps: ImpactMaps = field(init=False)
+    actions: Actions = field(init=False)
     proposals: Proposals = field(init=False)
 
     def __post_init__(self) -> None:
@@ -47,6 +51,8 @@ class Services:
         self.consents = Consents(self.db)
         self.audit = Audit(self.db)
         self.personal_data = PersonalData(self.db)
+        self.impact_maps = ImpactMaps(self.db)
+        self.actions = Actions(self.db)
         self.proposals = Proposals(self.db)
 
     def _subkey(self, purpose: str) -> bytes:

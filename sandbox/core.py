@@ -225,6 +225,7 @@ class Sandbox:
     user = _Delegated("_people", SimulatedUsers.user)
     send_text = _Delegated("_people", SimulatedUsers.send_text)
     send_photo = _Delegated("_people", SimulatedUsers.send_photo)
+    send_document = _Delegated("_people", SimulatedUsers.send_document)
     command = _Delegated("_people", SimulatedUsers.command)
     edit_text = _Delegated("_people", SimulatedUsers.edit_text)
     press_button = _Delegated("_people", SimulatedUsers.press_button)

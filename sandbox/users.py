@@ -138,6 +138,36 @@ class SimulatedUsers:
                 caption_entities=command_entities(caption or ""),
             )
 
+    def send_document(
+        self,
+        user: SimUser,
+        data: bytes,
+        *,
+        filename: str,
+        mime_type: str = "application/octet-stream",
+        caption: str | None = None,
+        chat: dict[str, Any] | int | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """The user sends a file as a document (the Bot API's Document); the bot can getFile it."""
+        with self._state.lock:
+            target = self._chat_of(user, chat)
+            stored = self._media.store(
+                Upload("document", filename, mime_type, data), "document", target["id"]
+            )
+            document = {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_name": filename,
+                "mime_type": mime_type,
+                "file_size": len(data),
+            }
+            shown = f"[document {filename}, {len(data)} bytes] {caption or ''}".rstrip()
+            extra: dict[str, Any] = {}
+            if caption:
+                extra = {"caption": caption, "caption_entities": command_entities(caption)}
+            return self._user_message(user, chat, reply_to, shown, document=document, **extra)
+
     def _user_message(
         self,
         user: SimUser,

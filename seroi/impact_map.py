@@ -8,6 +8,7 @@ and, where known, its line.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -80,6 +81,9 @@ Rate = Annotated[float, AfterValidator(_rate)]
 NonNegative = Annotated[float, AfterValidator(_non_negative)]
 Years = Annotated[int, AfterValidator(_positive_years)]
 Text = Annotated[str, Field(min_length=1)]
+# An onboarding stakeholder group code (`resident`); which codes exist is the bot's to check.
+GroupCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+ActionId = Annotated[int, Field(ge=1)]
 LabelText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # XLSForm style: a field's text in one language sits beside it as `field::lang`.
 LABEL_SEPARATOR = "::"
@@ -168,6 +172,8 @@ class Input(_Labelled):
     year: Annotated[int, AfterValidator(_year)] = 0
     in_kind: bool = False
     source: str = ""
+    # The pilot action whose budget this input is (the bot keeps these rows up to date).
+    action: ActionId | None = None
 
 
 class Ranges(BaseModel):
@@ -222,6 +228,10 @@ class Outcome(_Labelled):
     discount_rate: Rate | None = None
     ranges: Ranges = Field(default_factory=Ranges)
     derive: DeriveSpec | None = None
+    # The onboarding groups the stakeholder's people belong to (step 2: who is at the table).
+    groups: Annotated[list[GroupCode], Field(min_length=1)] | None = None
+    # The pilot actions whose results this outcome measures (step 4).
+    actions: list[ActionId] = Field(default_factory=list)
     notes: str = ""
 
 
@@ -298,6 +308,80 @@ def _stakeholder_label_problems(impact_map: ImpactMap) -> list[tuple[tuple[Any, 
     return problems
 
 
+def _stakeholder_group_problems(impact_map: ImpactMap) -> list[tuple[tuple[Any, ...], str]]:
+    """A stakeholder's groups may be given on any of its outcomes, but must agree on all."""
+    problems = []
+    first: dict[str, tuple[list[str], int]] = {}
+    for index, outcome in enumerate(impact_map.outcomes):
+        if outcome.groups is None:
+            continue
+        loc = ("outcomes", index, "groups")
+        if len(set(outcome.groups)) != len(outcome.groups):
+            problems.append((loc, "a group is listed twice; list each once"))
+        seen, at = first.setdefault(outcome.stakeholder, (outcome.groups, index))
+        if set(seen) != set(outcome.groups):
+            problems.append(
+                (
+                    loc,
+                    f"{outcome.stakeholder!r} has groups {outcome.groups} here but {seen} at "
+                    f"outcomes[{at}].groups; give the same groups",
+                )
+            )
+    return problems
+
+
+def _reference_problems(
+    data: dict[str, Any],
+    known_groups: Collection[str] | None,
+    known_actions: Collection[int] | None,
+) -> list[tuple[tuple[Any, ...], str]]:
+    """Group codes and action ids the caller does not know (shape problems are the schema's)."""
+    problems = []
+
+    def rows(key: str) -> list[tuple[int, dict[str, Any]]]:
+        found = data.get(key)
+        if not isinstance(found, list):
+            return []
+        return [(index, row) for index, row in enumerate(found) if isinstance(row, dict)]
+
+    def listed(row: dict[str, Any], key: str) -> list[tuple[int, Any]]:
+        values = row.get(key)
+        return list(enumerate(values)) if isinstance(values, list) else []
+
+    for index, row in rows("outcomes"):
+        for at, group in listed(row, "groups"):
+            if known_groups is not None and isinstance(group, str) and group not in known_groups:
+                problems.append(
+                    (
+                        ("outcomes", index, "groups", at),
+                        f"unknown group {group!r}; use one of {', '.join(known_groups)}",
+                    )
+                )
+        for at, action in listed(row, "actions"):
+            if (
+                known_actions is not None
+                and isinstance(action, int)
+                and action not in known_actions
+            ):
+                problems.append(
+                    (("outcomes", index, "actions", at), f"the pilot has no action {action}")
+                )
+    for index, row in rows("inputs"):
+        action = row.get("action")
+        if known_actions is not None and isinstance(action, int) and action not in known_actions:
+            problems.append((("inputs", index, "action"), f"the pilot has no action {action}"))
+    return problems
+
+
+def stakeholder_groups(impact_map: ImpactMap) -> dict[str, tuple[str, ...]]:
+    """The onboarding groups of each stakeholder that names them, in map order."""
+    found: dict[str, tuple[str, ...]] = {}
+    for outcome in impact_map.outcomes:
+        if outcome.groups is not None:
+            found.setdefault(outcome.stakeholder, tuple(outcome.groups))
+    return found
+
+
 def central_value(outcome: Outcome, field: str, map_rate: float) -> float:
     """The value an outcome uses for a ranged field (`proxy` means the proxy's value)."""
     if field == "proxy":
@@ -349,8 +433,18 @@ def load_impact_map(path: str | Path) -> ImpactMap:
     return parse_impact_map(text, path.name)
 
 
-def parse_impact_map(text: str, source_name: str = "impact map") -> ImpactMap:
-    """Validate impact-map YAML text; `source_name` prefixes every problem reported."""
+def parse_impact_map(
+    text: str,
+    source_name: str = "impact map",
+    *,
+    known_groups: Collection[str] | None = None,
+    known_actions: Collection[int] | None = None,
+) -> ImpactMap:
+    """Validate impact-map YAML text; `source_name` prefixes every problem reported.
+
+    `known_groups` and `known_actions`, when given, are the group codes and action ids the
+    map may refer to (the bot knows them; a map checked on its own refers to any).
+    """
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -377,9 +471,11 @@ def parse_impact_map(text: str, source_name: str = "impact map") -> ImpactMap:
         problems.extend(_translate(error) for error in exc.errors())
     problems.extend(_duplicate_ids(data))
     problems.extend(_derive_problems(data))
+    problems.extend(_reference_problems(data, known_groups, known_actions))
     if impact_map is not None:
         problems.extend(_range_problems(impact_map))
         problems.extend(_stakeholder_label_problems(impact_map))
+        problems.extend(_stakeholder_group_problems(impact_map))
     if problems:
         unique = dict.fromkeys(
             _format_problem(source_name, loc, message, lines)
@@ -516,6 +612,8 @@ def _translate(
     if kind == "string_pattern_mismatch":
         if loc[-1] == "currency":
             return loc, f"must be a three-letter currency code such as EUR (got {given!r})"
+        if "groups" in loc:
+            return loc, f"must be a group code in small letters, such as resident (got {given!r})"
         return loc, f"may contain only letters, digits, '_' and '-' (got {given!r})"
     if kind in ("list_type", "tuple_type"):
         if "ranges" in loc:

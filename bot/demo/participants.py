@@ -106,6 +106,14 @@ class Participant:
         self.sandbox.send_text(self.user, text)
         return await self._replies(before, replies)
 
+    async def send_document(
+        self, data: bytes, filename: str, replies: int = 1
+    ) -> list[dict[str, Any]]:
+        """Send a file (as a document) and wait for the bot's `replies` messages."""
+        before = len(self.messages)
+        self.sandbox.send_document(self.user, data, filename=filename)
+        return await self._replies(before, replies)
+
     async def command(
         self, name: str, payload: str | None = None, replies: int = 1
     ) -> list[dict[str, Any]]:

@@ -22,7 +22,9 @@ from itertools import pairwise
 from pathlib import Path
 
 from bot.demo import steps as steps_phase
+from bot.demo.impact_map import play_map_steps
 from bot.demo.participants import Participant, invite_code, running_bot
+from bot.services import services_of
 from bot.settings import Settings
 from sandbox.core import Sandbox
 from sandbox.server import SandboxServer
@@ -279,8 +281,10 @@ async def tour_against_sandbox(out: Path, fault_rate: float, lock_seconds: float
         def storage_outage() -> None:
             outages.append(lock_database(settings.db_path, lock_seconds))
 
-        async with running_bot(settings):
+        async with running_bot(settings) as application:
             await play(sandbox, cast, tour, storage_outage if lock_seconds else None)
+            by_name = {person.name: person for person in cast}
+            await play_map_steps(tour, by_name["Kaisa"], by_name["Mikko"], services_of(application))
         for holder in outages:
             holder.join()
     transcript.close()

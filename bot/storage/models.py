@@ -72,6 +72,8 @@ class Invite(BaseModel):
     max_uses: int
     uses: int
     revoked_at: str | None = None
+    # Set for an invite made for a missing stakeholder group (/table): recorded at joining.
+    stakeholder_group: str | None = None
 
     @property
     def used_up(self) -> bool:
@@ -85,3 +87,40 @@ class Standing(BaseModel):
     person: Person
     roles: frozenset[Role]
     member: Member | None
+
+
+class Action(BaseModel):
+    """An action of a pilot (SEROI+ step 3); its budget is invested in the impact map."""
+
+    id: int
+    pilot_id: int
+    title: str
+    budget_eur: float
+    status: Literal["planned", "started", "done"]
+
+
+class MapVersion(BaseModel):
+    """One version of a pilot's impact map: the YAML, who made it (a pseudonym) and what changed."""
+
+    pilot_id: int
+    number: int
+    yaml: str
+    actor: str | None
+    source: Literal["upload", "chat"]
+    # [kind, outcome id, fields] per change (seroi.map_edits.Change).
+    changes: list[tuple[str, str, tuple[str, ...]]]
+    created_at: str
+
+
+MapEditStep = Literal["indicator", "outcome", "values", "proxy", "proxy_value"]
+
+
+class MapEdit(BaseModel):
+    """Where a coordinator is in linking an indicator to an action in chat."""
+
+    pilot_id: int
+    pseudonym: str
+    action_id: int
+    indicator: str | None
+    outcome_id: str | None
+    step: MapEditStep

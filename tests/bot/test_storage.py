@@ -128,6 +128,11 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
         "roles": 1,
         "consents": 1,
         "audit_log": 1,
+        "map_edits": 0,
+        "impact_map_versions": 0,
+        "proposals": 0,
+        "dots": 0,
+        "supports": 0,
     }
     async with services.db.transaction():
         await services.personal_data.erase(someone)

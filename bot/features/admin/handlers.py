@@ -8,10 +8,10 @@ from bot.chat.callbacks import Press
 from bot.chat.caller import Caller, identify
 from bot.chat.commands import ROLE_NAMES, Button, Command
 from bot.chat.context import BotContext
+from bot.chat.invite_card import invite_card
 from bot.chat.menus import refresh_menu
 from bot.chat.render import button, keyboard, say, send_file
 from bot.features.admin import pilots as use
-from bot.features.admin.invite_card import invite_card
 from bot.i18n import N_, format_day
 from bot.storage.models import ROLES, Invite, Role
 

@@ -80,6 +80,10 @@ async def join(
             await services.people.set_current_pilot(caller.pseudonym, pilot.id)
             await services.people.set_processing_stopped(caller.pseudonym, False)
             await services.members.start_onboarding(pilot.id, caller.pseudonym)
+            if invite.stakeholder_group is not None:  # an invite for one group (/table)
+                await services.members.set_stakeholder_group(
+                    pilot.id, caller.pseudonym, invite.stakeholder_group
+                )
             await services.roles.grant(pilot.id, caller.pseudonym, invite.role)
             await services.audit.add(
                 "rejoined" if rejoining else "joined",

@@ -224,8 +224,8 @@ async def make_action(
             return Refused("unknown")
         if found[0].status != "shortlisted":
             return Refused("not_shortlisted")
-        action_id = await repo.create_action(pilot_id, found[0].text[:120], budget_eur)
-        if not await repo.decide(proposal_id, ("shortlisted",), "action", action_id=action_id):
+        action = await services.actions.add(pilot_id, found[0].text[:120], budget_eur)
+        if not await repo.decide(proposal_id, ("shortlisted",), "action", action_id=action.id):
             return Refused("taken")
         changed = await repo.get(proposal_id)
     return Change(changed, "action")
@@ -241,7 +241,7 @@ async def action_moves(
         idea = await repo.of_action(action_id, pilot_id)
         if idea is None:
             return Refused("unknown")
-        if not await repo.set_action_status(action_id, status, expected):
+        if not await services.actions.set_status(action_id, status, expected):
             return Refused("taken")
         await repo.record(idea.id, status)
     return Change(idea, status)

@@ -32,15 +32,31 @@ class Invites(Repository):
     """Invite links: random codes, stored hashed, with expiry, a use limit, and revocation."""
 
     async def create(
-        self, pilot_id: int, role: Role, max_uses: int, days_valid: int
+        self,
+        pilot_id: int,
+        role: Role,
+        max_uses: int,
+        days_valid: int,
+        stakeholder_group: str | None = None,
     ) -> tuple[str, Invite]:
-        """A new code (returned once, in clear) and its stored invite."""
+        """A new code (returned once, in clear) and its stored invite.
+
+        `stakeholder_group`: the group everyone joining by it belongs to (step 2, /table).
+        """
         code = secrets.token_urlsafe(12)
         expires_at = (datetime.now(UTC) + timedelta(days=days_valid)).isoformat(timespec="seconds")
         cursor = await self.db.execute(
-            "INSERT INTO invites (pilot_id, code_hash, role, created_at, expires_at, max_uses) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (pilot_id, hash_invite_code(code), role, utc_now(), expires_at, max_uses),
+            "INSERT INTO invites (pilot_id, code_hash, role, created_at, expires_at, max_uses, "
+            "stakeholder_group) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                pilot_id,
+                hash_invite_code(code),
+                role,
+                utc_now(),
+                expires_at,
+                max_uses,
+                stakeholder_group,
+            ),
         )
         invite = Invite(
             id=cursor.lastrowid,
@@ -49,6 +65,7 @@ class Invites(Repository):
             expires_at=expires_at,
             max_uses=max_uses,
             uses=0,
+            stakeholder_group=stakeholder_group,
         )
         return code, invite
 

@@ -78,6 +78,22 @@ class Members(Repository):
             (group, pilot_id, pseudonym),
         )
 
+    async def set_stakeholder_group(self, pilot_id: int, pseudonym: str, group: str) -> None:
+        """Record the member's stakeholder group (known from the invite they joined by)."""
+        await self.db.execute(
+            "UPDATE members SET stakeholder_group = ? WHERE pilot_id = ? AND pseudonym = ?",
+            (group, pilot_id, pseudonym),
+        )
+
+    async def group_counts(self, pilot_id: int) -> dict[str, int]:
+        """Active members per stakeholder group (members yet to say are left out)."""
+        rows = await self.db.fetch_all(
+            "SELECT stakeholder_group, COUNT(*) FROM members WHERE pilot_id = ? "
+            "AND status = 'active' AND stakeholder_group IS NOT NULL GROUP BY stakeholder_group",
+            (pilot_id,),
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def withdraw_all(self, pseudonym: str) -> None:
         """Stop every membership of the person."""
         await self.db.execute(

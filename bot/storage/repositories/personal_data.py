@@ -11,6 +11,7 @@ class PersonalData(Repository):
 
     # Tables keyed by pseudonym; erasure walks them in this order (children first).
     _TABLES = (
+        "map_edits",
         "supports",
         "dots",
         "proposals",
@@ -34,6 +35,13 @@ class PersonalData(Repository):
             (pseudonym, pseudonym),
         )
         exported["audit_log"] = [dict(row) for row in rows]
+        # The impact-map versions they made (the maps themselves are the pilot's).
+        rows = await self.db.fetch_all(
+            "SELECT pilot_id, number, source, changes, created_at FROM impact_map_versions "
+            "WHERE actor = ?",
+            (pseudonym,),
+        )
+        exported["impact_map_versions"] = [dict(row) for row in rows]
         return exported
 
     async def erase(self, pseudonym: str) -> None:
@@ -54,3 +62,7 @@ class PersonalData(Repository):
             "UPDATE audit_log SET subject = 'erased' WHERE subject = ?", (pseudonym,)
         )
         await self.db.execute("UPDATE audit_log SET actor = 'erased' WHERE actor = ?", (pseudonym,))
+        # The versions stay the pilot's, without their author.
+        await self.db.execute(
+            "UPDATE impact_map_versions SET actor = NULL WHERE actor = ?", (pseudonym,)
+        )

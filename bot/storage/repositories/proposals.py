@@ -352,22 +352,6 @@ class Proposals(Repository):
         )
         return True if added.rowcount else None
 
-    async def create_action(self, pilot_id: int, title: str, budget_eur: float) -> int:
-        """A new planned action of the pilot; its id."""
-        cursor = await self.db.execute(
-            "INSERT INTO actions (pilot_id, title, budget_eur, created_at) VALUES (?, ?, ?, ?)",
-            (pilot_id, title, budget_eur, utc_now()),
-        )
-        return cursor.lastrowid
-
-    async def set_action_status(self, action_id: int, status: str, expected: str) -> bool:
-        """Move an action on (planned → started → done), compare-and-set."""
-        cursor = await self.db.execute(
-            "UPDATE actions SET status = ? WHERE id = ? AND status = ?",
-            (status, action_id, expected),
-        )
-        return cursor.rowcount == 1
-
     async def recipient(self, pseudonym: str) -> Recipient | None:
         """The chat and language of a person we may still message."""
         row = await self.db.fetch_one(
