@@ -129,7 +129,7 @@ async def test_bad_input_in_a_goal_round(pilot: Pilot) -> None:
     [usage] = await kaisa.command("goalround", "tomorrow What?")
     assert usage["text"].startswith("Usage: /goalround")
     [none] = await aino.command("goal", "Something")
-    assert "no open round" in none["text"]
+    assert "no round of this kind yet" in none["text"]
     await kaisa.command("goalround", f"{LAST_DAY} What should Laitila be?")
     [empty] = await aino.command("goal")
     assert "at most 280 characters" in empty["text"]
@@ -171,7 +171,10 @@ async def test_bad_input_in_a_goal_round(pilot: Pilot) -> None:
     [closed] = await kaisa.command("closeround", "goal")
     assert "closed" in closed["text"]
     [late] = await aino.command("goal", "Too late")
-    assert "no open round" in late["text"]
+    assert late["text"] == "This round has closed."
+    [final] = await aino.command("goals")
+    assert "This round has closed." in final["text"]
+    assert "reply_markup" not in final
 
 
 async def test_two_coordinators_deciding_at_once_one_wins(pilot: Pilot) -> None:
@@ -191,3 +194,18 @@ async def test_two_coordinators_deciding_at_once_one_wins(pilot: Pilot) -> None:
     await pilot.settled()
     assert len(aino.messages) == before + 1  # one decision, one message
     assert pilot.rows("SELECT COUNT(*) FROM proposal_history WHERE status != 'pending'") == [(1,)]
+
+
+async def test_a_proposer_who_blocked_the_bot_does_not_stop_the_moderation(pilot: Pilot) -> None:
+    kaisa, _fredrik, [aino] = await people(pilot, ("Aino", "en", set(), "resident"))
+    await kaisa.command("goalround", f"{LAST_DAY} What should Laitila be?")
+    await aino.command("goal", "A library bus")
+    await aino.press("send")
+    number = pilot_number(aino)
+    pilot.sandbox.block_bot(aino.user)
+    [approved] = await kaisa.command("approve", number)
+    assert "approved" in approved["text"]
+    await pilot.settled()
+    [ranking] = await kaisa.command("goals")
+    assert "A library bus" in ranking["text"]
+    assert pilot.rows("SELECT status FROM proposals") == [("approved",)]

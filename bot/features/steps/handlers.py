@@ -43,14 +43,15 @@ PAPER_USAGE = N_(
     "Usage: /paper goal TEXT, /paper idea TEXT, or /paper dots GOAL-NUMBER COUNT — for what "
     "people without Telegram said in a workshop."
 )
+CLOSED = N_("This round has closed.")
 REFUSALS = {
     "round_open": N_("A round of this kind is open already; close it first with /closeround."),
     "not_a_goal": N_("Idea rounds are about approved goals; please check the goal numbers."),
-    "no_round": N_("There is no open round of this kind right now."),
+    "no_round": N_("There is no round of this kind yet."),
     "wrong_phase": N_("The round is not in the phase for that."),
     "empty": N_("Please write your proposal after the command, in at most {limit} characters."),
     "too_long": N_("That is too long: at most {limit} characters, please."),
-    "closed": N_("This round has closed."),
+    "closed": CLOSED,
     "unknown": N_("There is no such proposal in this pilot."),
     "taken": N_(
         "Someone else has just decided about this proposal; your decision was not applied. "
@@ -97,7 +98,7 @@ def _rules(caller: Caller, found: Round) -> str:
         spread = _("You can support any number of approved ideas, one support per idea.")
     lines = [
         head,
-        _("Open until the end of {day}.").format(day=day),
+        _(CLOSED) if found.phase == "closed" else _("Open until the end of {day}.").format(day=day),
         spread,
         _(
             "A coordinator reviews every proposal: approves it, merges it with a similar one, "
@@ -274,7 +275,7 @@ async def goals(update: Update, context: BotContext) -> None:
         return
     found = await context.services.proposals.current_round(caller.pilot.id, "goal")
     if found is None:
-        await say(context, caller, caller._("There is no open goal round right now."))
+        await say(context, caller, caller._("There is no goal round yet."))
         return
     await _show_goals(context, caller, found)
 
@@ -289,7 +290,7 @@ async def ideas(update: Update, context: BotContext) -> None:
     repo = context.services.proposals
     found = await repo.current_round(caller.pilot.id, "idea")
     if found is None:
-        await say(context, caller, _("There is no open idea round right now."))
+        await say(context, caller, _("There is no idea round yet."))
         return
     lines = [_rules(caller, found), "", _("For the goals:")]
     lines += [f"• #{goal.id} {goal.text}" for goal in await repo.goals_of(found.id)]
@@ -308,7 +309,7 @@ async def ideas(update: Update, context: BotContext) -> None:
             )
             + status
         )
-        if r.proposal.status != "action":
+        if r.proposal.status != "action" and found.phase != "closed":
             mine = await repo.supported(r.proposal.id, caller.pseudonym)
             label = (
                 _("Withdraw support for #{number}") if mine else _("Support #{number}")

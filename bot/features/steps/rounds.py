@@ -60,7 +60,8 @@ async def open_round(
     """A new round, and who is to be told (members who consented to workshop invitations)."""
     repo = services.proposals
     async with services.db.transaction(update_id):
-        if await repo.current_round(pilot_id, kind) is not None:
+        latest = await repo.current_round(pilot_id, kind)
+        if latest is not None and is_open(latest, today(services)):
             return Refused("round_open")
         for goal_id in goal_ids:
             found = await repo.in_pilot(goal_id, pilot_id)
@@ -79,6 +80,8 @@ async def set_phase(
         found = await repo.current_round(pilot_id, kind)
         if found is None:
             return Refused("no_round")
+        if not is_open(found, today(services)):
+            return Refused("closed")
         if phase == "prioritising" and (kind != "goal" or found.phase != "proposing"):
             return Refused("wrong_phase")
         if not await repo.set_phase(found.id, phase, found.phase):

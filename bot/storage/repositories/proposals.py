@@ -96,10 +96,9 @@ class Proposals(Repository):
         )
 
     async def current_round(self, pilot_id: int, kind: RoundKind) -> Round | None:
-        """The pilot's newest round of this kind that is not closed."""
+        """The pilot's newest round of this kind, open or closed."""
         row = await self.db.fetch_one(
-            "SELECT * FROM rounds WHERE pilot_id = ? AND kind = ? AND phase != 'closed' "
-            "ORDER BY id DESC LIMIT 1",
+            "SELECT * FROM rounds WHERE pilot_id = ? AND kind = ? ORDER BY id DESC LIMIT 1",
             (pilot_id, kind),
         )
         return _round(row) if row else None
