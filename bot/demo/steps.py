@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Protocol
 
-from bot.demo.participants import Participant
+from bot.demo.participants import Participant, invite_code
 from sandbox.errors import WaitTimeout
 
 # Who proposes which goal, in their own language (Johan has erased his data by now).
@@ -54,7 +54,9 @@ class Tour(Protocol):
         """Play one step."""
 
 
-STEPS = 9
+STEPS = 10
+# People who join in this phase (a facilitator and a second coordinator).
+TEAM = 2
 
 
 def _number(person: Participant) -> int:
@@ -66,17 +68,22 @@ def _number(person: Participant) -> int:
     raise AssertionError(f"{person.name} has no status card")
 
 
-async def _propose(person: Participant, kind: str, text: str) -> int:
-    """Propose and send for review; the proposal's number.
+async def _with_buttons(person: Participant, name: str, payload: str | None = None) -> None:
+    """Send a command and wait for its reply with buttons.
 
-    The news of a round opening may arrive just before the draft, so wait for the draft's
-    button rather than for the first message.
+    The news of a round opening may arrive just before that reply, so wait for the
+    buttons rather than for the first message.
     """
     before = len(person.messages)
-    person.sandbox.command(person.user, kind, text)
+    person.sandbox.command(person.user, name, payload)
     await person.sandbox.wait_for_async(
         lambda: any("reply_markup" in m for m in person.messages[before:]), 10
     )
+
+
+async def _propose(person: Participant, kind: str, text: str) -> int:
+    """Propose and send for review; the proposal's number."""
+    await _with_buttons(person, kind, text)
     await person.press("send")
     return _number(person)
 
@@ -95,13 +102,33 @@ def _news_count(person: Participant, number: int) -> int:
     )
 
 
-async def play(tour: Tour, coordinator: Participant, people: dict[str, Participant]) -> None:
-    """Steps 1 and 3 of SEROI+, played by the coordinator and the residents."""
+async def play(
+    tour: Tour,
+    coordinator: Participant,
+    people: dict[str, Participant],
+    enlist: Callable[[str, str], Participant],
+) -> None:
+    """Steps 1 and 3 of SEROI+, played by two coordinators, a facilitator and the residents.
+
+    The work is shared as in a pilot, which also keeps each person within the bot's flood
+    limit (20 updates in 10 s).
+    """
     numbers: dict[str, int] = {}
     last_day = (date.today() + timedelta(days=30)).isoformat()
+    facilitator = enlist("Fredrik", "sv")
+    second = enlist("Pertti", "fi")
+
+    async def team_joins() -> str:
+        for person, role, group in (
+            (facilitator, "facilitator", "association"),
+            (second, "coordinator", "public_body"),
+        ):
+            [reply] = await coordinator.command("invite", role)
+            await person.join(invite_code(reply), person.user.language_code, set(), group)
+        return "facilitator Fredrik (Swedish) and coordinator Pertti joined"
 
     async def open_goal_round() -> str:
-        [reply] = await coordinator.command(
+        [reply] = await facilitator.command(
             "goalround", f"{last_day} dots=3 Millainen Laitila on viiden vuoden päästä?"
         )
         _expect("3" in reply["text"], "no rules shown")
@@ -110,7 +137,7 @@ async def play(tour: Tour, coordinator: Participant, people: dict[str, Participa
     async def propose_goals() -> str:
         for name, text in GOALS.items():
             numbers[name] = await _propose(people[name], "goal", text)
-        [entered] = await coordinator.command("paper", "goal Saunailta kylätalolla joka kuukausi")
+        [entered] = await facilitator.command("paper", "goal Saunailta kylätalolla joka kuukausi")
         numbers["paper"] = int(re.search(r"#(\d+)", entered["text"]).group(1))
         return f"{len(numbers)} proposals, one of them entered from paper"
 
@@ -133,11 +160,11 @@ async def play(tour: Tour, coordinator: Participant, people: dict[str, Participa
     async def dot_voting() -> str:
         await coordinator.command("prioritise")
         for voter, goals in DOTS.items():
-            await people[voter].command("goals")
+            await _with_buttons(people[voter], "goals")
             for goal in goals:
                 await people[voter].press("dotadd", str(numbers[goal]))
         [refused] = await people["Elina"].press("dotadd", str(numbers["Aino"]))
-        await coordinator.command("paper", f"dots {numbers['paper']} 4")
+        await facilitator.command("paper", f"dots {numbers['paper']} 4")
         return f"Elina's fourth dot: {refused['text']!r}"
 
     async def ranking() -> str:
@@ -147,26 +174,26 @@ async def play(tour: Tour, coordinator: Participant, people: dict[str, Participa
         return top
 
     async def idea_round() -> str:
-        await coordinator.command("closeround", "goal")
-        await coordinator.command(
+        await second.command("closeround", "goal")
+        await facilitator.command(
             "idearound", f"{last_day} goals={numbers['Aino']} Miten keskusta saadaan eläväksi?"
         )
         for name, text in IDEAS.items():
             numbers[f"idea:{name}"] = await _propose(people[name], "idea", text)
         ideas = [str(numbers[f"idea:{name}"]) for name in IDEAS]
-        await coordinator.command("approve", " ".join(ideas), replies=len(ideas))
+        await second.command("approve", " ".join(ideas), replies=len(ideas))
         for supporter in ("Aino", "Elina", "Pekka", "Marco"):
-            await people[supporter].command("ideas")
+            await _with_buttons(people[supporter], "ideas")
             await people[supporter].press("support", str(numbers["idea:Giulia"]))
         return f"{len(IDEAS)} ideas approved; Giulia's has 4 supports"
 
     async def idea_becomes_action() -> str:
         idea = numbers["idea:Giulia"]
-        await coordinator.command("shortlist", str(idea))
-        [made] = await coordinator.command("action", f"{idea} 4500")
+        await second.command("shortlist", str(idea))
+        [made] = await second.command("action", f"{idea} 4500")
         action = re.findall(r"#(\d+)", made["text"])[1]
-        await coordinator.command("actionstart", action)
-        await coordinator.command("actiondone", action)
+        await second.command("actionstart", action)
+        await second.command("actiondone", action)
         return made["text"].split(".")[0]
 
     async def you_said_we_did() -> str:
@@ -185,7 +212,8 @@ async def play(tour: Tour, coordinator: Participant, people: dict[str, Participa
             raise AssertionError(f"news counts (goals, Giulia's idea): {counts()}") from error
         return f"{len(GOALS)} goal proposers told once each; Giulia told {ACTION_NEWS} times"
 
-    await tour.step("coordinator opens a goal round", open_goal_round)
+    await tour.step("a facilitator and a second coordinator join", team_joins)
+    await tour.step("facilitator opens a goal round", open_goal_round)
     await tour.step("residents propose a dozen goals", propose_goals)
     await tour.step("coordinator approves, rejects and merges", review_goals)
     await tour.step("Sara asks why her goal was not approved", why_rejected)

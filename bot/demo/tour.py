@@ -181,7 +181,7 @@ async def play(
     await tour.step("a member may not create invites", member_cannot_invite)
     await tour.step("Aino downloads her data (/mydata)", data_export)
     await tour.step("Johan erases his data (/delete)", erasure)
-    await steps_phase.play(tour, coordinator, people)
+    await steps_phase.play(tour, coordinator, people, enlist)
 
 
 def save_chats(sandbox: Sandbox, folder: Path, cast: list[Participant]) -> None:
@@ -219,9 +219,12 @@ def check_database(path: Path) -> list[str]:
     expected = {
         "active members": (
             count("SELECT COUNT(*) FROM members WHERE status = 'active'"),
-            1 + len(RESIDENTS) - 1,  # the coordinator and the residents, less Johan
+            1 + len(RESIDENTS) - 1 + steps_phase.TEAM,  # coordinator, residents less Johan
         ),
-        "consent decisions": (count("SELECT COUNT(*) FROM consents"), 3 * len(RESIDENTS)),
+        "consent decisions": (
+            count("SELECT COUNT(*) FROM consents"),
+            3 * (len(RESIDENTS) + steps_phase.TEAM),
+        ),
         "member invite uses": (
             count("SELECT uses FROM invites WHERE role = 'member'"),
             len(RESIDENTS) + 1,  # and Olli, who started but typed instead of pressing

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from telegram import Update
+from telegram import Message, Update
 
 from bot.chat.callbacks import Press, ascii_number, id_argument
 from bot.chat.caller import Caller
@@ -22,7 +22,7 @@ from bot.features.steps import rounds as use
 from bot.features.steps.cards import STATUS_NAMES, card_text, short, tell
 from bot.i18n import N_, local_date, resolve_language, translator
 from bot.storage.models import STAKEHOLDER_GROUPS
-from bot.storage.repositories.proposals import Round, RoundKind
+from bot.storage.repositories.proposals import Recipient, Round, RoundKind
 from seroi.disclosure import MIN_GROUP, may_show
 
 # /review lists at most this many proposals at once (one Approve button each).
@@ -74,10 +74,6 @@ REFUSALS = {
 
 def _refusal(caller: Caller, refused: use.Refused, **values: object) -> str:
     return caller._(REFUSALS[refused.why]).format(limit=use.MAX_TEXT, **values)
-
-
-def _pilot_id(caller: Caller) -> int | None:
-    return caller.pilot.id if caller.pilot is not None else None
 
 
 async def _no_pilot(context: BotContext, caller: Caller) -> None:
@@ -137,7 +133,7 @@ def _parse_round(args: list[str], today: str) -> tuple[str, dict[str, str], str]
     return day, options, question
 
 
-async def _announce(context: BotContext, found: Round, invitees: list) -> None:
+async def _announce(context: BotContext, found: Round, invitees: list[Recipient]) -> None:
     """Tell the members who consented to workshop invitations, each in their language."""
     default = context.services.settings.default_language
     for invitee in invitees:
@@ -212,7 +208,7 @@ def _count(caller: Caller, dots: int, paper: int) -> str:
 
 
 async def _show_goals(
-    context: BotContext, caller: Caller, found: Round, replacing: object = None
+    context: BotContext, caller: Caller, found: Round, replacing: Message | None = None
 ) -> None:
     """Rules, the ranking so far, and (while prioritising) the caller's dots as buttons."""
     _ = caller._
