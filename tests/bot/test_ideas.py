@@ -124,7 +124,8 @@ async def test_delete_keeps_approved_proposals_without_their_author(pilot: Pilot
     await aino.command("goals")
     await aino.press("dotadd", str(goal))
 
-    [_summary, document] = await aino.command("mydata", replies=2)
+    [summary, document] = await aino.command("mydata", replies=2)
+    assert "In goal and idea rounds: 2 proposals, 1 dots, 0 supports" in summary["text"]
     exported = json.loads(pilot.sandbox.file(document["document"]["file_id"]).data)
     assert {p["text"] for p in exported["proposals"]} == {
         "A lively village centre",

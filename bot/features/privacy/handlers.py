@@ -150,6 +150,13 @@ def readable_summary(caller: Caller, document: dict[str, Any]) -> str:
             "from your answers."
         )
         lines.append("• " + line.format(day=day(since)))
+    rounds = [len(document.get(table, [])) for table in ("proposals", "dots", "supports")]
+    if any(rounds):
+        line = _(
+            "In goal and idea rounds: {proposals} proposals, {dots} dots, {supports} supports; "
+            "to count them and to tell you what became of your proposals."
+        )
+        lines.append("• " + line.format(proposals=rounds[0], dots=rounds[1], supports=rounds[2]))
     if document["audit_log"]:
         line = _("{count} entries in the event log (such as joining), to show what happened.")
         lines.append("• " + line.format(count=len(document["audit_log"])))
