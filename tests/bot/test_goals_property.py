@@ -50,7 +50,9 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
             pilot = await services.pilots.create("Laitila", "Leader")
             for number in range(PEOPLE):
                 await services.people.ensure(f"p{number}", 1000 + number, "fi")
-        await use.open_round(services, pilot.id, "goal", "Goals?", LAST_DAY, None, DOTS, [], None)
+        await use.open_round(
+            services, pilot.id, "goal", "Goals?", LAST_DAY, None, DOTS, [], DAY, None
+        )
         made: list[int] = []
         told: Counter[int] = Counter()
 
@@ -96,7 +98,16 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
                 goals = await db.fetch_all("SELECT id FROM proposals WHERE status = 'approved'")
                 if goals:
                     await use.open_round(
-                        services, pilot.id, "idea", "Ideas?", LAST_DAY, None, 3, [goals[0][0]], None
+                        services,
+                        pilot.id,
+                        "idea",
+                        "Ideas?",
+                        LAST_DAY,
+                        None,
+                        3,
+                        [goals[0][0]],
+                        DAY,
+                        None,
                     )
             elif action == "dot":
                 who, index, add = args
@@ -130,3 +141,32 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
 def test_dots_votes_and_messages_hold_for_any_sequence(steps: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(_play(Path(folder), steps))
+
+
+async def test_a_round_past_its_last_day_takes_no_proposal_dot_or_support(tmp_path: Path) -> None:
+    config = make_settings(
+        tmp_path / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://127.0.0.1:9/f"
+    )
+    db = await Database.open(config.db_path)
+    services = Services(settings=config, db=db)
+    try:
+        async with db.transaction():
+            pilot = await services.pilots.create("Laitila", "Leader")
+        await use.open_round(services, pilot.id, "goal", "Goals?", DAY, None, DOTS, [], DAY, None)
+        made = await use.propose(services, pilot.id, "goal", "p0", "A square", DAY, None)
+        await use.submit(services, "p0", made[1].id, 1, None)
+        await use.decide(services, pilot.id, made[1].id, "approve", None)
+        await use.set_phase(services, pilot.id, "goal", "prioritising", None)
+        after = "2026-12-03"
+        late = await use.propose(services, pilot.id, "goal", "p1", "Too late", after, None)
+        assert late == use.Refused("closed")
+        dot = await use.move_dot(services, pilot.id, made[1].id, "p0", None, True, after, None)
+        assert dot == use.Refused("closed")
+        assert await db.fetch_all("SELECT * FROM dots") == []
+        # A new round may open once the old one is past its last day.
+        again = await use.open_round(
+            services, pilot.id, "goal", "Next?", LAST_DAY, None, 3, [], after, None
+        )
+        assert not isinstance(again, use.Refused)
+    finally:
+        await db.close()

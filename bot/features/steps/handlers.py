@@ -177,7 +177,16 @@ async def _open(update: Update, context: BotContext, kind: RoundKind) -> None:
         await say(context, caller, _(usage))
         return
     opened = await use.open_round(
-        services, caller.pilot.id, kind, question, day, group, dots, goal_ids, update.update_id
+        services,
+        caller.pilot.id,
+        kind,
+        question,
+        day,
+        group,
+        dots,
+        goal_ids,
+        use.today(services),
+        update.update_id,
     )
     if isinstance(opened, use.Refused):
         await say(context, caller, _refusal(caller, opened))

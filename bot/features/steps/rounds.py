@@ -55,13 +55,14 @@ async def open_round(
     group: str | None,
     dots: int,
     goal_ids: list[int],
+    day: str,
     update_id: int | None,
 ) -> tuple[Round, list[Recipient]] | Refused:
     """A new round, and who is to be told (members who consented to workshop invitations)."""
     repo = services.proposals
     async with services.db.transaction(update_id):
         latest = await repo.current_round(pilot_id, kind)
-        if latest is not None and is_open(latest, today(services)):
+        if latest is not None and is_open(latest, day):
             return Refused("round_open")
         for goal_id in goal_ids:
             found = await repo.in_pilot(goal_id, pilot_id)
