@@ -32,6 +32,7 @@ from bot.features.impact_map import handlers as impact_map
 from bot.features.onboarding import handlers as onboarding
 from bot.features.onboarding.joining import InviteAttempts
 from bot.features.privacy import handlers as privacy
+from bot.features.steps import handlers as steps
 from bot.outbox import Outbox
 from bot.pseudonym_keys import check_key
 from bot.scheduling import Clock, FileClock, tick
@@ -42,7 +43,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 # The features, in the order their commands appear in menus and /help.
-FEATURES = (onboarding, help_feature, privacy, admin, impact_map, checkins)
+FEATURES = (onboarding, help_feature, privacy, admin, impact_map, steps, checkins)
 COMMANDS: tuple[Command, ...] = tuple(
     unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
 )

@@ -22,6 +22,7 @@ from bot.storage.repositories.members import Members
 from bot.storage.repositories.people import People
 from bot.storage.repositories.personal_data import PersonalData
 from bot.storage.repositories.pilots import Pilots
+from bot.storage.repositories.proposals import Proposals
 from bot.storage.repositories.roles import Roles
 
 
@@ -44,6 +45,7 @@ class Services:
     impact_maps: ImpactMaps = field(init=False)
     actions: Actions = field(init=False)
     checkins: Checkins = field(init=False)
+    proposals: Proposals = field(init=False)
 
     def __post_init__(self) -> None:
         self.pilots = Pilots(self.db)
@@ -57,6 +59,7 @@ class Services:
         self.impact_maps = ImpactMaps(self.db)
         self.actions = Actions(self.db)
         self.checkins = Checkins(self.db)
+        self.proposals = Proposals(self.db)
 
     def _subkey(self, purpose: str) -> bytes:
         # One secret in settings, a separate key per use, so neither use weakens the other.

@@ -63,6 +63,18 @@ async def say_in(
     await context.outbox.post(Reply(chat_id=chat_id, kind="send", params=params))
 
 
+async def edit_in(
+    context: BotContext,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Change the text of a message of ours in a chat (sent anew if it can no longer be)."""
+    params = {"text": text, "message_id": message_id, **_markup(markup)}
+    await context.outbox.post(Reply(chat_id=chat_id, kind="edit", params=params))
+
+
 async def show_keyboard(
     context: BotContext, caller: Caller, message: Message, markup: InlineKeyboardMarkup
 ) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from bot.demo import steps as steps_phase
 from bot.demo.checkins import START, play_checkins
 from bot.demo.impact_map import play_map_steps
 from bot.demo.participants import CHECKIN_TIMES, Participant, invite_code, running_bot
@@ -192,6 +193,7 @@ async def play(
     await tour.step("a member may not create invites", member_cannot_invite)
     await tour.step("Aino downloads her data (/mydata)", data_export)
     await tour.step("Johan erases his data (/delete)", erasure)
+    await steps_phase.play(tour, coordinator, people, enlist)
 
 
 def save_chats(sandbox: Sandbox, folder: Path, cast: list[Participant]) -> None:
@@ -229,12 +231,12 @@ def check_database(path: Path, checkins: bool) -> list[str]:
     expected = {
         "active members": (
             count("SELECT COUNT(*) FROM members WHERE status = 'active'"),
-            1 + len(RESIDENTS) - 1,  # the coordinator and the residents, less Johan
+            1 + len(RESIDENTS) - 1 + steps_phase.TEAM,  # coordinator, residents less Johan
         ),
         "consent decisions": (
             count("SELECT COUNT(*) FROM consents"),
             # and, after the check-ins, Matteo's again, withdrawing the wellbeing consent
-            3 * len(RESIDENTS) + (3 if checkins else 0),
+            3 * (len(RESIDENTS) + steps_phase.TEAM) + (3 if checkins else 0),
         ),
         "member invite uses": (
             count("SELECT uses FROM invites WHERE role = 'member'"),

@@ -76,6 +76,9 @@ async def test_mydata_says_in_the_persons_language_what_is_held_since_when_and_w
         "checkin_prompts",
         "checkin_due",
         "checkin_settings",
+        "proposals",
+        "dots",
+        "supports",
     }
 
 

@@ -134,6 +134,9 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
         "checkin_prompts": 0,
         "checkin_due": 0,
         "checkin_settings": 0,
+        "proposals": 0,
+        "dots": 0,
+        "supports": 0,
     }
     async with services.db.transaction():
         await services.personal_data.erase(someone)

@@ -28,6 +28,13 @@ DEFAULT_CONTROLLER_CONTACT = N_(
 )
 
 
+PROPOSALS_NOTICE = N_(
+    "Goals and ideas you propose are stored under your pseudonym with their history. If you "
+    "use /delete, those not approved are erased; approved goals and ideas belong to the "
+    "pilot and stay, without your name. Your dots and supports are erased."
+)
+
+
 def full_notice(caller: Caller) -> str:
     """The full privacy notice (GDPR Art. 13): controller and contact, purposes, legal
     basis, data, who sees it, Telegram, retention, rights and the right to complain."""
@@ -35,7 +42,7 @@ def full_notice(caller: Caller) -> str:
     pilot = caller.pilot
     controller = pilot.controller if pilot else _("the pilot's organiser")
     contact = (pilot.controller_contact if pilot else None) or _(DEFAULT_CONTROLLER_CONTACT)
-    return _(
+    notice = _(
         "Privacy notice (version {version})\n\n"
         "Controller: {controller}. Contact: {contact}.\n\n"
         "Purposes: to run the pilot's SEROI+ process (local goals, stakeholders, co-design, "
@@ -67,6 +74,7 @@ def full_notice(caller: Caller) -> str:
         controller=controller,
         contact=contact,
     )
+    return f"{notice}\n\n{_(PROPOSALS_NOTICE)}"
 
 
 async def privacy(update: Update, context: BotContext) -> None:
@@ -142,6 +150,13 @@ def readable_summary(caller: Caller, document: dict[str, Any]) -> str:
             "from your answers."
         )
         lines.append("• " + line.format(day=day(since)))
+    rounds = [len(document.get(table, [])) for table in ("proposals", "dots", "supports")]
+    if any(rounds):
+        line = _(
+            "In goal and idea rounds: {proposals} proposals, {dots} dots, {supports} supports; "
+            "to count them and to tell you what became of your proposals."
+        )
+        lines.append("• " + line.format(proposals=rounds[0], dots=rounds[1], supports=rounds[2]))
     if document["audit_log"]:
         line = _("{count} entries in the event log (such as joining), to show what happened.")
         lines.append("• " + line.format(count=len(document["audit_log"])))

@@ -40,6 +40,14 @@ class Actions(Repository):
             status="planned",
         )
 
+    async def set_status(self, action_id: int, status: str, expected: str) -> bool:
+        """Move an action on (planned → started → done), if it is still at `expected`."""
+        cursor = await self.db.execute(
+            "UPDATE actions SET status = ? WHERE id = ? AND status = ?",
+            (status, action_id, expected),
+        )
+        return cursor.rowcount == 1
+
 
 def _action(row: aiosqlite.Row) -> Action:
     return Action.model_validate(dict(row))

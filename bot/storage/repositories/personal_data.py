@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.storage.repositories.base import Repository
+from bot.storage.repositories.proposals import KEPT_STATUSES
 
 
 class PersonalData(Repository):
@@ -11,6 +12,9 @@ class PersonalData(Repository):
     # Tables keyed by pseudonym; erasure walks them in this order (children first).
     _TABLES = (
         "map_edits",
+        "supports",
+        "dots",
+        "proposals",
         "checkin_answers",
         "checkin_prompts",
         "checkin_due",
@@ -48,6 +52,12 @@ class PersonalData(Repository):
         """Delete every row about the person; the audit log keeps the event, not the pseudonym."""
         await self.db.execute(
             "DELETE FROM outbox WHERE chat_id = (SELECT chat_id FROM contacts WHERE pseudonym = ?)",
+            (pseudonym,),
+        )
+        # Approved goals and ideas belong to the pilot: they stay, without their author.
+        await self.db.execute(
+            f"UPDATE proposals SET pseudonym = NULL, card_message_id = NULL "
+            f"WHERE pseudonym = ? AND status IN {KEPT_STATUSES}",
             (pseudonym,),
         )
         for table in self._TABLES:

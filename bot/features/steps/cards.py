@@ -1,0 +1,88 @@
+"""What a proposer sees: the status card of each proposal, and the news of each change."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.chat import callbacks
+from bot.chat.context import BotContext
+from bot.features.steps.rounds import Change
+from bot.i18n import N_, Translate, local_date, resolve_language, translator
+from bot.services import Services
+from bot.storage.models import Reply
+from bot.storage.repositories.proposals import Proposal
+
+STATUS_NAMES = {
+    "pending": N_("sent for review"),
+    "approved": N_("approved"),
+    "merged": N_("merged with a similar proposal"),
+    "rejected": N_("not approved"),
+    "shortlisted": N_("shortlisted"),
+    "action": N_("became an action of the pilot"),
+    "started": N_("the action has started"),
+    "done": N_("the action is done"),
+}
+
+
+def short(text: str, limit: int = 60) -> str:
+    """The beginning of a proposal, to name it in one line."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def card_text(_: Translate, proposal: Proposal, history: list[tuple[str, str]], lang: str) -> str:
+    """The status card: the proposal, and every change so far with its day."""
+    lines = [
+        _("Your proposal #{number}: “{text}”").format(number=proposal.id, text=proposal.text),
+        "",
+        _("What happened to it:"),
+    ]
+    lines += [f"• {local_date(at, lang)}: {_(STATUS_NAMES[status])}" for status, at in history]
+    if proposal.merged_into is not None:
+        lines.append(
+            _("It now continues as proposal #{number}.").format(number=proposal.merged_into)
+        )
+    return "\n".join(lines)
+
+
+def why_markup(
+    services: Services, _: Translate, chat_id: int, proposal: Proposal
+) -> InlineKeyboardMarkup | None:
+    """A "why?" button when the coordinator wrote a reason (signed for the proposer)."""
+    if not proposal.reason:
+        return None
+    data = callbacks.encode(services.button_key, chat_id, "why", str(proposal.id))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("Why?"), callback_data=data)]])
+
+
+async def notices(services: Services, change: Change) -> list[Reply]:
+    """The proposer's card edited in place, and one new short message: "you said, we did".
+
+    Nothing for a proposal entered on paper, an erased author, or a blocked chat.
+    """
+    proposal = change.proposal
+    if proposal.pseudonym is None:
+        return []
+    recipient = await services.proposals.recipient(proposal.pseudonym)
+    if recipient is None:
+        return []
+    language = resolve_language(recipient.language, None, services.settings.default_language)
+    _ = translator(language)
+    markup = why_markup(services, _, recipient.chat_id, proposal)
+    keyboard = {"reply_markup": markup.to_dict()} if markup else {}
+    news = _("News about your proposal #{number} “{text}”: {status}.").format(
+        number=proposal.id, text=short(proposal.text), status=_(STATUS_NAMES[change.status])
+    )
+    replies = []
+    if proposal.card_message_id is not None:
+        history = await services.proposals.history(proposal.id)
+        text = card_text(_, proposal, history, language)
+        params = {"text": text, "message_id": proposal.card_message_id, **keyboard}
+        replies.append(Reply(chat_id=recipient.chat_id, kind="edit", params=params))
+    replies.append(Reply(chat_id=recipient.chat_id, kind="send", params={"text": news, **keyboard}))
+    return replies
+
+
+async def tell(context: BotContext, change: Change) -> None:
+    """Tell the proposer, through the outbox (a blocked chat does not stop the caller)."""
+    for reply in await notices(context.services, change):
+        await context.outbox.post(reply)
