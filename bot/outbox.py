@@ -18,7 +18,7 @@ import logging
 import sqlite3
 import warnings
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +28,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from bot.storage.db import Database
-from bot.storage.models import Reply, StoredReply
+from bot.storage.models import POLL_ROW, Reply, StoredReply
 from bot.storage.repositories.outbox import MAX_ROWS_PER_STATEMENT, Row, encode
 from bot.storage.repositories.outbox import Outbox as OutboxRows
 from bot.storage.repositories.people import People
@@ -40,7 +40,14 @@ RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 30.0)
 # How long stopping waits for replies still being sent; the rest is sent at the next start.
 FLUSH_SECONDS = 5.0
 # The Bot API method of each kind of reply sent as stored (files go through PTB's methods).
-METHOD_OF_KIND = {"send": "sendMessage", "keyboard": "editMessageReplyMarkup"}
+METHOD_OF_KIND = {
+    "send": "sendMessage",
+    "keyboard": "editMessageReplyMarkup",
+    "poll": "sendPoll",
+    "stop_poll": "stopPoll",
+}
+# Told (our poll id, Telegram's poll id, the message id) once Telegram has a poll we sent.
+PollSent = Callable[[int, str, int], Awaitable[None]]
 
 # PTB suggests its own method for each of these; we call them raw on purpose (see _call).
 warnings.filterwarnings(
@@ -98,6 +105,8 @@ class Outbox:
         self._forgetting: asyncio.Task | None = None
         self._idle = asyncio.Event()
         self._idle.set()
+        # Who records a sent poll's Telegram id (the workshops feature, wired in bot.app).
+        self.on_poll_sent: PollSent | None = None
 
     async def start(self) -> None:
         """Send what a previous run left unsent."""
@@ -295,12 +304,21 @@ class Outbox:
                 )
             elif reply.kind == "edit":
                 await self._edit_or_send(reply)
+            elif reply.kind == "poll":
+                await self._send_poll(reply)
             else:
                 await self._call(METHOD_OF_KIND[reply.kind], reply.chat_id, params)
         except BadRequest as error:
             if "message is not modified" in str(error).lower():
                 return  # it already shows exactly this (a double tap)
             log.error("Telegram refused a %s reply: %s", reply.kind, error)
+
+    async def _send_poll(self, reply: Reply) -> None:
+        """Send a poll and report Telegram's id for it, so its answers can be matched."""
+        params = {key: value for key, value in reply.params.items() if key != POLL_ROW}
+        sent = await self._call("sendPoll", reply.chat_id, params)
+        if self.on_poll_sent is not None:
+            await self.on_poll_sent(reply.params[POLL_ROW], sent["poll"]["id"], sent["message_id"])
 
     async def _edit_or_send(self, reply: Reply) -> None:
         """Turn a prompt into its answer; if it can no longer be edited, send it instead."""
@@ -313,11 +331,11 @@ class Outbox:
             params = {key: value for key, value in reply.params.items() if key != "message_id"}
             await self._call("sendMessage", reply.chat_id, params)
 
-    async def _call(self, method: str, chat_id: int, params: dict[str, Any]) -> None:
+    async def _call(self, method: str, chat_id: int, params: dict[str, Any]) -> Any:
         """A Bot API call with the stored parameters as they are, through the rate limiter.
 
         The answer (the message as Telegram now shows it) is not needed, so it is not
         turned into PTB objects, nor is the stored keyboard first: both cost more than
         the rest of sending a reply.
         """
-        await self._bot.do_api_request(method, api_kwargs={"chat_id": chat_id, **params})
+        return await self._bot.do_api_request(method, api_kwargs={"chat_id": chat_id, **params})
