@@ -29,6 +29,7 @@ from bot.features.contacts import handlers as contacts
 from bot.features.help import handlers as help_feature
 from bot.features.onboarding import handlers as onboarding
 from bot.features.privacy import handlers as privacy
+from bot.features.workshops import handlers as workshops
 from bot.outbox import Outbox
 from bot.pseudonym_keys import check_key
 from bot.services import Services, services_of
@@ -38,7 +39,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 # The features, in the order their commands appear in menus and /help.
-FEATURES = (onboarding, help_feature, privacy, admin)
+FEATURES = (onboarding, help_feature, privacy, admin, workshops)
 COMMANDS: tuple[Command, ...] = tuple(
     unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
 )
@@ -118,6 +119,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     application.add_handlers(contacts.handlers(), group=0)
     application.add_handlers(help_feature.handlers(), group=0)
     application.add_handlers(privacy.handlers(), group=1)
+    # After contacts' my_chat_member handler (group 0), which looks at private chats only.
+    application.add_handlers(workshops.handlers(), group=2)
     application.add_error_handler(on_error)
     return application
 
@@ -128,6 +131,7 @@ async def _open(application: Application) -> None:
     services = application.bot_data["services"] = Services(settings=settings, db=database)
     await check_key(services)
     outbox = application.bot_data["outbox"] = Outbox(database, application.bot)
+    outbox.on_poll_sent = workshops.poll_sent_hook(services)
     await outbox.start()
     application.job_queue.run_repeating(
         _forget_old_updates, interval=UPDATE_CLEANUP_INTERVAL, first=UPDATE_CLEANUP_INTERVAL

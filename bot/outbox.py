@@ -52,7 +52,9 @@ PollSent = Callable[[int, str, int], Awaitable[None]]
 # PTB suggests its own method for each of these; we call them raw on purpose (see _call).
 warnings.filterwarnings(
     "ignore",
-    message=r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'",
+    message=(
+        r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup|sendPoll|stopPoll)'"
+    ),
     category=PTBUserWarning,
 )
 

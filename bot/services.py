@@ -19,6 +19,7 @@ from bot.storage.repositories.people import People
 from bot.storage.repositories.personal_data import PersonalData
 from bot.storage.repositories.pilots import Pilots
 from bot.storage.repositories.roles import Roles
+from bot.storage.repositories.workshops import Workshops
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Services:
     consents: Consents = field(init=False)
     audit: Audit = field(init=False)
     personal_data: PersonalData = field(init=False)
+    workshops: Workshops = field(init=False)
 
     def __post_init__(self) -> None:
         self.pilots = Pilots(self.db)
@@ -45,6 +47,7 @@ class Services:
         self.consents = Consents(self.db)
         self.audit = Audit(self.db)
         self.personal_data = PersonalData(self.db)
+        self.workshops = Workshops(self.db)
 
     def _subkey(self, purpose: str) -> bytes:
         # One secret in settings, a separate key per use, so neither use weakens the other.

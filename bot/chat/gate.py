@@ -92,7 +92,9 @@ async def group_only(update: Update, context: BotContext) -> None:
     await say(
         context,
         caller,
-        caller._("That command works in a workshop's group chat: add me to the group and send it there."),
+        caller._(
+            "That command works in a workshop's group chat: add me to the group and send it there."
+        ),
     )
 
 
@@ -100,6 +102,8 @@ def commands(rows: Iterable[Command]) -> list[BaseHandler]:
     """One guarded handler per command row (and, for a group's command, a private pointer)."""
     handlers: list[BaseHandler] = [guarded(row) for row in rows]
     handlers += [
-        CommandHandler(row.name, group_only, COMMAND_MESSAGES) for row in rows if row.chat == "group"
+        CommandHandler(row.name, group_only, COMMAND_MESSAGES)
+        for row in rows
+        if row.chat == "group"
     ]
     return handlers

@@ -126,7 +126,9 @@ async def edit_in(
     await context.outbox.post(Reply(chat_id=chat_id, kind="edit", params=params))
 
 
-async def send_poll(context: BotContext, chat_id: int, poll_id: int, params: dict[str, Any]) -> None:
+async def send_poll(
+    context: BotContext, chat_id: int, poll_id: int, params: dict[str, Any]
+) -> None:
     """A native poll (sendPoll parameters); the outbox reports Telegram's id for `poll_id`."""
     reply = Reply(chat_id=chat_id, kind="poll", params={**params, POLL_ROW: poll_id})
     await context.outbox.post(reply)

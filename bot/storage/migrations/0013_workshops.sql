@@ -71,3 +71,27 @@ CREATE TABLE workshop_guests (
     token TEXT NOT NULL,
     PRIMARY KEY (workshop_id, token)
 );
+
+-- The outbox also sends and stops polls: the table is rebuilt with the wider CHECK.
+CREATE TABLE outbox_new (
+    id INTEGER PRIMARY KEY,
+    chat_id INTEGER NOT NULL,
+    update_id INTEGER,
+    kind TEXT NOT NULL CHECK (
+        kind IN ('send', 'edit', 'keyboard', 'photo', 'document', 'poll', 'stop_poll')
+    ),
+    payload TEXT NOT NULL,
+    file BLOB,
+    created_at TEXT NOT NULL
+);
+INSERT INTO outbox_new SELECT id, chat_id, update_id, kind, payload, file, created_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_by_chat ON outbox (chat_id, id);
+CREATE TRIGGER outbox_answers_its_update AFTER INSERT ON outbox
+WHEN NEW.update_id IS NOT NULL
+BEGIN
+    INSERT INTO processed_updates (update_id, processed_at, answered)
+    VALUES (NEW.update_id, NEW.created_at, 1)
+    ON CONFLICT (update_id) DO UPDATE SET answered = 1;
+END;

@@ -9,7 +9,15 @@ class PersonalData(Repository):
     """Everything stored about one person: for access (`/mydata`) and erasure (`/delete`)."""
 
     # Tables keyed by pseudonym; erasure walks them in this order (children first).
-    _TABLES = ("consents", "roles", "members", "contacts", "people")
+    _TABLES = (
+        "poll_votes",
+        "workshop_attendance",
+        "consents",
+        "roles",
+        "members",
+        "contacts",
+        "people",
+    )
 
     async def export(self, pseudonym: str) -> dict[str, list[dict]]:
         """Every row about the person, table by table, plus the audit entries about them."""
@@ -24,6 +32,11 @@ class PersonalData(Repository):
             (pseudonym, pseudonym),
         )
         exported["audit_log"] = [dict(row) for row in rows]
+        rows = await self.db.fetch_all(
+            "SELECT id, pilot_id, title, started_at, ended_at FROM workshops WHERE facilitator = ?",
+            (pseudonym,),
+        )
+        exported["workshops_facilitated"] = [dict(row) for row in rows]
         return exported
 
     async def erase(self, pseudonym: str) -> None:
@@ -38,3 +51,6 @@ class PersonalData(Repository):
             "UPDATE audit_log SET subject = 'erased' WHERE subject = ?", (pseudonym,)
         )
         await self.db.execute("UPDATE audit_log SET actor = 'erased' WHERE actor = ?", (pseudonym,))
+        await self.db.execute(
+            "UPDATE workshops SET facilitator = 'erased' WHERE facilitator = ?", (pseudonym,)
+        )

@@ -215,11 +215,12 @@ class Workshops(Repository):
         )
 
     async def reset_poll(self, poll_id: int) -> None:
-        """Forget the paper counts and the stored votes of a poll (before it is closed)."""
+        """Forget a poll's counts and stored votes, to send it anew (before it is closed)."""
         poll = await self.poll(poll_id)
         zeros = json.dumps([0] * len(poll.options))
         await self.db.execute(
-            "UPDATE workshop_polls SET paper = ?, counts = ?, voters = 0 WHERE id = ?",
+            "UPDATE workshop_polls SET paper = ?, counts = ?, voters = 0, status = 'sending', "
+            "telegram_poll_id = NULL WHERE id = ?",
             (zeros, zeros, poll_id),
         )
         await self.db.execute("DELETE FROM poll_votes WHERE poll_id = ?", (poll_id,))
@@ -305,12 +306,6 @@ class Workshops(Repository):
             (count, now, workshop_id, count, now - gap),
         )
         return count if cursor.rowcount == 1 else None
-
-    async def forget_person(self, pseudonym: str) -> None:
-        """For erasure: the person as facilitator of a workshop is replaced by a marker."""
-        await self.db.execute(
-            "UPDATE workshops SET facilitator = 'erased' WHERE facilitator = ?", (pseudonym,)
-        )
 
     async def chat_of(self, pseudonym: str) -> int | None:
         """The private chat of a person (to tell a facilitator something), if we have it."""
