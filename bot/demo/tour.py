@@ -22,6 +22,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from bot.demo.participants import Participant, invite_code, running_bot
+from bot.demo.workshop import play_workshop
 from bot.settings import Settings
 from sandbox.core import Sandbox
 from sandbox.server import SandboxServer
@@ -178,6 +179,8 @@ async def play(
     await tour.step("a member may not create invites", member_cannot_invite)
     await tour.step("Aino downloads her data (/mydata)", data_export)
     await tour.step("Johan erases his data (/delete)", erasure)
+    residents = [person for name, person in people.items() if name != "Johan"][:10]
+    await play_workshop(sandbox, tour.step, coordinator, residents)
 
 
 def save_chats(sandbox: Sandbox, folder: Path, cast: list[Participant]) -> None:
