@@ -501,7 +501,8 @@ def run_workshop(size: int, delay: float, cap: float) -> list[str]:
     people = [sandbox.add_user(f"Guest{index}", language_code="fi") for index in range(size)]
     with (
         tempfile.TemporaryDirectory(prefix="seroi-workshop-") as folder,
-        SandboxServer(sandbox) as server,running_bot("seroi", server, Path(folder), admin) as bot
+        SandboxServer(sandbox) as server,
+        running_bot("seroi", server, Path(folder), admin) as bot,
     ):
         wait_or_fail(sandbox, bot, lambda: sandbox.is_polling, BOOT_SECONDS, "starting")
         create_invite(sandbox, bot, admin, 1)

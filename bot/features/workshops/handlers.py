@@ -205,13 +205,14 @@ async def on_next(update: Update, context: BotContext, caller: Caller, press: Pr
 async def _close(
     context: BotContext, workshop: Workshop, poll: WorkshopPoll, update_id: int | None
 ) -> None:
-    """Stop the poll in the group and post its results."""
-    closed = await sessions.close(context.services, poll, update_id)
-    if closed is None:
+    """Stop the poll in the group; its results follow Telegram's final tally (`on_poll`)."""
+    stopped = await sessions.close(context.services, poll, update_id)
+    if stopped is None:
         return
-    if closed.message_id is not None:
-        await stop_poll(context, workshop.chat_id, closed.message_id)
-    await _post_results(context, workshop.chat_id, workshop.language, closed)
+    if stopped.status == "closed":  # never reached Telegram: nothing to wait for
+        await _post_results(context, workshop.chat_id, workshop.language, stopped)
+        return
+    await stop_poll(context, workshop.chat_id, stopped.message_id)
 
 
 async def _post_results(
@@ -421,7 +422,7 @@ async def on_poll_answer(update: Update, context: BotContext) -> None:
 
 
 async def on_poll(update: Update, context: BotContext) -> None:
-    """Telegram's tally of a poll; a poll closed by its timer gets its results posted."""
+    """Telegram's tally of a poll; once it is closed (/close or its timer), the results."""
     poll = update.poll
     counts = [option.voter_count for option in poll.options]
     closed = await sessions.record_tally(

@@ -103,11 +103,17 @@ async def next_of_set(
 async def close(
     services: Services, poll: WorkshopPoll, update_id: int | None
 ) -> WorkshopPoll | None:
-    """Close a poll; the closed poll, or None if it was closed already."""
+    """Stop a poll: closing until Telegram's final tally comes, or closed if never sent.
+
+    None if it was no longer open.
+    """
     async with services.db.transaction(update_id):
-        if not await services.workshops.close_poll(poll.id):
-            return None
-        return await services.workshops.poll(poll.id)
+        repo = services.workshops
+        if poll.message_id is None:
+            closed = await repo.close_poll(poll.id)
+        else:
+            closed = await repo.mark_closing(poll.id)
+        return await repo.poll(poll.id) if closed else None
 
 
 async def reset(services: Services, poll: WorkshopPoll, update_id: int) -> None:
@@ -133,7 +139,7 @@ async def end(
         polls = await services.workshops.polls_of(workshop.id)
         attendance = await services.workshops.attendance(workshop.id)
         await services.workshops.end(workshop.id)
-    return [poll for poll in polls if poll.status != "closed"], attendance
+    return [poll for poll in polls if poll.status in ("sending", "open")], attendance
 
 
 async def record_answer(

@@ -36,7 +36,9 @@ CREATE TABLE workshop_polls (
     -- What the poll is about (a goal or an idea of the steps), for their ranking.
     subject_kind TEXT,
     subject_id INTEGER,
-    status TEXT NOT NULL DEFAULT 'sending' CHECK (status IN ('sending', 'open', 'closed')),
+    -- closing: stopped in the group, its final tally (Telegram's poll update) still to come.
+    status TEXT NOT NULL DEFAULT 'sending'
+        CHECK (status IN ('sending', 'open', 'closing', 'closed')),
     telegram_poll_id TEXT UNIQUE,
     message_id INTEGER,
     -- Telegram's own tally (every voter, members or not), as its last poll update had it.

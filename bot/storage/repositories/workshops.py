@@ -176,9 +176,9 @@ class Workshops(Repository):
         return _poll(row), await self.get(row["workshop_id"])
 
     async def current_poll(self, workshop_id: int) -> WorkshopPoll | None:
-        """The newest poll of the workshop not yet closed."""
+        """The newest poll of the workshop still taking votes."""
         row = await self.db.fetch_one(
-            "SELECT * FROM workshop_polls WHERE workshop_id = ? AND status != 'closed' "
+            "SELECT * FROM workshop_polls WHERE workshop_id = ? AND status IN ('sending', 'open') "
             "ORDER BY id DESC LIMIT 1",
             (workshop_id,),
         )
@@ -200,9 +200,10 @@ class Workshops(Repository):
         return [_poll(row) for row in rows]
 
     async def set_tally(self, poll_id: int, counts: list[int], voters: int) -> None:
-        """Telegram's latest tally of a poll still open."""
+        """Telegram's latest tally of a poll not yet closed."""
         await self.db.execute(
-            "UPDATE workshop_polls SET counts = ?, voters = ? WHERE id = ? AND status = 'open'",
+            "UPDATE workshop_polls SET counts = ?, voters = ? "
+            "WHERE id = ? AND status IN ('open', 'closing')",
             (json.dumps(counts), voters, poll_id),
         )
 
@@ -224,6 +225,15 @@ class Workshops(Repository):
             (zeros, zeros, poll_id),
         )
         await self.db.execute("DELETE FROM poll_votes WHERE poll_id = ?", (poll_id,))
+
+    async def mark_closing(self, poll_id: int) -> bool:
+        """A poll stopped in the group, its final tally to come; False if no longer open."""
+        cursor = await self.db.execute(
+            "UPDATE workshop_polls SET status = 'closing' "
+            "WHERE id = ? AND status IN ('sending', 'open')",
+            (poll_id,),
+        )
+        return cursor.rowcount == 1
 
     async def close_poll(self, poll_id: int) -> bool:
         """Close a poll; False if it was closed already."""
