@@ -31,6 +31,7 @@ from bot.i18n import N_, Translate, translator
 from bot.services import Services
 from bot.storage.repositories.workshops import NewPoll, Workshop, WorkshopPoll
 from seroi.charts import poll_results_png
+from seroi.i18n import format_number
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +232,9 @@ async def _post_results(
     if result.paper:
         caption += " · " + _("{paper} on paper or by hands").format(paper=result.paper)
     if result.mean is not None:
-        caption += " · " + _("mean {mean:.1f}").format(mean=result.mean)
+        caption += " · " + _("mean {mean}").format(
+            mean=format_number(result.mean, language, decimals=1)
+        )
     # Rendering takes a moment: off the event loop, so other chats are answered meanwhile.
     chart = await asyncio.to_thread(
         poll_results_png,
