@@ -9,6 +9,8 @@ from typing import Any
 from bot.demo.participants import REPLY_TIMEOUT, Participant
 from sandbox.core import Sandbox
 
+# How many steps the phase plays (the demo's test counts every step of the tour).
+WORKSHOP_STEPS = 6
 Step = Callable[[str, Callable[[], Awaitable[str]]], Awaitable[None]]
 
 

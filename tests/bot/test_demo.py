@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from bot.demo.tour import RESIDENTS, run_demo
+from bot.demo.workshop import WORKSHOP_STEPS
 
 
 def test_demo_completes_every_step_once_under_injected_faults(tmp_path: Path) -> None:
@@ -13,7 +14,7 @@ def test_demo_completes_every_step_once_under_injected_faults(tmp_path: Path) ->
     assert run_demo(out, fault_rate=0.1) == 0
     steps = json.loads((out / "steps.json").read_text(encoding="utf-8"))
     assert [step["ok"] for step in steps] == [True] * len(steps)
-    assert len(steps) == 4 + len(RESIDENTS) + 5
+    assert len(steps) == 4 + len(RESIDENTS) + 5 + WORKSHOP_STEPS
     transcript = (out / "transcript.txt").read_text(encoding="utf-8")
     assert transcript.count("429 Too Many Requests") >= 3
     assert transcript.count("504 Gateway Timeout") >= 3

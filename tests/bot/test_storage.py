@@ -128,6 +128,9 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
         "roles": 1,
         "consents": 1,
         "audit_log": 1,
+        "poll_votes": 0,
+        "workshop_attendance": 0,
+        "workshops_facilitated": 0,
     }
     async with services.db.transaction():
         await services.personal_data.erase(someone)
