@@ -201,3 +201,90 @@ async def test_forty_people_pressing_im_here_in_one_second(pilot: Pilot) -> None
         if str(call.params.get("chat_id")) == str(chat["id"])
     ]
     assert len(to_group) <= 20
+
+
+async def test_members_and_other_pilots_facilitators_cannot_run_it(pilot: Pilot) -> None:
+    facilitator = await facilitator_of(pilot)
+    member = await member_of(pilot, "Mikko")
+    other = pilot.person("Olli", "en")
+    await other.join(await pilot.invite("facilitator", "Rauma"), "en", set(), "public_body")
+    chat = await workshop_group(pilot, [facilitator, member, other])
+    for name, payload in (("poll", "A? | B | C"), ("close", None), ("endworkshop", None)):
+        await in_group(pilot, member, chat, name, payload)
+        assert group_texts(pilot, chat["id"])[-1] == en(
+            "Sorry, that command is not available to you."
+        )
+        await in_group(pilot, other, chat, name, payload)
+        assert group_texts(pilot, chat["id"])[-1] == en(
+            "There is no workshop of your pilot in this group. Start one with /workshop <title>."
+        )
+    await in_group(pilot, facilitator, chat, "workshop", "Again")
+    assert "already" in group_texts(pilot, chat["id"])[-1]
+    assert pilot.rows("SELECT COUNT(*) FROM workshops") == [(1,)]
+    assert pilot.rows("SELECT COUNT(*) FROM workshop_polls") == [(0,)]
+
+
+async def test_a_member_pressing_next_is_refused(pilot: Pilot) -> None:
+    facilitator = await facilitator_of(pilot)
+    member = await member_of(pilot, "Mikko")
+    chat = await workshop_group(pilot, [facilitator, member])
+    await in_group(pilot, facilitator, chat, "poll", "set workshop_hub")
+    await pilot.settled()
+    [message] = [m for m in pilot.sandbox.bot_messages(chat["id"]) if "Next" in str(m)][-1:]
+    data = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    query = pilot.sandbox.press_button(member.user, message, data)
+    answer = await pilot.sandbox.wait_for_async(
+        lambda: (
+            (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered")
+            and pilot.sandbox.callback_answer(query["id"])
+        )
+    )
+    assert answer["text"] == en("Sorry, that is not available to you.")
+    await pilot.settled()
+    assert pilot.rows("SELECT COUNT(*) FROM workshop_polls") == [(1,)]
+
+
+async def test_timer_paper_reset_and_hidden_results(pilot: Pilot) -> None:
+    facilitator = await facilitator_of(pilot)
+    members = [await member_of(pilot, f"M{i}") for i in range(2)]
+    chat = await workshop_group(pilot, [facilitator, *members])
+    await in_group(pilot, facilitator, chat, "poll", "timer 3 Quick? | A | B")
+    assert "from 5 to 2628000" in group_texts(pilot, chat["id"])[-1]
+    await in_group(pilot, facilitator, chat, "paper", "1 2")
+    assert group_texts(pilot, chat["id"])[-1] == en("There is no open poll to add paper votes to.")
+    await in_group(pilot, facilitator, chat, "poll", "named hidden timer 60 Day? | Mon | Fri")
+    await pilot.settled()
+    first = open_poll_id(pilot, chat["id"])
+    pilot.sandbox.vote(members[0].user, first, [0])
+    await in_group(pilot, facilitator, chat, "paper", "1")
+    assert "one whole number per option" in group_texts(pilot, chat["id"])[-1]
+    await in_group(pilot, facilitator, chat, "paper", "3 4")
+    await in_group(pilot, facilitator, chat, "results")
+    assert group_texts(pilot, chat["id"])[-1] == en("The results are shown when the poll closes.")
+    await in_group(pilot, facilitator, chat, "resetpoll")
+    await pilot.settled()
+    second = open_poll_id(pilot, chat["id"])
+    assert second != first
+    assert pilot.sandbox.poll(first)["is_closed"]
+    assert pilot.rows("SELECT paper, voters FROM workshop_polls") == [("[0, 0]", 0)]
+    assert pilot.rows("SELECT COUNT(*) FROM poll_votes") == [(0,)]
+    # An answer to the old poll, or to a poll the bot never sent, is ignored.
+    for poll_id in (first, "999999"):
+        pilot.sandbox.deliver_raw(
+            "poll_answer",
+            {"poll_id": poll_id, "user": members[1].user.to_dict(), "option_ids": [1]},
+        )
+    await pilot.settled()
+    assert pilot.rows("SELECT COUNT(*) FROM poll_votes") == [(0,)]
+    pilot.sandbox.vote(members[1].user, second, [1])
+    await pilot.settled()
+    assert pilot.rows("SELECT COUNT(*) FROM poll_votes") == [(1,)]
+
+
+async def test_promoted_the_facilitator_is_told(pilot: Pilot) -> None:
+    facilitator = await facilitator_of(pilot)
+    chat = await workshop_group(pilot, [facilitator])
+    before = len(facilitator.messages)
+    pilot.sandbox.promote_bot(chat)
+    await pilot.settled()
+    assert "administrator" in facilitator.messages[before]["text"]
