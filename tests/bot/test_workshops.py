@@ -288,3 +288,38 @@ async def test_promoted_the_facilitator_is_told(pilot: Pilot) -> None:
     pilot.sandbox.promote_bot(chat)
     await pilot.settled()
     assert "administrator" in facilitator.messages[before]["text"]
+
+
+async def test_questions_to_the_panel_are_moderated_upvoted_and_answered(pilot: Pilot) -> None:
+    facilitator = await facilitator_of(pilot)
+    members = [await member_of(pilot, f"Q{i}") for i in range(3)]
+    [reply] = await members[0].command("ask", "Who pays for the hub?")
+    assert reply["text"] == en("No workshop of your pilot is running.")
+    chat = await workshop_group(pilot, [facilitator, *members])
+    [reply] = await members[0].command("ask", "Who pays for the hub?")
+    assert "facilitator" in reply["text"]
+    await members[1].command("ask", "When does it open?")
+    [reply] = await members[2].command("ask", "x" * 501)
+    assert "500" in reply["text"]
+    await pilot.settled()
+    await facilitator.press("qok", "1")
+    await facilitator.press("qno", "2")
+    await pilot.settled()
+    [question] = [m for m in pilot.sandbox.bot_messages(chat["id"]) if "Who pays" in m["text"]]
+    data = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    queries = [pilot.sandbox.press_button(p.user, question, data) for p in [*members, members[0]]]
+    await pilot.sandbox.wait_for_async(
+        lambda: all((pilot.sandbox.callback_answer(q["id"]) or {}).get("answered") for q in queries)
+    )
+    assert pilot.sandbox.callback_answer(queries[-1]["id"])["text"] == en(
+        "You upvoted this already."
+    )
+    await in_group(pilot, facilitator, chat, "questions")
+    top = group_texts(pilot, chat["id"])[-1]
+    assert "Who pays for the hub? — 3" in top
+    assert "When does it open?" not in top
+    await in_group(pilot, facilitator, chat, "answered", "1")
+    assert "Who pays" in group_texts(pilot, chat["id"])[-1]
+    await in_group(pilot, facilitator, chat, "questions")
+    assert group_texts(pilot, chat["id"])[-1] == en("No questions to the panel yet.")
+    assert pilot.rows("SELECT COUNT(*) FROM question_votes") == [(3,)]

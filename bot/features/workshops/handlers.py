@@ -26,7 +26,7 @@ from bot.chat.render import (
     send_poll,
     stop_poll,
 )
-from bot.features.workshops import polls, sessions
+from bot.features.workshops import panel, polls, sessions
 from bot.i18n import N_, Translate, translator
 from bot.services import Services
 from bot.storage.repositories.workshops import NewPoll, Workshop, WorkshopPoll
@@ -504,9 +504,23 @@ COMMANDS = (
     _group("resetpoll", N_("Start the open poll again"), reset_command),
     _group("paper", N_("Add a paper or hands-up vote"), paper_command),
     _group("endworkshop", N_("End the workshop"), end_command),
+    _group("questions", N_("Show the top questions to the panel"), panel.questions_command),
+    _group("answered", N_("Mark a question to the panel answered"), panel.answered_command),
+    Command(
+        "ask",
+        "member",
+        N_("Send a question to the panel of the running workshop"),
+        panel.ask_command,
+    ),
 )
 
-BUTTONS = (Button("here", "everyone", on_here), Button("wsnext", "facilitator", on_next))
+BUTTONS = (
+    Button("here", "everyone", on_here),
+    Button("wsnext", "facilitator", on_next),
+    Button("qok", "facilitator", panel.on_moderate),
+    Button("qno", "facilitator", panel.on_moderate),
+    Button("qup", "everyone", panel.on_upvote),
+)
 
 
 def handlers() -> list[BaseHandler]:

@@ -218,3 +218,64 @@ async def poll_sent(
     """Telegram has a poll we sent: record its id, so its answers can be matched."""
     async with services.db.transaction():
         await services.workshops.poll_sent(poll_id, telegram_poll_id, message_id)
+
+
+async def ask_panel(
+    services: Services, caller: Caller, text: str, update_id: int
+) -> tuple[Workshop, int, int | None] | None:
+    """Store a question for the running workshop: (workshop, its id, the facilitator's chat)."""
+    if caller.pilot is None:
+        return None
+    repo = services.workshops
+    workshop = await repo.latest_open_of_pilot(caller.pilot.id)
+    if workshop is None:
+        return None
+    async with services.db.transaction(update_id):
+        question_id = await repo.add_question(workshop.id, text)
+    return workshop, question_id, await repo.chat_of(workshop.facilitator)
+
+
+async def moderate(
+    services: Services, caller: Caller, question_id: int, approve: bool, update_id: int
+) -> tuple[Workshop, str] | None:
+    """Approve or reject a new question of a workshop the caller may run."""
+    repo = services.workshops
+    found = await repo.question(question_id)
+    if found is None:
+        return None
+    workshop = await repo.get(found[0])
+    if workshop is None or workshop.status != "open":
+        return None
+    if await run_by(services, caller, workshop.chat_id) is None:
+        return None
+    async with services.db.transaction(update_id):
+        moved = await repo.set_question_status(
+            question_id, "new", "approved" if approve else "rejected"
+        )
+    return (workshop, found[1]) if moved else None
+
+
+async def upvote(
+    services: Services, caller: Caller, chat_id: int, question_id: int, update_id: int
+) -> bool | None:
+    """Upvote an approved question of the group's workshop: newly counted, or None if stale."""
+    repo = services.workshops
+    found = await repo.question(question_id)
+    workshop = await repo.open_in(chat_id)
+    if found is None or workshop is None or found[0] != workshop.id or found[2] != "approved":
+        return None
+    async with services.db.transaction(update_id):
+        return await repo.upvote(question_id, caller.pseudonym)
+
+
+async def mark_answered(
+    services: Services, workshop: Workshop, question_id: int, update_id: int
+) -> str | None:
+    """Mark an approved question of this workshop answered; its text, or None."""
+    repo = services.workshops
+    found = await repo.question(question_id)
+    if found is None or found[0] != workshop.id:
+        return None
+    async with services.db.transaction(update_id):
+        moved = await repo.set_question_status(question_id, "approved", "answered")
+    return found[1] if moved else None

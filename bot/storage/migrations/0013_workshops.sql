@@ -97,3 +97,19 @@ BEGIN
     VALUES (NEW.update_id, NEW.created_at, 1)
     ON CONFLICT (update_id) DO UPDATE SET answered = 1;
 END;
+
+-- Questions to the panel: sent in private (the asker is not stored), moderated by the
+-- facilitator, upvoted in the group (each person once).
+CREATE TABLE panel_questions (
+    id INTEGER PRIMARY KEY,
+    workshop_id INTEGER NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'new'
+        CHECK (status IN ('new', 'approved', 'rejected', 'answered')),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE question_votes (
+    question_id INTEGER NOT NULL REFERENCES panel_questions(id) ON DELETE CASCADE,
+    pseudonym TEXT NOT NULL,
+    PRIMARY KEY (question_id, pseudonym)
+);

@@ -11,6 +11,7 @@ class PersonalData(Repository):
     # Tables keyed by pseudonym; erasure walks them in this order (children first).
     _TABLES = (
         "poll_votes",
+        "question_votes",
         "workshop_attendance",
         "consents",
         "roles",

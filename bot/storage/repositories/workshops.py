@@ -323,3 +323,56 @@ class Workshops(Repository):
             "SELECT chat_id FROM contacts WHERE pseudonym = ? AND active = 1", (pseudonym,)
         )
         return row["chat_id"] if row else None
+
+    # Questions to the panel
+
+    async def latest_open_of_pilot(self, pilot_id: int) -> Workshop | None:
+        """The pilot's most recently started workshop still running."""
+        row = await self.db.fetch_one(
+            "SELECT * FROM workshops WHERE pilot_id = ? AND status = 'open' "
+            "ORDER BY id DESC LIMIT 1",
+            (pilot_id,),
+        )
+        return _workshop(row) if row else None
+
+    async def add_question(self, workshop_id: int, text: str) -> int:
+        """A question sent to the panel, waiting for the facilitator."""
+        cursor = await self.db.execute(
+            "INSERT INTO panel_questions (workshop_id, text, created_at) VALUES (?, ?, ?)",
+            (workshop_id, text, utc_now()),
+        )
+        return cursor.lastrowid
+
+    async def question(self, question_id: int) -> tuple[int, str, str] | None:
+        """(workshop id, text, status) of a question."""
+        row = await self.db.fetch_one(
+            "SELECT workshop_id, text, status FROM panel_questions WHERE id = ?", (question_id,)
+        )
+        return (row["workshop_id"], row["text"], row["status"]) if row else None
+
+    async def set_question_status(self, question_id: int, old: str, new: str) -> bool:
+        """Move a question on (approved, rejected, answered); False if it was not `old`."""
+        cursor = await self.db.execute(
+            "UPDATE panel_questions SET status = ? WHERE id = ? AND status = ?",
+            (new, question_id, old),
+        )
+        return cursor.rowcount == 1
+
+    async def upvote(self, question_id: int, pseudonym: str) -> bool:
+        """One upvote per person; False if they had upvoted already."""
+        cursor = await self.db.execute(
+            "INSERT OR IGNORE INTO question_votes (question_id, pseudonym) VALUES (?, ?)",
+            (question_id, pseudonym),
+        )
+        return cursor.rowcount == 1
+
+    async def top_questions(self, workshop_id: int, limit: int) -> list[tuple[int, str, int]]:
+        """The approved, unanswered questions with the most upvotes: (id, text, upvotes)."""
+        rows = await self.db.fetch_all(
+            "SELECT q.id, q.text, COUNT(v.pseudonym) AS votes FROM panel_questions q "
+            "LEFT JOIN question_votes v ON v.question_id = q.id "
+            "WHERE q.workshop_id = ? AND q.status = 'approved' "
+            "GROUP BY q.id ORDER BY votes DESC, q.id LIMIT ?",
+            (workshop_id, limit),
+        )
+        return [(row["id"], row["text"], row["votes"]) for row in rows]
