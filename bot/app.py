@@ -25,6 +25,7 @@ from bot.chat.errors import on_error
 from bot.chat.flood import FloodGuard
 from bot.chat.menus import set_default_menus
 from bot.features.admin import handlers as admin
+from bot.features.admin.invite_card import invite_card
 from bot.features.contacts import handlers as contacts
 from bot.features.help import handlers as help_feature
 from bot.features.onboarding import handlers as onboarding
@@ -113,6 +114,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     application.bot_data["settings"] = settings
     application.bot_data["commands"] = COMMANDS
     application.bot_data["reprompt"] = onboarding.reprompt
+    application.bot_data["invite_card"] = invite_card  # the workshops' join slide
     application.add_handlers(gate.before(resume=onboarding.resume, flood=FloodGuard()), group=-1)
     application.add_handlers(gate.commands(COMMANDS), group=0)
     application.add_handlers(buttons.handlers(BUTTONS), group=0)

@@ -323,3 +323,14 @@ async def test_questions_to_the_panel_are_moderated_upvoted_and_answered(pilot: 
     await in_group(pilot, facilitator, chat, "questions")
     assert group_texts(pilot, chat["id"])[-1] == en("No questions to the panel yet.")
     assert pilot.rows("SELECT COUNT(*) FROM question_votes") == [(3,)]
+
+
+async def test_the_join_qr_slide_carries_the_pilot_title_link_and_expiry(pilot: Pilot) -> None:
+    facilitator = await facilitator_of(pilot)
+    chat = await workshop_group(pilot, [facilitator])
+    await in_group(pilot, facilitator, chat, "qr")
+    [slide] = pilot.sandbox.bot_messages(chat["id"])[-1:]
+    assert "Laitila" in slide["caption"]
+    assert "https://t.me/seroi_test_bot?start=" in slide["caption"]
+    image = pilot.sandbox.file(slide["photo"][-1]["file_id"]).data
+    assert image.startswith(b"\x89PNG")

@@ -27,8 +27,9 @@ from bot.chat.render import (
     stop_poll,
 )
 from bot.features.workshops import panel, polls, sessions
-from bot.i18n import N_, Translate, translator
+from bot.i18n import N_, Translate, format_day, translator
 from bot.services import Services
+from bot.storage.models import Invite
 from bot.storage.repositories.workshops import NewPoll, Workshop, WorkshopPoll
 from seroi.charts import poll_results_png
 from seroi.i18n import format_number
@@ -335,6 +336,29 @@ async def paper_command(update: Update, context: BotContext) -> None:
     )
 
 
+async def slide_command(update: Update, context: BotContext) -> None:
+    """The join QR code as a projector slide: pilot, workshop title, code, link, expiry."""
+    workshop = await _workshop_or_say(context, update)
+    if workshop is None:
+        return
+    _ = translator(workshop.language)
+    invite = await context.services.invites.check(workshop.join_code)
+    if not isinstance(invite, Invite) or invite.used_up:
+        await say_in(context, workshop.chat_id, _("The workshop's invite can no longer be used."))
+        return
+    pilot = await context.services.pilots.by_id(workshop.pilot_id)
+    link = _join_link(context, workshop)
+    expires = format_day(invite.expires_at, workshop.language, context.services.settings.timezone)
+    details = [workshop.title, link, _("Valid until {expires}").format(expires=expires)]
+    # The admin feature's invite card, wired in bot.app (features do not import each other).
+    make_card = context.application.bot_data["invite_card"]
+    card = await asyncio.to_thread(make_card, link, pilot.name, details)
+    caption = _("Scan to join “{pilot}”: {link}").format(pilot=pilot.name, link=link)
+    await send_file_in(
+        context, workshop.chat_id, card, filename=f"join-{pilot.slug}.png", caption=caption
+    )
+
+
 async def end_command(update: Update, context: BotContext) -> None:
     """End the workshop; the facilitator gets a short record in private."""
     caller = context.caller
@@ -504,6 +528,7 @@ COMMANDS = (
     _group("resetpoll", N_("Start the open poll again"), reset_command),
     _group("paper", N_("Add a paper or hands-up vote"), paper_command),
     _group("endworkshop", N_("End the workshop"), end_command),
+    _group("qr", N_("Show the join QR code as a slide"), slide_command),
     _group("questions", N_("Show the top questions to the panel"), panel.questions_command),
     _group("answered", N_("Mark a question to the panel answered"), panel.answered_command),
     Command(
