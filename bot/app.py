@@ -133,7 +133,7 @@ async def _open(application: Application) -> None:
     services = application.bot_data["services"] = Services(settings=settings, db=database)
     await check_key(services)
     outbox = application.bot_data["outbox"] = Outbox(database, application.bot)
-    outbox.on_poll_sent = workshops.poll_sent_hook(services)
+    outbox.on_poll_sent = workshops.poll_sent_hook(services, outbox)
     await outbox.start()
     application.job_queue.run_repeating(
         _forget_old_updates, interval=UPDATE_CLEANUP_INTERVAL, first=UPDATE_CLEANUP_INTERVAL

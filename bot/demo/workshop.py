@@ -1,5 +1,6 @@
 """The demo's workshop: a facilitator and ten residents in a group chat, with attendance,
-an anonymous and a named poll, a scale, and the results charts (saved with the media)."""
+an anonymous and a named poll, a scale, the results charts and the join QR slide (saved
+with the media)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from bot.demo.participants import REPLY_TIMEOUT, Participant
 from sandbox.core import Sandbox
 
 # How many steps the phase plays (the demo's test counts every step of the tour).
-WORKSHOP_STEPS = 6
+WORKSHOP_STEPS = 7
 Step = Callable[[str, Callable[[], Awaitable[str]]], Awaitable[None]]
 
 
@@ -86,6 +87,11 @@ async def play_workshop(
     async def scale_poll() -> str:
         return await poll("scale 5 Kuinka tärkeä etätyöpiste olisi kylälle?", lambda i: [2 + i % 3])
 
+    async def slide() -> str:
+        [message] = await said_in_group("qr")
+        _expect("photo" in message, "no QR slide")
+        return "the join QR code as a projector slide"
+
     async def end() -> str:
         before = len(facilitator.messages)
         await said_in_group("endworkshop")
@@ -97,6 +103,7 @@ async def play_workshop(
     await step("an anonymous poll and its chart", anonymous_poll)
     await step("a named poll, announced first, and its chart", named_poll)
     await step("a 1–5 scale with its mean", scale_poll)
+    await step("the join QR slide for the projector", slide)
     await step("the workshop ends; Kaisa gets the record in private", end)
 
 

@@ -28,8 +28,9 @@ from bot.chat.render import (
 )
 from bot.features.workshops import panel, polls, sessions
 from bot.i18n import N_, Translate, format_day, translator
+from bot.outbox import Outbox, PollSent
 from bot.services import Services
-from bot.storage.models import Invite
+from bot.storage.models import Invite, Reply
 from bot.storage.repositories.workshops import NewPoll, Workshop, WorkshopPoll
 from seroi.charts import poll_results_png
 from seroi.i18n import format_number
@@ -209,12 +210,9 @@ async def _close(
 ) -> None:
     """Stop the poll in the group; its results follow Telegram's final tally (`on_poll`)."""
     stopped = await sessions.close(context.services, poll, update_id)
-    if stopped is None:
-        return
-    if stopped.status == "closed":  # never reached Telegram: nothing to wait for
-        await _post_results(context, workshop.chat_id, workshop.language, stopped)
-        return
-    await stop_poll(context, workshop.chat_id, stopped.message_id)
+    # A poll still on its way to Telegram is stopped once it arrives (`poll_sent_hook`).
+    if stopped is not None and stopped.message_id is not None:
+        await stop_poll(context, workshop.chat_id, stopped.message_id)
 
 
 async def _post_results(
@@ -506,11 +504,15 @@ async def on_my_membership(update: Update, context: BotContext) -> None:
         await say_in(context, chat_id, note.format(title=workshop.title))
 
 
-def poll_sent_hook(services: Services):
+def poll_sent_hook(services: Services, outbox: Outbox) -> PollSent:
     """What the outbox calls once Telegram has one of our polls."""
 
     async def poll_sent(poll_id: int, telegram_poll_id: str, message_id: int) -> None:
-        await sessions.poll_sent(services, poll_id, telegram_poll_id, message_id)
+        chat_id = await sessions.poll_sent(services, poll_id, telegram_poll_id, message_id)
+        if chat_id is not None:  # /close came before Telegram had the poll
+            stop = Reply(chat_id=chat_id, kind="stop_poll", params={"message_id": message_id})
+            # A fresh context: this runs in a sender's task, not in an update being handled.
+            await asyncio.create_task(outbox.post(stop), context=contextvars.Context())
 
     return poll_sent
 

@@ -103,17 +103,11 @@ async def next_of_set(
 async def close(
     services: Services, poll: WorkshopPoll, update_id: int | None
 ) -> WorkshopPoll | None:
-    """Stop a poll: closing until Telegram's final tally comes, or closed if never sent.
-
-    None if it was no longer open.
-    """
+    """Mark a poll closing until Telegram's final tally comes; None if no longer open."""
     async with services.db.transaction(update_id):
-        repo = services.workshops
-        if poll.message_id is None:
-            closed = await repo.close_poll(poll.id)
-        else:
-            closed = await repo.mark_closing(poll.id)
-        return await repo.poll(poll.id) if closed else None
+        if not await services.workshops.mark_closing(poll.id):
+            return None
+        return await services.workshops.poll(poll.id)
 
 
 async def reset(services: Services, poll: WorkshopPoll, update_id: int) -> None:
@@ -214,10 +208,15 @@ async def claim_edit(services: Services, workshop_id: int, now: float) -> int | 
 
 async def poll_sent(
     services: Services, poll_id: int, telegram_poll_id: str, message_id: int
-) -> None:
-    """Telegram has a poll we sent: record its id, so its answers can be matched."""
+) -> int | None:
+    """Record Telegram's id of a poll we sent; the group to stop it in if closed meanwhile."""
     async with services.db.transaction():
         await services.workshops.poll_sent(poll_id, telegram_poll_id, message_id)
+        poll = await services.workshops.poll(poll_id)
+        if poll is None or poll.status != "closing":
+            return None
+        workshop = await services.workshops.get(poll.workshop_id)
+        return workshop.chat_id if workshop else None
 
 
 async def ask_panel(
