@@ -129,6 +129,7 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
         "consents": 1,
         "audit_log": 1,
         "poll_votes": 0,
+        "question_votes": 0,
         "workshop_attendance": 0,
         "workshops_facilitated": 0,
     }
