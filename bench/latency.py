@@ -6,6 +6,7 @@ How to reproduce (from the repository root):
     .venv/bin/python bench/latency.py               # 0, 50, 100 ms; 40 and 1,000 presses
     .venv/bin/python bench/latency.py --quick       # 0 and 100 ms; 40 and 200 presses
     .venv/bin/python bench/latency.py --delays 100 --sizes 40 --cap 60
+    .venv/bin/python bench/latency.py --workshop     # only the workshop scenario (below)
 
 Each run starts a fresh sandbox (sandbox.Sandbox behind sandbox.SandboxServer) in this
 process and the bot as a process of its own polling it over loopback HTTP, so the two do
@@ -24,6 +25,13 @@ no press answered or edited twice, every press delivered, answered and edited; f
 also its database (every press update in processed_updates, every member moved from the
 language step to the next exactly once). A run that has not finished within --cap seconds
 is reported as such, with how many presses were done.
+
+The workshop scenario (run after the others, or alone with --workshop): the admin binds a
+group of 40 people to a pilot with /workshop; at 100 ms per call all 40 press the group's
+"I'm here" button at once (seconds from each press to its answer: p50, p99; target p99 ≤
+0.5 s; and the sends and edits to the group in the wave, at most 20 a minute); then the
+admin asks a poll, everyone votes, and /close: seconds from /close to the results chart
+in the group (target ≤ 2 s).
 """
 
 from __future__ import annotations
@@ -71,6 +79,8 @@ RATE = FloodLimit.MESSAGES_PER_SECOND
 TARGET_DELAY = 0.1
 TARGET_WORKSHOP_P99 = 0.5
 TARGET_WAVE_RATIO = 1.5
+TARGET_CHART_SECONDS = 2.0
+GROUP_SENDS_PER_MINUTE = 20
 TARGET_EDIT_SLACK = 1.1
 
 
@@ -465,6 +475,130 @@ def run_once(kind: str, size: int, delay: float, cap: float) -> Run:
     return Run(kind, size, delay, pressed, cutoff, cap, bot_cpu, held, problems)
 
 
+def _group_command(
+    sandbox: Sandbox, bot: BotProcess, admin: SimUser, chat: dict, text: str, method: str
+) -> ApiCall:
+    """The admin sends a command in the group; the first call of `method` to it after that."""
+    outbox = Outbox(sandbox)
+    name, _, payload = text.partition(" ")
+    sandbox.command(admin, name, payload or None, chat=chat)
+    found: list[ApiCall] = []
+
+    def arrived() -> bool:
+        found.extend(
+            call
+            for call in outbox.new_calls()
+            if call.method == method and call.ok and call.params.get("chat_id") == chat["id"]
+        )
+        return bool(found)
+
+    wait_or_fail(sandbox, bot, arrived, 30, f"waiting for {method} after /{name}")
+    return found[0]
+
+
+def run_workshop(size: int, delay: float, cap: float) -> list[str]:
+    """The workshop scenario; its figures and checks as lines to print."""
+    sandbox = Sandbox(token=TOKEN, bot_username="seroi_workshop_bot")
+    admin = sandbox.add_user("Admin", language_code="en")
+    people = [sandbox.add_user(f"Guest{index}", language_code="fi") for index in range(size)]
+    with (
+        tempfile.TemporaryDirectory(prefix="seroi-workshop-") as folder,
+        SandboxServer(sandbox) as server,
+        running_bot("seroi", server, Path(folder), admin) as bot,
+    ):
+        wait_or_fail(sandbox, bot, lambda: sandbox.is_polling, BOOT_SECONDS, "starting")
+        create_invite(sandbox, bot, admin, 1)
+        chat = sandbox.create_group("Bench hall", [admin, *people])
+        sandbox.add_bot_to_group(chat, admin)
+        sandbox.wait_for(lambda: sandbox.bot_messages(chat["id"]), 30)  # its hello
+        _group_command(sandbox, bot, admin, chat, "workshop Bench evening", "sendMessage")
+        posted = sandbox.wait_for(
+            lambda: next(
+                (
+                    c
+                    for c in sandbox.outbox
+                    if c.method == "sendMessage"
+                    and c.ok
+                    and c.params.get("chat_id") == chat["id"]
+                    and c.params.get("reply_markup")
+                ),
+                None,
+            ),
+            30,
+        )
+        message = posted.result
+        data = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        time.sleep(LIMITER_DRAIN_SECONDS)
+        server.latency = delay
+        outbox = Outbox(sandbox)
+        wave_start = len(sandbox.outbox)
+        pressed: dict[str, float] = {}
+        for person in people:
+            at = time.time()
+            pressed[sandbox.press_button(person, message, data)["id"]] = at
+        answers: dict[str, float] = {}
+
+        def all_answered() -> bool:
+            for call in outbox.new_calls():
+                query = str(call.params.get("callback_query_id"))
+                if call.method == "answerCallbackQuery" and query in pressed:
+                    answers.setdefault(query, call.at)
+            return len(answers) == len(pressed)
+
+        finished = wait_until(sandbox, bot, all_answered, cap, "answering I'm here")
+        delays = sorted(answers[query] - pressed[query] for query in answers)
+        # The coalesced edit that shows everyone follows a few seconds later.
+        wait_or_fail(
+            sandbox,
+            bot,
+            lambda: any(
+                f": {size}." in str(c.params.get("text")) for c in sandbox.outbox[wave_start:]
+            ),
+            30,
+            "showing the attendance",
+        )
+        poll_call = _group_command(
+            sandbox, bot, admin, chat, "poll Bench question? | Yes | No", "sendPoll"
+        )
+        poll_id = poll_call.result["poll"]["id"]
+        for index, person in enumerate(people):
+            sandbox.vote(person, poll_id, [index % 2])
+        closed_at = time.time()
+        chart = _group_command(sandbox, bot, admin, chat, "close", "sendPhoto")
+        server.latency = 0.0
+        group_calls = [
+            call.at
+            for call in sandbox.outbox[wave_start:]
+            if call.params.get("chat_id") == chat["id"]
+        ]
+    lines = [
+        f"workshop: {size} people pressing “I'm here” at {delay * 1000:.0f} ms per call",
+        f"  answered {len(answers)} of {size}"
+        + ("" if finished else f" within the {cap:.0f} s cap"),
+    ]
+    if delays:
+        p50 = delays[len(delays) // 2]
+        p99 = delays[min(len(delays) - 1, math.ceil(0.99 * len(delays)) - 1)]
+        lines.append(
+            f"  press → answer: p50 {p50:.3f} s, p99 {p99:.3f} s "
+            f"({verdict(p99, TARGET_WORKSHOP_P99)} ≤ {TARGET_WORKSHOP_P99} s)"
+        )
+    window = max(
+        (sum(1 for t in group_calls if start <= t < start + 60) for start in group_calls),
+        default=0,
+    )
+    lines.append(
+        f"  sends, edits and polls to the group in any 60 s (presses to chart): {window} "
+        f"({verdict(window, GROUP_SENDS_PER_MINUTE)} ≤ {GROUP_SENDS_PER_MINUTE})"
+    )
+    seconds = chart.at - closed_at
+    lines.append(
+        f"  /close → results chart in the group: {seconds:.3f} s "
+        f"({verdict(seconds, TARGET_CHART_SECONDS)} ≤ {TARGET_CHART_SECONDS} s)"
+    )
+    return lines
+
+
 def shown(seconds: float, cap: float) -> str:
     """Seconds to 3 significant places; a press not done in time as '>cap'."""
     if seconds == math.inf:
@@ -593,6 +727,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--delays", metavar="MS,…", help="latency per Bot API call (0,50,100)")
     parser.add_argument("--sizes", metavar="N,…", help="simultaneous presses (40,1000)")
     parser.add_argument("--quick", action="store_true", help="0 and 100 ms; 40 and 200 presses")
+    parser.add_argument("--workshop", action="store_true", help="only the workshop scenario")
     parser.add_argument(
         "--cap", type=float, default=240.0, metavar="S", help="seconds a wave may take (240)"
     )
@@ -636,6 +771,13 @@ def main() -> int:
         "wave;\nbot CPU s: CPU time the bot's process used during the wave.\n",
         flush=True,
     )
+    if args.workshop:
+        try:
+            print("\n".join(run_workshop(40, TARGET_DELAY, args.cap)))
+        except BenchError as error:
+            print(f"\nworkshop bench failed: {error}", file=sys.stderr)
+            return 1
+        return 0
     print(HEADER, flush=True)
     runs: dict[tuple[float, int, str], Run] = {}
     try:
@@ -660,6 +802,11 @@ def main() -> int:
         print(f"\nlatency bench failed: {error}", file=sys.stderr)
         return 1
     print_targets(runs, args.sizes)
+    try:
+        print("\n" + "\n".join(run_workshop(40, TARGET_DELAY, args.cap)))
+    except BenchError as error:
+        print(f"\nworkshop bench failed: {error}", file=sys.stderr)
+        return 1
     print(f"\n{len(runs)} runs in {time.monotonic() - started:.0f} s")
     return 1 if any(run.problems for run in runs.values()) else 0
 

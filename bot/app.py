@@ -23,6 +23,7 @@ from bot.chat.commands import Button, Command, unique_by
 from bot.chat.context import BotContext
 from bot.chat.errors import on_error
 from bot.chat.flood import FloodGuard
+from bot.chat.invite_card import invite_card
 from bot.chat.menus import set_default_menus
 from bot.features.admin import handlers as admin
 from bot.features.checkins import handlers as checkins
@@ -33,6 +34,7 @@ from bot.features.onboarding import handlers as onboarding
 from bot.features.onboarding.joining import InviteAttempts
 from bot.features.privacy import handlers as privacy
 from bot.features.steps import handlers as steps
+from bot.features.workshops import handlers as workshops
 from bot.outbox import Outbox
 from bot.pseudonym_keys import check_key
 from bot.scheduling import Clock, FileClock, tick
@@ -43,7 +45,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 # The features, in the order their commands appear in menus and /help.
-FEATURES = (onboarding, help_feature, privacy, admin, impact_map, steps, checkins)
+FEATURES = (onboarding, help_feature, privacy, admin, impact_map, steps, checkins, workshops)
 COMMANDS: tuple[Command, ...] = tuple(
     unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
 )
@@ -129,6 +131,7 @@ def build_application(
     application.bot_data["commands"] = COMMANDS
     application.bot_data["reprompt"] = onboarding.reprompt
     application.bot_data["invite_attempts"] = InviteAttempts()
+    application.bot_data["invite_card"] = invite_card  # the workshops' join slide
     application.add_handlers(gate.before(resume=onboarding.resume, flood=FloodGuard()), group=-1)
     application.add_handlers(gate.commands(COMMANDS), group=0)
     application.add_handlers(buttons.handlers(BUTTONS), group=0)
@@ -137,6 +140,8 @@ def build_application(
     application.add_handlers(help_feature.handlers(), group=0)
     application.add_handlers(privacy.handlers(), group=1)
     application.add_handlers(onboarding.handlers(), group=2)
+    # After contacts' my_chat_member handler (group 0), which looks at private chats only.
+    application.add_handlers(workshops.handlers(), group=2)
     application.add_error_handler(on_error)
     return application
 
@@ -150,6 +155,7 @@ async def _open(application: Application) -> None:
     await check_key(services)
     outbox = application.bot_data["outbox"] = Outbox(database, application.bot)
     outbox.record_sent("checkin", services.checkins.record_message)
+    outbox.on_poll_sent = workshops.poll_sent_hook(services, outbox)
     await outbox.start()
     application.job_queue.run_repeating(
         tick, interval=settings.tick_seconds, first=settings.tick_seconds, data=DUE_WORK

@@ -40,7 +40,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from bot.storage.db import Database
-from bot.storage.models import Reply, StoredReply
+from bot.storage.models import POLL_ROW, Reply, StoredReply
 from bot.storage.repositories.outbox import MAX_ROWS_PER_STATEMENT, Row, encode
 from bot.storage.repositories.outbox import Outbox as OutboxRows
 from bot.storage.repositories.people import People
@@ -52,12 +52,21 @@ RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 30.0)
 # How long stopping waits for replies still being sent; the rest is sent at the next start.
 FLUSH_SECONDS = 5.0
 # The Bot API method of each kind of reply sent as stored (files go through PTB's methods).
-METHOD_OF_KIND = {"send": "sendMessage", "keyboard": "editMessageReplyMarkup"}
+METHOD_OF_KIND = {
+    "send": "sendMessage",
+    "keyboard": "editMessageReplyMarkup",
+    "poll": "sendPoll",
+    "stop_poll": "stopPoll",
+}
+# Told (our poll id, Telegram's poll id, the message id) once Telegram has a poll we sent.
+PollSent = Callable[[int, str, int], Awaitable[None]]
 
 # PTB suggests its own method for each of these; we call them raw on purpose (see _call).
 warnings.filterwarnings(
     "ignore",
-    message=r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'",
+    message=(
+        r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup|sendPoll|stopPoll)'"
+    ),
     category=PTBUserWarning,
 )
 
@@ -121,6 +130,8 @@ class Outbox:
         self._idle = asyncio.Event()
         self._idle.set()
         self._recorders: dict[str, Recorder] = {}
+        # Who records a sent poll's Telegram id (the workshops feature, wired in bot.app).
+        self.on_poll_sent: PollSent | None = None
 
     async def start(self) -> None:
         """Send what a previous run left unsent."""
@@ -422,6 +433,8 @@ class Outbox:
                 )
             elif reply.kind == "edit":
                 await self._edit_or_send(reply)
+            elif reply.kind == "poll":
+                await self._send_poll(reply)
             else:
                 return await self._call(METHOD_OF_KIND[reply.kind], reply.chat_id, params)
         except BadRequest as error:
@@ -429,6 +442,13 @@ class Outbox:
                 return None  # it already shows exactly this (a double tap)
             log.error("Telegram refused a %s reply: %s", reply.kind, error)
         return None
+
+    async def _send_poll(self, reply: Reply) -> None:
+        """Send a poll and report Telegram's id for it, so its answers can be matched."""
+        params = {key: value for key, value in reply.params.items() if key != POLL_ROW}
+        sent = await self._call("sendPoll", reply.chat_id, params)
+        if self.on_poll_sent is not None:
+            await self.on_poll_sent(reply.params[POLL_ROW], sent["poll"]["id"], sent["message_id"])
 
     async def _edit_or_send(self, reply: Reply) -> None:
         """Turn a prompt into its answer; if it can no longer be edited, send it instead."""

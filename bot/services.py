@@ -24,6 +24,7 @@ from bot.storage.repositories.personal_data import PersonalData
 from bot.storage.repositories.pilots import Pilots
 from bot.storage.repositories.proposals import Proposals
 from bot.storage.repositories.roles import Roles
+from bot.storage.repositories.workshops import Workshops
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Services:
     actions: Actions = field(init=False)
     checkins: Checkins = field(init=False)
     proposals: Proposals = field(init=False)
+    workshops: Workshops = field(init=False)
 
     def __post_init__(self) -> None:
         self.pilots = Pilots(self.db)
@@ -60,6 +62,7 @@ class Services:
         self.actions = Actions(self.db)
         self.checkins = Checkins(self.db)
         self.proposals = Proposals(self.db)
+        self.workshops = Workshops(self.db)
 
     def _subkey(self, purpose: str) -> bytes:
         # One secret in settings, a separate key per use, so neither use weakens the other.

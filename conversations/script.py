@@ -172,6 +172,8 @@ class Script(BaseModel):
     questions: Annotated[list[Question], Field(min_length=1)]
     derived: list[Derived] = Field(default_factory=list)
     constraints: list[Constraint] = Field(default_factory=list)
+    # A poll set is asked of a room, one poll at a time: its answers are tallied, not stored.
+    poll_set: bool = False
 
     _index: dict[str, int] = PrivateAttr(default_factory=dict)
 
@@ -324,7 +326,10 @@ def _question_problems(script: Script) -> list[Problem]:
             if question.text is None and question.content is None:
                 problems.append((where, "a note needs `text`, `content` or both"))
             continue
-        if (question.indicator is None) == (question.setting is None):
+        if script.poll_set:
+            if question.stores is not None:
+                problems.append((where, "a poll set stores no `indicator` or `setting`"))
+        elif (question.indicator is None) == (question.setting is None):
             problems.append((where, "give exactly one of `indicator` and `setting`"))
         choices = [choice.value for choice in getattr(question, "choices", ())]
         for number, value in enumerate(choices):

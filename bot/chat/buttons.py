@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.chat import callbacks
 from bot.chat.commands import Button, allows
 from bot.chat.context import BotContext
-from bot.chat.render import acknowledge
+from bot.chat.render import Answer, acknowledge
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,12 @@ def handlers(rows: Iterable[Button]) -> list[BaseHandler]:
         query = update.callback_query
         caller = context.caller
         try:
-            if query.message is None or query.message.chat.type != "private":
-                # Every button so far is shown in a private chat; one pressed elsewhere is forged.
-                raise callbacks.InvalidCallbackError("button pressed outside a private chat")
-            press = callbacks.decode(context.services.button_key, caller.telegram_id, query.data)
+            if query.message is None:
+                raise callbacks.InvalidCallbackError("button pressed outside a chat")
+            # A private chat's buttons are signed for its person, a group's for the group.
+            private = query.message.chat.type == "private"
+            signer = caller.telegram_id if private else query.message.chat.id
+            press = callbacks.decode(context.services.button_key, signer, query.data)
         except callbacks.InvalidCallbackError as error:
             log.warning("rejected a button press: %s", error)
             await acknowledge(query, caller._("This button is not valid."), alert=True)
@@ -45,12 +47,16 @@ def handlers(rows: Iterable[Button]) -> list[BaseHandler]:
             log.warning("rejected a button press: %s", error)
             await acknowledge(query, caller._("This button is not valid."), alert=True)
             return
+        if isinstance(handled, Answer):
+            await acknowledge(query, handled.text, alert=handled.alert, url=handled.url)
+            return
         if handled:
             # Its replies wait in the outbox; the spinner stops now.
             await acknowledge(query)
             return
         log.info("stale or refused button %r", press)
         await acknowledge(query, caller._("This button is no longer active."))
-        await context.reprompt(caller)
+        if private:
+            await context.reprompt(caller)
 
     return [CallbackQueryHandler(on_button)]

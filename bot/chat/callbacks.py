@@ -74,6 +74,15 @@ def encode(key: bytes, user_id: int, action: str, argument: str = "") -> str:
     return data
 
 
+def encode_for_group(key: bytes, chat_id: int, action: str, argument: str = "") -> str:
+    """Callback data for a button shown to a whole group: anyone in it may press it.
+
+    Signed with the group's chat id (negative, so never a person's id); who pressed is
+    checked by the handler, on the server.
+    """
+    return encode(key, chat_id, action, argument)
+
+
 def decode(key: bytes, user_id: int, data: str | None) -> Press:
     """The press behind callback data, or InvalidCallbackError."""
     if not data or not data.isascii() or len(data) > MAX_BYTES:

@@ -29,8 +29,9 @@ ROLE_NAMES = {
 }
 
 CommandCallback = Callable[[Update, "BotContext"], Awaitable[None]]
-# A button's handler answers whether the press was still valid (False: stale or refused).
-ButtonCallback = Callable[[Update, "BotContext", "Caller", "Press"], Awaitable[bool]]
+# A button's handler answers whether the press was still valid (False: stale or refused),
+# or how to answer it (`bot.chat.render.Answer`).
+ButtonCallback = Callable[[Update, "BotContext", "Caller", "Press"], Awaitable[Any]]
 
 
 class Command(NamedTuple):
@@ -40,6 +41,8 @@ class Command(NamedTuple):
     callback: CommandCallback
     # "newcomers": only in the menu of people who have not joined; "never": a synonym.
     menu: Literal["always", "newcomers", "never"] = "always"
+    # Where the command is used: a private chat, or a group (a workshop's commands).
+    chat: Literal["private", "group"] = "private"
 
 
 class Button(NamedTuple):
@@ -70,6 +73,7 @@ def menu(commands: Iterable[Command], level: Level, translate: Translate) -> lis
         command
         for command in commands
         if allows(level, command.level)
+        and command.chat == "private"
         and (command.menu == "always" or (command.menu == "newcomers" and level == "everyone"))
     ]
     return [BotCommand(command.name, translate(command.description)) for command in shown]

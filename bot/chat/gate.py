@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # Commands are new messages in a private chat: an edited message is never run again, and
 # a caption is not a command (PTB reads the command entity of the text only).
 COMMAND_MESSAGES = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+GROUP_COMMAND_MESSAGES = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
 
 # Answers a redelivered update that was applied but not answered before a crash.
 Resume = Callable[[Update, BotContext], Awaitable[None]]
@@ -81,9 +82,28 @@ def guarded(command: Command) -> CommandHandler:
             return
         await command.callback(update, context)
 
-    return CommandHandler(command.name, run, COMMAND_MESSAGES)
+    where = GROUP_COMMAND_MESSAGES if command.chat == "group" else COMMAND_MESSAGES
+    return CommandHandler(command.name, run, where)
+
+
+async def group_only(update: Update, context: BotContext) -> None:
+    """A group's command sent in a private chat: say where it works."""
+    caller = context.caller
+    await say(
+        context,
+        caller,
+        caller._(
+            "That command works in a workshop's group chat: add me to the group and send it there."
+        ),
+    )
 
 
 def commands(rows: Iterable[Command]) -> list[BaseHandler]:
-    """One guarded handler per command row."""
-    return [guarded(row) for row in rows]
+    """One guarded handler per command row (and, for a group's command, a private pointer)."""
+    handlers: list[BaseHandler] = [guarded(row) for row in rows]
+    handlers += [
+        CommandHandler(row.name, group_only, COMMAND_MESSAGES)
+        for row in rows
+        if row.chat == "group"
+    ]
+    return handlers

@@ -8,7 +8,7 @@ then sent in order per chat.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from bot.chat import callbacks
 from bot.chat.caller import Caller
 from bot.chat.context import BotContext
-from bot.storage.models import Reply
+from bot.storage.models import POLL_ROW, Reply
 
 
 def button(
@@ -25,6 +25,19 @@ def button(
     """One inline button whose callback data is signed for this caller."""
     data = callbacks.encode(context.services.button_key, caller.telegram_id, action, argument)
     return InlineKeyboardButton(text, callback_data=data)
+
+
+def group_button(
+    context: BotContext, chat_id: int, text: str, action: str, argument: str = ""
+) -> InlineKeyboardButton:
+    """One inline button in a group, signed for the group (the handler checks who pressed)."""
+    data = callbacks.encode_for_group(context.services.button_key, chat_id, action, argument)
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def link_button(text: str, url: str) -> InlineKeyboardButton:
+    """One inline button that opens a link (a deep link into the private chat, say)."""
+    return InlineKeyboardButton(text, url=url)
 
 
 def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -97,12 +110,43 @@ async def send_file(
     await context.outbox.post(Reply(chat_id=caller.chat_id, kind=kind, params=params, file=data))
 
 
+class Answer(NamedTuple):
+    """How a button's handler wants its press answered (instead of a silent answer)."""
+
+    text: str | None = None
+    url: str | None = None  # a t.me/<bot>?start=… deep link opens the private chat
+    alert: bool = False
+
+
+async def send_file_in(
+    context: BotContext, chat_id: int, data: bytes, *, filename: str, caption: str
+) -> None:
+    """A photo with a caption in any chat the bot is in (a group's results chart)."""
+    params = {"filename": filename, "caption": caption}
+    await context.outbox.post(Reply(chat_id=chat_id, kind="photo", params=params, file=data))
+
+
+async def send_poll(
+    context: BotContext, chat_id: int, poll_id: int, params: dict[str, Any]
+) -> None:
+    """A native poll (sendPoll parameters); the outbox reports Telegram's id for `poll_id`."""
+    reply = Reply(chat_id=chat_id, kind="poll", params={**params, POLL_ROW: poll_id})
+    await context.outbox.post(reply)
+
+
+async def stop_poll(context: BotContext, chat_id: int, message_id: int) -> None:
+    """Close a native poll in a chat."""
+    await context.outbox.post(
+        Reply(chat_id=chat_id, kind="stop_poll", params={"message_id": message_id})
+    )
+
+
 async def acknowledge(
-    query: CallbackQuery, text: str | None = None, *, alert: bool = False
+    query: CallbackQuery, text: str | None = None, *, alert: bool = False, url: str | None = None
 ) -> None:
     """Answer a button press (stops its spinner), unless Telegram no longer accepts an answer."""
     try:
-        await query.answer(text, show_alert=alert)
+        await query.answer(text, show_alert=alert, url=url)
     except BadRequest as error:
         # Answered already (a redelivery after a crash) or older than Telegram keeps it.
         if "query is too old" not in str(error).lower():

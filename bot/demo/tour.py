@@ -25,6 +25,7 @@ from bot.demo import steps as steps_phase
 from bot.demo.checkins import START, play_checkins
 from bot.demo.impact_map import play_map_steps
 from bot.demo.participants import CHECKIN_TIMES, Participant, invite_code, running_bot
+from bot.demo.workshop import play_workshop
 from bot.scheduling import ManualClock
 from bot.services import services_of
 from bot.settings import Settings
@@ -194,6 +195,8 @@ async def play(
     await tour.step("Aino downloads her data (/mydata)", data_export)
     await tour.step("Johan erases his data (/delete)", erasure)
     await steps_phase.play(tour, coordinator, people, enlist)
+    residents = [person for name, person in people.items() if name != "Johan"][:10]
+    await play_workshop(sandbox, tour.step, coordinator, residents)
 
 
 def save_chats(sandbox: Sandbox, folder: Path, cast: list[Participant]) -> None:

@@ -20,7 +20,9 @@ STAKEHOLDER_GROUPS: tuple[str, ...] = (
 )
 
 
-ReplyKind = Literal["send", "edit", "keyboard", "photo", "document"]
+ReplyKind = Literal["send", "edit", "keyboard", "photo", "document", "poll", "stop_poll"]
+# In a "poll" reply's params: our id of the poll, reported back with Telegram's once sent.
+POLL_ROW = "seroi_poll_row"
 
 
 class Reply(BaseModel):

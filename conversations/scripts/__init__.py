@@ -8,7 +8,7 @@ from conversations.loading import load_script
 from conversations.script import Script
 
 SCRIPTS_DIR = Path(__file__).parent
-SHIPPED: tuple[str, ...] = ("onboarding", "work_travel", "who5", "ons4")
+SHIPPED: tuple[str, ...] = ("onboarding", "work_travel", "who5", "ons4", "workshop_hub")
 
 
 def shipped(name: str) -> Script:

@@ -128,7 +128,12 @@ class ConversationTier:
         text = params.get("text")
         if text and len(str(text)) > MAX_CALLBACK_ANSWER_LENGTH:
             raise bad_request("MESSAGE_TOO_LONG")
-        query.update(answered=True, text=text, show_alert=bool(params.get("show_alert")))
+        query.update(
+            answered=True,
+            text=text,
+            show_alert=bool(params.get("show_alert")),
+            url=params.get("url"),
+        )
         if text:
             self._state.say(f"bot ↩ {query['user_name']}: {text}")
         self._state.touch()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.demo.steps import STEPS
 from bot.demo.tour import RESIDENTS, run_demo
+from bot.demo.workshop import WORKSHOP_STEPS
 
 
 def test_demo_completes_every_step_once_under_injected_faults(tmp_path: Path) -> None:
@@ -14,7 +15,7 @@ def test_demo_completes_every_step_once_under_injected_faults(tmp_path: Path) ->
     assert run_demo(out, fault_rate=0.1) == 0
     steps = json.loads((out / "steps.json").read_text(encoding="utf-8"))
     assert [step["ok"] for step in steps] == [True] * len(steps)
-    assert len(steps) == 4 + len(RESIDENTS) + 5 + 7 + STEPS  # 7: steps 2 and 4
+    assert len(steps) == 4 + len(RESIDENTS) + 5 + 7 + STEPS + WORKSHOP_STEPS  # 7: steps 2 and 4
     transcript = (out / "transcript.txt").read_text(encoding="utf-8")
     assert transcript.count("429 Too Many Requests") >= 3
     assert transcript.count("504 Gateway Timeout") >= 3

@@ -174,6 +174,8 @@ async def test_personal_commands_in_a_group_reveal_nothing(pilot: Pilot) -> None
     await person.join(code, "fi", {"checkins"}, "resident")
     group = pilot.sandbox.create_group("Laitila workshop", [person.user, pilot.admin.user])
     pilot.sandbox.add_bot_to_group(group, person.user)
+    # Added to a group, the bot says how to start a workshop there.
+    await pilot.sandbox.wait_for_bot_message_async(group["id"], after_count=0)
     for name, payload in (("mydata", None), ("start", code), ("delete", None)):
         before = len(pilot.sandbox.bot_messages(group["id"]))
         pilot.sandbox.command(person.user, name, payload, chat=group)

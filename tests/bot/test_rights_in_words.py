@@ -79,6 +79,10 @@ async def test_mydata_says_in_the_persons_language_what_is_held_since_when_and_w
         "proposals",
         "dots",
         "supports",
+        "poll_votes",
+        "question_votes",
+        "workshop_attendance",
+        "workshops_facilitated",
     }
 
 

@@ -137,6 +137,10 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
         "proposals": 0,
         "dots": 0,
         "supports": 0,
+        "poll_votes": 0,
+        "question_votes": 0,
+        "workshop_attendance": 0,
+        "workshops_facilitated": 0,
     }
     async with services.db.transaction():
         await services.personal_data.erase(someone)

@@ -19,6 +19,9 @@ class PersonalData(Repository):
         "checkin_prompts",
         "checkin_due",
         "checkin_settings",
+        "poll_votes",
+        "question_votes",
+        "workshop_attendance",
         "consents",
         "roles",
         "members",
@@ -46,6 +49,11 @@ class PersonalData(Repository):
             (pseudonym,),
         )
         exported["impact_map_versions"] = [dict(row) for row in rows]
+        rows = await self.db.fetch_all(
+            "SELECT id, pilot_id, title, started_at, ended_at FROM workshops WHERE facilitator = ?",
+            (pseudonym,),
+        )
+        exported["workshops_facilitated"] = [dict(row) for row in rows]
         return exported
 
     async def erase(self, pseudonym: str) -> None:
@@ -69,4 +77,7 @@ class PersonalData(Repository):
         # The versions stay the pilot's, without their author.
         await self.db.execute(
             "UPDATE impact_map_versions SET actor = NULL WHERE actor = ?", (pseudonym,)
+        )
+        await self.db.execute(
+            "UPDATE workshops SET facilitator = 'erased' WHERE facilitator = ?", (pseudonym,)
         )

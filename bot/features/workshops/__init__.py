@@ -1,0 +1,1 @@
+"""Live workshops in a group chat: polls, attendance and results on the projector."""

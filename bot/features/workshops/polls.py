@@ -1,0 +1,135 @@
+"""Reading `/poll` and turning a poll set's questions into polls (no Telegram, no storage)."""
+
+from __future__ import annotations
+
+from telegram.constants import PollLimit
+
+from bot.i18n import N_
+from bot.storage.repositories.workshops import NewPoll
+from conversations.script import MultipleChoice, Scale, Script, SingleChoice
+
+FLAGS = {"named", "multi", "hidden"}
+SCALES = {"5": (1, 5), "10": (0, 10)}
+MIN_OPTIONS = 2  # Bot API sendPoll: 2–12 options (PTB has no constant for the lower bound)
+
+USAGE = N_(
+    "To ask a poll: /poll Question? | Option 1 | Option 2\n"
+    "Before the question you may write: named (names visible), multi (several answers), "
+    "hidden (results only at the close), timer 60 (seconds).\n"
+    "A scale: /poll scale 5 Question? (1–5) or /poll scale 10 Question? (0–10).\n"
+    "A prepared set: /poll set <name>."
+)
+
+
+def _problem(message: str, **values: object) -> tuple[str, dict[str, object]]:
+    return (message, values)
+
+
+def parse(text: str) -> tuple[NewPoll | None, list[tuple[str, dict[str, object]]]]:
+    """A poll from what followed `/poll`, or every problem with it (limits named)."""
+    words = text.split()
+    flags: set[str] = set()
+    timer: int | None = None
+    problems: list[tuple[str, dict[str, object]]] = []
+    while words and (words[0].lower() in FLAGS or words[0].lower() == "timer"):
+        word = words.pop(0).lower()
+        if word != "timer":
+            flags.add(word)
+            continue
+        seconds = words.pop(0) if words else ""
+        low, high = PollLimit.MIN_OPEN_PERIOD, PollLimit.MAX_OPEN_PERIOD
+        if not seconds.isascii() or not seconds.isdigit() or not low <= int(seconds) <= high:
+            problems.append(
+                _problem(
+                    N_("The timer is a number of seconds from {low} to {high}."), low=low, high=high
+                )
+            )
+        else:
+            timer = int(seconds)
+    scale = None
+    if words and words[0].lower() == "scale":
+        words.pop(0)
+        scale = SCALES.get(words.pop(0) if words else "")
+        if scale is None:
+            return None, [_problem(N_("A scale is 5 (1–5) or 10 (0–10): /poll scale 5 Question?"))]
+    rest = " ".join(words)
+    if scale is not None:
+        question, options = rest.strip(), [str(point) for point in range(scale[0], scale[1] + 1)]
+    else:
+        if "|" not in rest:
+            return None, [_problem(USAGE)]
+        question, *options = (part.strip() for part in rest.split("|"))
+    problems += _limit_problems(question, options)
+    if problems:
+        return None, problems
+    return (
+        NewPoll(
+            question=question,
+            options=options,
+            kind="scale" if scale else "choice",
+            scale_min=scale[0] if scale else None,
+            named="named" in flags,
+            multiple="multi" in flags and scale is None,
+            hidden="hidden" in flags,
+            open_period=timer,
+        ),
+        [],
+    )
+
+
+def _limit_problems(question: str, options: list[str]) -> list[tuple[str, dict[str, object]]]:
+    """Where a poll breaks Telegram's limits, each limit named."""
+    problems = []
+    if not question:
+        problems.append(_problem(N_("The question is empty.")))
+    elif len(question) > PollLimit.MAX_QUESTION_LENGTH:
+        problems.append(
+            _problem(
+                N_("The question is {length} characters long; at most {limit} fit."),
+                length=len(question),
+                limit=PollLimit.MAX_QUESTION_LENGTH,
+            )
+        )
+    if not MIN_OPTIONS <= len(options) <= PollLimit.MAX_OPTION_NUMBER:
+        problems.append(
+            _problem(
+                N_("A poll has {low} to {high} options; this one has {count}."),
+                low=MIN_OPTIONS,
+                high=PollLimit.MAX_OPTION_NUMBER,
+                count=len(options),
+            )
+        )
+    for number, option in enumerate(options, start=1):
+        if not option:
+            problems.append(_problem(N_("Option {number} is empty."), number=number))
+        elif len(option) > PollLimit.MAX_OPTION_LENGTH:
+            problems.append(
+                _problem(
+                    N_("Option {number} is {length} characters long; at most {limit} fit."),
+                    number=number,
+                    length=len(option),
+                    limit=PollLimit.MAX_OPTION_LENGTH,
+                )
+            )
+    return problems
+
+
+def from_script(script: Script, position: int, language: str) -> NewPoll | None:
+    """The poll of a poll set's question at `position`, in `language`; None past the end."""
+    askable = [q for q in script.questions if isinstance(q, SingleChoice | MultipleChoice | Scale)]
+    if position >= len(askable):
+        return None
+    question = askable[position]
+    if isinstance(question, Scale):
+        points = range(question.min, question.max + 1)
+        return NewPoll(
+            question=question.text[language],
+            options=[str(point) for point in points],
+            kind="scale",
+            scale_min=question.min,
+        )
+    return NewPoll(
+        question=question.text[language],
+        options=[choice.text[language] for choice in question.choices],
+        multiple=isinstance(question, MultipleChoice),
+    )
