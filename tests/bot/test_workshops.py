@@ -85,7 +85,7 @@ async def test_a_full_workshop_polls_results_and_record(pilot: Pilot) -> None:
     assert {row[0] for row in pilot.rows("SELECT pseudonym FROM poll_votes")} == pseudonyms
 
     # Paper votes are added, marked; /close posts a chart of everyone's votes.
-    await in_group(pilot, facilitator, chat, "paper", "2 1")
+    await in_group(pilot, facilitator, chat, "tally", "2 1")
     assert "paper" in group_texts(pilot, chat["id"])[-1]
     await in_group(pilot, facilitator, chat, "close")
     last = pilot.sandbox.bot_messages(chat["id"])[-1]
@@ -250,15 +250,15 @@ async def test_timer_paper_reset_and_hidden_results(pilot: Pilot) -> None:
     chat = await workshop_group(pilot, [facilitator, *members])
     await in_group(pilot, facilitator, chat, "poll", "timer 3 Quick? | A | B")
     assert "from 5 to 2628000" in group_texts(pilot, chat["id"])[-1]
-    await in_group(pilot, facilitator, chat, "paper", "1 2")
+    await in_group(pilot, facilitator, chat, "tally", "1 2")
     assert group_texts(pilot, chat["id"])[-1] == en("There is no open poll to add paper votes to.")
     await in_group(pilot, facilitator, chat, "poll", "named hidden timer 60 Day? | Mon | Fri")
     await pilot.settled()
     first = open_poll_id(pilot, chat["id"])
     pilot.sandbox.vote(members[0].user, first, [0])
-    await in_group(pilot, facilitator, chat, "paper", "1")
+    await in_group(pilot, facilitator, chat, "tally", "1")
     assert "one whole number per option" in group_texts(pilot, chat["id"])[-1]
-    await in_group(pilot, facilitator, chat, "paper", "3 4")
+    await in_group(pilot, facilitator, chat, "tally", "3 4")
     await in_group(pilot, facilitator, chat, "results")
     assert group_texts(pilot, chat["id"])[-1] == en("The results are shown when the poll closes.")
     await in_group(pilot, facilitator, chat, "resetpoll")

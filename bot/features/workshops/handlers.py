@@ -320,7 +320,7 @@ async def paper_command(update: Update, context: BotContext) -> None:
     ]
     if len(counts) != len(poll.options) or min(counts, default=-1) < 0:
         text = caller._(
-            "Give one whole number per option, in order ({count} numbers): /paper 3 0 5"
+            "Give one whole number per option, in order ({count} numbers): /tally 3 0 5"
         ).format(count=len(poll.options))
         await say_in(context, workshop.chat_id, text)
         return
@@ -528,7 +528,7 @@ COMMANDS = (
     _group("close", N_("Close the open poll and show its results"), close_command),
     _group("results", N_("Show the results so far"), results_command),
     _group("resetpoll", N_("Start the open poll again"), reset_command),
-    _group("paper", N_("Add a paper or hands-up vote"), paper_command),
+    _group("tally", N_("Add a paper or hands-up vote"), paper_command),
     _group("endworkshop", N_("End the workshop"), end_command),
     _group("qr", N_("Show the join QR code as a slide"), slide_command),
     _group("questions", N_("Show the top questions to the panel"), panel.questions_command),

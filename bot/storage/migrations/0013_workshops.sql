@@ -84,9 +84,11 @@ CREATE TABLE outbox_new (
     ),
     payload TEXT NOT NULL,
     file BLOB,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    on_sent TEXT  -- 0009: who records the sent message's id
 );
-INSERT INTO outbox_new SELECT id, chat_id, update_id, kind, payload, file, created_at FROM outbox;
+INSERT INTO outbox_new
+SELECT id, chat_id, update_id, kind, payload, file, created_at, on_sent FROM outbox;
 DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_by_chat ON outbox (chat_id, id);
