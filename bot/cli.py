@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import SecretStr, ValidationError
 from telegram.ext import Application
@@ -15,6 +16,11 @@ from telegram.ext import Application
 from bot.logs import Redactor, configure_logging
 from bot.settings import LANGUAGES, Settings, problems_in_words
 from bot.storage.db import Database, DatabaseUnavailableError, instance_lock
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+T = TypeVar("T")
 
 # Exit statuses of a start that failed: what the operator must change, and what may pass.
 EXIT_OPERATOR = 2
@@ -230,10 +236,7 @@ def rotate_key() -> int:
             file=sys.stderr,
         )
         return EXIT_OPERATOR
-    if not settings.db_path.is_file():
-        print(
-            f"seroi-bot: there is no database at SEROI_DB_PATH={settings.db_path}", file=sys.stderr
-        )
+    if not has_database(settings):
         return EXIT_OPERATOR
     configure_logging(
         "WARNING", [old_key.get_secret_value(), settings.pseudonym_key.get_secret_value()]
@@ -270,19 +273,13 @@ async def _rotate(settings: Settings, old_key: SecretStr) -> int:
 
 def export_observations(slug: str, out: str | None) -> int:
     """Write a pilot's observations CSV; works while the bot runs."""
-    settings = load_settings()
+    settings = settings_with_database()
     if settings is None:
         return EXIT_OPERATOR
-    if not settings.db_path.is_file():
-        print(
-            f"seroi-bot: there is no database at SEROI_DB_PATH={settings.db_path}", file=sys.stderr
-        )
-        return EXIT_OPERATOR
-    configure_logging("WARNING", [settings.pseudonym_key.get_secret_value()])
-    from bot.features.checkins.export import UnknownPilotError
+    from bot.features.checkins.export import UnknownPilotError, observations_csv
 
     try:
-        text, count = asyncio.run(_export(settings, slug))
+        text, count = asyncio.run(on_services(settings, lambda s: observations_csv(s, slug)))
     except DatabaseUnavailableError as error:
         print(f"seroi-bot: {error}", file=sys.stderr)
         return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
@@ -299,17 +296,13 @@ def export_observations(slug: str, out: str | None) -> int:
 
 def checkin_setup(slug: str, wellbeing: str | None, support: str | None) -> int:
     """Set a pilot's wellbeing module and support pointer; print what is set."""
-    settings = load_settings()
+    settings = settings_with_database()
     if settings is None:
         return EXIT_OPERATOR
-    if not settings.db_path.is_file():
-        print(
-            f"seroi-bot: there is no database at SEROI_DB_PATH={settings.db_path}", file=sys.stderr
-        )
-        return EXIT_OPERATOR
-    configure_logging("WARNING", [settings.pseudonym_key.get_secret_value()])
+    from bot.features.checkins.pilot_setup import configure
+
     try:
-        setup = asyncio.run(_setup(settings, slug, wellbeing, support))
+        setup = asyncio.run(on_services(settings, lambda s: configure(s, slug, wellbeing, support)))
     except DatabaseUnavailableError as error:
         print(f"seroi-bot: {error}", file=sys.stderr)
         return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
@@ -321,26 +314,30 @@ def checkin_setup(slug: str, wellbeing: str | None, support: str | None) -> int:
     return 0
 
 
-async def _setup(
-    settings: Settings, slug: str, wellbeing: str | None, support: str | None
-) -> tuple[str, str | None] | None:
-    from bot.features.checkins.pilot_setup import configure
+def has_database(settings: Settings) -> bool:
+    """Whether SEROI_DB_PATH names a database; if not, says so."""
+    if settings.db_path.is_file():
+        return True
+    print(f"seroi-bot: there is no database at SEROI_DB_PATH={settings.db_path}", file=sys.stderr)
+    return False
+
+
+def settings_with_database() -> Settings | None:
+    """Valid settings naming an existing database, with quiet logging; None after saying why."""
+    settings = load_settings()
+    if settings is None or not has_database(settings):
+        return None
+    configure_logging("WARNING", [settings.pseudonym_key.get_secret_value()])
+    return settings
+
+
+async def on_services(settings: Settings, use: Callable[[Services], Awaitable[T]]) -> T:
+    """Run `use` on the services of the database the settings name, then close it."""
     from bot.services import Services
 
     database = await Database.open(settings.db_path)
     try:
-        return await configure(Services(settings=settings, db=database), slug, wellbeing, support)
-    finally:
-        await database.close()
-
-
-async def _export(settings: Settings, slug: str) -> tuple[str, int]:
-    from bot.features.checkins.export import observations_csv
-    from bot.services import Services
-
-    database = await Database.open(settings.db_path)
-    try:
-        return await observations_csv(Services(settings=settings, db=database), slug)
+        return await use(Services(settings=settings, db=database))
     finally:
         await database.close()
 
