@@ -12,9 +12,10 @@ from bot.chat.commands import Command
 from bot.outbox import Outbox
 from bot.services import Services, services_of
 
-# Shows a person the step they are at (onboarding, so far), optionally in place of a
-# message and after a hint; False when they are at no step. Provided by the feature that
-# owns the steps and wired in `bot.app`, so other features need not import it.
+# Shows a person the onboarding question they are at (while joining, or one added since
+# they joined), optionally in place of a message and after a hint; False when there is
+# none. Provided by the onboarding feature and wired in `bot.app`, so other features
+# (the check-in scheduler) need not import it.
 Reprompt = Callable[["BotContext", Caller, str | None, Message | None], Awaitable[bool]]
 
 

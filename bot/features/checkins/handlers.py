@@ -184,14 +184,20 @@ async def on_pause(update: Update, context: BotContext, caller: Caller, press: P
     return True
 
 
+async def _is_active_member(context: BotContext, caller: Caller) -> bool:
+    """Whether the caller takes part in a pilot now; if not, says check-ins are for members."""
+    if caller.member is not None and caller.member.status == "active":
+        return True
+    text = caller._("Check-ins are for members of a pilot. /help shows what you can do.")
+    await say(context, caller, text)
+    return False
+
+
 async def checkin(update: Update, context: BotContext) -> None:
     """/checkin: answer the open check-in now."""
     caller = context.caller
     _ = caller._
-    if caller.member is None or caller.member.status != "active":
-        await say(
-            context, caller, _("Check-ins are for members of a pilot. /help shows what you can do.")
-        )
+    if not await _is_active_member(context, caller):
         return
     outcome = await answering.checkin_now(context.services, caller, update.update_id)
     if isinstance(outcome, Shown):
@@ -280,10 +286,7 @@ async def schedule(update: Update, context: BotContext) -> None:
     """/schedule [day] [time] [time zone]: when check-ins come; pause or resume them."""
     caller = context.caller
     _ = caller._
-    if caller.member is None or caller.member.status != "active":
-        await say(
-            context, caller, _("Check-ins are for members of a pilot. /help shows what you can do.")
-        )
+    if not await _is_active_member(context, caller):
         return
     wanted, problems = _read(caller, context.args or [])
     if problems:
