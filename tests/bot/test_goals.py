@@ -195,6 +195,12 @@ async def test_two_coordinators_deciding_at_once_one_wins(pilot: Pilot) -> None:
     await pilot.settled()
     assert len(aino.messages) == before + 1  # one decision, one message
     assert pilot.rows("SELECT COUNT(*) FROM proposal_history WHERE status != 'pending'") == [(1,)]
+    # The audit log holds the decision that won, by whom it was made, and nothing else.
+    winner = kaisa if "Someone else" in texts[1] else pekka
+    [(status,)] = pilot.rows("SELECT status FROM proposals")
+    assert pilot.rows(
+        "SELECT action, actor, detail FROM audit_log WHERE action LIKE 'proposal %'"
+    ) == [(f"proposal {status}", pilot.services.pseudonym(winner.user.id), f"proposal={number}")]
 
 
 async def test_a_proposer_who_blocked_the_bot_does_not_stop_the_moderation(pilot: Pilot) -> None:

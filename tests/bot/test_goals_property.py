@@ -1,7 +1,7 @@
 """For any sequence of proposals, decisions, dots and supports (issue 13, "Done when"):
-nobody holds more than N dots, a merged or rejected item holds no votes, and every status
-change gives its proposer exactly one new message. The use cases run against a real
-database in a temporary folder, as the bot runs them."""
+nobody holds more than N dots, a merged or rejected item holds no votes, every status
+change gives its proposer exactly one new message, and every decision is in the audit log.
+The use cases run against a real database in a temporary folder, as the bot runs them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.features.steps import rounds as use
@@ -24,6 +24,7 @@ DAY = "2026-12-02"
 LAST_DAY = "2099-12-31"
 PEOPLE = 4
 DOTS = 2
+COORDINATOR = "coordinator-pseudonym"
 
 person = st.integers(0, PEOPLE - 1)
 item = st.integers(0, 30)
@@ -82,16 +83,35 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
                 reason = "because" if decision == "reject" else None
                 await tell(
                     await use.decide(
-                        services, pilot.id, pick(args[0]), decision, None, reason=reason, into=into
+                        services,
+                        pilot.id,
+                        pick(args[0]),
+                        decision,
+                        None,
+                        actor=COORDINATOR,
+                        reason=reason,
+                        into=into,
                     )
                 )
             elif action == "shortlist":
-                await tell(await use.decide(services, pilot.id, pick(args[0]), "shortlist", None))
+                await tell(
+                    await use.decide(
+                        services, pilot.id, pick(args[0]), "shortlist", None, actor=COORDINATOR
+                    )
+                )
             elif action == "action":
-                await tell(await use.make_action(services, pilot.id, pick(args[0]), 100.0, None))
+                await tell(
+                    await use.make_action(
+                        services, pilot.id, COORDINATOR, pick(args[0]), 100.0, None
+                    )
+                )
             elif action == "move":
                 action_id = args[0] % 3 + 1
-                await tell(await use.action_moves(services, pilot.id, action_id, args[1], None))
+                await tell(
+                    await use.action_moves(
+                        services, pilot.id, COORDINATOR, action_id, args[1], None
+                    )
+                )
             elif action == "prioritise":
                 await use.set_phase(services, pilot.id, "goal", "prioritising", None)
             elif action == "idearound":
@@ -132,12 +152,44 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
             "GROUP BY h.proposal_id"
         )
         assert {row[0]: row[1] for row in changes} == dict(told)
+        # Every status change, paper entries' included, is in the audit log once, by whom.
+        [(decided,)] = await db.fetch_all(
+            "SELECT COUNT(*) FROM proposal_history WHERE status != 'pending'"
+        )
+        [(audited,)] = await db.fetch_all(
+            "SELECT COUNT(*) FROM audit_log WHERE actor = ? AND "
+            "(action LIKE 'proposal %' OR action LIKE 'action %')",
+            (COORDINATOR,),
+        )
+        assert audited == decided
     finally:
         await db.close()
 
 
+# Every status there is, in one sequence: random ones seldom reach an action's end.
+EVERY_STATUS = [
+    ("propose", 0, "goal"),
+    ("decide", 0, "approve", 0),
+    ("propose", 1, "goal"),
+    ("decide", 1, "reject", 0),
+    ("propose", 2, "goal"),
+    ("decide", 2, "merge", 0),
+    ("prioritise",),
+    ("dot", 3, 0, True),
+    ("idearound",),
+    ("propose", 3, "idea"),
+    ("decide", 3, "approve", 0),
+    ("support", 0, 3),
+    ("shortlist", 3),
+    ("action", 3),
+    ("move", 0, "started"),
+    ("move", 0, "done"),
+]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, max_size=40))
+@example(EVERY_STATUS)
 def test_dots_votes_and_messages_hold_for_any_sequence(steps: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(_play(Path(folder), steps))
@@ -155,7 +207,7 @@ async def test_a_round_past_its_last_day_takes_no_proposal_dot_or_support(tmp_pa
         await use.open_round(services, pilot.id, "goal", "Goals?", DAY, None, DOTS, [], DAY, None)
         made = await use.propose(services, pilot.id, "goal", "p0", "A square", DAY, None)
         await use.submit(services, "p0", made[1].id, 1, None)
-        await use.decide(services, pilot.id, made[1].id, "approve", None)
+        await use.decide(services, pilot.id, made[1].id, "approve", None, actor=COORDINATOR)
         await use.set_phase(services, pilot.id, "goal", "prioritising", None)
         after = "2026-12-03"
         late = await use.propose(services, pilot.id, "goal", "p1", "Too late", after, None)

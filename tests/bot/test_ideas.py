@@ -70,6 +70,25 @@ async def test_an_idea_becomes_an_action_and_its_proposer_hears_of_every_step(
     card = card_of(giulia, idea, "La tua proposta")
     assert card.count("\n• ") == 6  # sent, and the five changes
 
+    # Each decision is in the audit log: who made it, whose proposal, what it was.
+    kaisa_, aino_, giulia_ = (pilot.services.pseudonym(p.user.id) for p in (kaisa, aino, giulia))
+    assert pilot.rows(
+        "SELECT action, actor, subject, detail FROM audit_log "
+        "WHERE action LIKE 'proposal %' OR action LIKE 'action %' ORDER BY id"
+    ) == [
+        ("proposal approved", kaisa_, aino_, f"proposal={goal}"),
+        ("proposal approved", kaisa_, giulia_, f"proposal={idea}"),
+        ("proposal shortlisted", kaisa_, giulia_, f"proposal={idea}"),
+        (
+            "proposal became an action",
+            kaisa_,
+            giulia_,
+            f"proposal={idea} action={action_id} budget_eur=2500",
+        ),
+        ("action started", kaisa_, giulia_, f"proposal={idea} action={action_id}"),
+        ("action done", kaisa_, giulia_, f"proposal={idea} action={action_id}"),
+    ]
+
 
 async def test_bad_input_in_an_idea_round(pilot: Pilot) -> None:
     kaisa, fredrik, [aino, mikko] = await people(

@@ -528,6 +528,7 @@ async def _decide_command(update: Update, context: BotContext, decision: str, us
         numbers[0],
         decision,
         update.update_id,
+        actor=caller.pseudonym,
         reason=reason,
         into=numbers[1] if decision == "merge" else None,
     )
@@ -544,7 +545,9 @@ async def approve(update: Update, context: BotContext) -> None:
     if not numbers or len(numbers) > LISTED:
         await say(context, caller, caller._(APPROVE_USAGE))
         return
-    done = await use.approve_all(context.services, caller.pilot.id, numbers, update.update_id)
+    done = await use.approve_all(
+        context.services, caller.pilot.id, caller.pseudonym, numbers, update.update_id
+    )
     for decided in done:
         await _decided(context, caller, decided)
 
@@ -580,7 +583,12 @@ async def action(update: Update, context: BotContext) -> None:
         )
         return
     done = await use.make_action(
-        context.services, caller.pilot.id, numbers[0], float(numbers[1]), update.update_id
+        context.services,
+        caller.pilot.id,
+        caller.pseudonym,
+        numbers[0],
+        float(numbers[1]),
+        update.update_id,
     )
     if isinstance(done, use.Refused):
         await _decided(context, caller, done)
@@ -610,7 +618,7 @@ async def _move_action(update: Update, context: BotContext, status: str) -> None
         await say(context, caller, _("Usage: /actionstart NUMBER or /actiondone NUMBER"))
         return
     done = await use.action_moves(
-        context.services, caller.pilot.id, numbers[0], status, update.update_id
+        context.services, caller.pilot.id, caller.pseudonym, numbers[0], status, update.update_id
     )
     if isinstance(done, use.Refused):
         text = (
@@ -690,7 +698,14 @@ async def on_approve(update: Update, context: BotContext, caller: Caller, press:
     ids = _pressed_in_pilot(caller, press)
     if ids is None or ids[0] != caller.pilot.id:
         return False
-    done = await use.decide(context.services, caller.pilot.id, ids[1], "approve", update.update_id)
+    done = await use.decide(
+        context.services,
+        caller.pilot.id,
+        ids[1],
+        "approve",
+        update.update_id,
+        actor=caller.pseudonym,
+    )
     await _decided(context, caller, done)
     return True
 
