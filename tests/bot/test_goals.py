@@ -30,7 +30,7 @@ async def people(pilot: Pilot, *members: tuple[str, str, set[str], str]):
 def pilot_number(person: Participant) -> str:
     """The number on the newest status card in the person's chat."""
     for message in reversed(person.messages):
-        found = re.search(r"#(\d+): “", message.get("text", ""))
+        found = re.search(r"#(\d+): [“”]", message.get("text", ""))  # English, Finnish quotes
         if found:
             return found.group(1)
     raise LookupError("no status card")
