@@ -22,7 +22,7 @@ from bot.features.steps import rounds as use
 from bot.features.steps.cards import STATUS_NAMES, card_text, short, tell
 from bot.i18n import N_, local_date, resolve_language, translator
 from bot.storage.models import STAKEHOLDER_GROUPS
-from bot.storage.repositories.proposals import Recipient, Round, RoundKind
+from bot.storage.repositories.proposals import Proposal, Recipient, Round, RoundKind
 from seroi.disclosure import MIN_GROUP, may_show
 
 # /review lists at most this many proposals at once (one Approve button each).
@@ -192,7 +192,7 @@ async def _open(update: Update, context: BotContext, kind: RoundKind) -> None:
         await say(context, caller, _refusal(caller, opened))
         return
     found, invitees = opened
-    told = _("{count} members who accepted workshop invitations are told.").format(
+    told = _("Members told (those who accepted workshop invitations): {count}.").format(
         count=len(invitees)
     )
     await say(context, caller, f"{_rules(caller, found)}\n\n{told}")
@@ -210,10 +210,16 @@ async def idearound(update: Update, context: BotContext) -> None:
 
 
 def _count(caller: Caller, dots: int, paper: int) -> str:
+    # "dots: N" rather than "N dots": the catalogs have no plural forms, and "1 dots" jars.
     _ = caller._
     if paper:
-        return _("{dots} dots ({paper} of them entered from paper)").format(dots=dots, paper=paper)
-    return _("{dots} dots").format(dots=dots)
+        return _("dots: {dots}, {paper} of them entered from paper").format(dots=dots, paper=paper)
+    return _("dots: {dots}").format(dots=dots)
+
+
+def _paper_mark(caller: Caller, proposal: Proposal) -> str:
+    """Marks a proposal a facilitator entered for someone without Telegram."""
+    return caller._(" (entered from paper)") if proposal.on_paper else ""
 
 
 async def _show_goals(
@@ -227,13 +233,15 @@ async def _show_goals(
     if ranking:
         lines.append(_("Approved goals, most dots first:"))
         lines += [
-            f"{place}. #{r.proposal.id} {r.proposal.text} — {_count(caller, r.dots, r.paper_dots)}"
+            f"{place}. #{r.proposal.id} {r.proposal.text}{_paper_mark(caller, r.proposal)} — "
+            + _count(caller, r.dots, r.paper_dots)
             for place, r in enumerate(ranking, 1)
         ]
     else:
         lines.append(_("No goal has been approved yet."))
     if caller.level in ("coordinator", "facilitator", "admin") and ranking:
-        lines += _group_breakdown(caller, await repo.dots_by_group(found.id))
+        paper = sum(r.paper_dots for r in ranking)
+        lines += _group_breakdown(caller, await repo.dots_by_group(found.id), paper)
     rows = []
     if found.phase == "prioritising" and ranking:
         mine = await repo.dots_of(found.id, caller.pseudonym)
@@ -253,8 +261,13 @@ async def _show_goals(
     await say(context, caller, "\n".join(lines), markup, replacing=replacing)
 
 
-def _group_breakdown(caller: Caller, by_group: dict[str | None, tuple[int, int]]) -> list[str]:
-    """Dots per stakeholder group; groups of fewer than five voters are pooled, not shown."""
+def _group_breakdown(
+    caller: Caller, by_group: dict[str | None, tuple[int, int]], paper: int
+) -> list[str]:
+    """Dots per stakeholder group; groups of fewer than five voters are pooled, not shown.
+
+    Paper dots have no group; their own line makes the lines add up to the ranking's total.
+    """
     _ = caller._
     lines = ["", _("Dots by stakeholder group:")]
     hidden = 0
@@ -269,6 +282,8 @@ def _group_breakdown(caller: Caller, by_group: dict[str | None, tuple[int, int]]
                 minimum=MIN_GROUP, dots=hidden
             )
         )
+    if paper:
+        lines.append(_("• entered from paper: {dots}").format(dots=paper))
     return lines
 
 
@@ -310,7 +325,9 @@ async def ideas(update: Update, context: BotContext) -> None:
         )
         lines.append(
             _("#{number} {text} — supported by {count}").format(
-                number=r.proposal.id, text=r.proposal.text, count=r.supports
+                number=r.proposal.id,
+                text=r.proposal.text + _paper_mark(caller, r.proposal),
+                count=r.supports,
             )
             + status
         )
@@ -454,9 +471,7 @@ async def review(update: Update, context: BotContext) -> None:
         await say(context, caller, _("No proposal is waiting for review."))
         return
     lines = [_("Waiting for review:")]
-    for proposal in waiting:
-        paper_mark = _(" (entered from paper)") if proposal.on_paper else ""
-        lines.append(f"#{proposal.id} {proposal.text}{paper_mark}")
+    lines += [f"#{p.id} {p.text}{_paper_mark(caller, p)}" for p in waiting]
     lines += [
         "",
         _(
