@@ -6,6 +6,7 @@ The use cases run against a real database in a temporary folder, as the bot runs
 from __future__ import annotations
 
 import asyncio
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -14,7 +15,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.features.steps import rounds as use
-from bot.features.steps.cards import notices
+from bot.features.steps.cards import News
+from bot.outbox import Outbox
 from bot.services import Services
 from bot.storage.db import Database
 
@@ -55,14 +57,10 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
             services, pilot.id, "goal", "Goals?", LAST_DAY, None, DOTS, [], DAY, None
         )
         made: list[int] = []
-        told: Counter[int] = Counter()
-
-        async def tell(change: use.Change | use.Refused) -> None:
-            if isinstance(change, use.Change):
-                for reply in await notices(services, change):
-                    if reply.kind == "send":
-                        assert reply.chat_id == 1000 + int(change.proposal.pseudonym[1:])
-                        told[change.proposal.id] += 1
+        # The news is stored as the bot stores it, in the decision's transaction; nothing
+        # is sent here (no bot), so the outbox table holds every message and edit.
+        news = News(services, Outbox(db, bot=None))
+        tell = news.store
 
         def pick(index: int) -> int:
             return made[index % len(made)] if made else 10_000
@@ -81,36 +79,35 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
             elif action == "decide":
                 decision, into = args[1], pick(args[2]) if args[1] == "merge" else None
                 reason = "because" if decision == "reject" else None
-                await tell(
-                    await use.decide(
-                        services,
-                        pilot.id,
-                        pick(args[0]),
-                        decision,
-                        None,
-                        actor=COORDINATOR,
-                        reason=reason,
-                        into=into,
-                    )
+                await use.decide(
+                    services,
+                    pilot.id,
+                    pick(args[0]),
+                    decision,
+                    None,
+                    actor=COORDINATOR,
+                    tell=tell,
+                    reason=reason,
+                    into=into,
                 )
             elif action == "shortlist":
-                await tell(
-                    await use.decide(
-                        services, pilot.id, pick(args[0]), "shortlist", None, actor=COORDINATOR
-                    )
+                await use.decide(
+                    services,
+                    pilot.id,
+                    pick(args[0]),
+                    "shortlist",
+                    None,
+                    actor=COORDINATOR,
+                    tell=tell,
                 )
             elif action == "action":
-                await tell(
-                    await use.make_action(
-                        services, pilot.id, COORDINATOR, pick(args[0]), 100.0, None
-                    )
+                await use.make_action(
+                    services, pilot.id, COORDINATOR, tell, pick(args[0]), 100.0, None
                 )
             elif action == "move":
                 action_id = args[0] % 3 + 1
-                await tell(
-                    await use.action_moves(
-                        services, pilot.id, COORDINATOR, action_id, args[1], None
-                    )
+                await use.action_moves(
+                    services, pilot.id, COORDINATOR, tell, action_id, args[1], None
                 )
             elif action == "prioritise":
                 await use.set_phase(services, pilot.id, "goal", "prioritising", None)
@@ -151,7 +148,20 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
             "ON p.id = h.proposal_id WHERE h.status != 'pending' AND p.pseudonym IS NOT NULL "
             "GROUP BY h.proposal_id"
         )
+        told: Counter[int] = Counter()
+        for chat_id, text in await db.fetch_all(
+            "SELECT chat_id, json_extract(payload, '$.text') FROM outbox WHERE kind = 'send'"
+        ):
+            number = int(re.search(r"#(\d+)", text).group(1))
+            [(author,)] = await db.fetch_all(
+                "SELECT pseudonym FROM proposals WHERE id = ?", (number,)
+            )
+            assert chat_id == 1000 + int(author[1:])  # to its proposer, in their chat
+            told[number] += 1
         assert {row[0]: row[1] for row in changes} == dict(told)
+        # With each message, the status card edited in place (one edit per change).
+        [(edits,)] = await db.fetch_all("SELECT COUNT(*) FROM outbox WHERE kind = 'edit'")
+        assert edits == sum(told.values())
         # Every status change, paper entries' included, is in the audit log once, by whom.
         [(decided,)] = await db.fetch_all(
             "SELECT COUNT(*) FROM proposal_history WHERE status != 'pending'"
@@ -207,7 +217,10 @@ async def test_a_round_past_its_last_day_takes_no_proposal_dot_or_support(tmp_pa
         await use.open_round(services, pilot.id, "goal", "Goals?", DAY, None, DOTS, [], DAY, None)
         made = await use.propose(services, pilot.id, "goal", "p0", "A square", DAY, None)
         await use.submit(services, "p0", made[1].id, 1, None)
-        await use.decide(services, pilot.id, made[1].id, "approve", None, actor=COORDINATOR)
+        news = News(services, Outbox(db, bot=None))
+        await use.decide(
+            services, pilot.id, made[1].id, "approve", None, actor=COORDINATOR, tell=news.store
+        )
         await use.set_phase(services, pilot.id, "goal", "prioritising", None)
         after = "2026-12-03"
         late = await use.propose(services, pilot.id, "goal", "p1", "Too late", after, None)

@@ -3,12 +3,14 @@
 Members take part from /goals and /ideas and propose with /goal and /idea; coordinators
 decide with /review, /approve, /merge, /reject, /shortlist, /action; facilitators open
 rounds and enter what was said on paper with /paper. Every status change is told to the
-proposer (`cards.tell`).
+proposer (`cards.News`), stored in the decision's own transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 
 from telegram import Message, Update
 
@@ -19,11 +21,13 @@ from bot.chat.context import BotContext
 from bot.chat.labels import GROUP_LABELS
 from bot.chat.render import button, edit_in, keyboard, say, say_in
 from bot.features.steps import rounds as use
-from bot.features.steps.cards import STATUS_NAMES, card_text, short, tell
+from bot.features.steps.cards import STATUS_NAMES, News, card_text, short
 from bot.i18n import N_, local_date, resolve_language, translator
 from bot.storage.models import STAKEHOLDER_GROUPS
 from bot.storage.repositories.proposals import Proposal, Recipient, Round, RoundKind
 from seroi.disclosure import MIN_GROUP, may_show
+
+Done = TypeVar("Done")
 
 # /review lists at most this many proposals at once (one Approve button each).
 LISTED = 10
@@ -495,7 +499,7 @@ async def review(update: Update, context: BotContext) -> None:
 
 
 async def _decided(context: BotContext, caller: Caller, done: use.Change | use.Refused) -> None:
-    """Tell the coordinator what happened and, on a change, the proposer."""
+    """Tell the coordinator what happened (the proposer has been told by `_with_news`)."""
     _ = caller._
     if isinstance(done, use.Refused):
         status = _(STATUS_NAMES[done.status]) if done.status else ""
@@ -512,7 +516,14 @@ async def _decided(context: BotContext, caller: Caller, done: use.Change | use.R
         )
         + paper_mark,
     )
-    await tell(context, done)
+
+
+async def _with_news(context: BotContext, decide: Callable[[use.Tell], Awaitable[Done]]) -> Done:
+    """Run a decision that stores its proposers' news in its transaction; send it after."""
+    news = News(context.services, context.outbox)
+    done = await decide(news.store)
+    news.send()
+    return done
 
 
 def _numbers(context: BotContext, count: int) -> list[int] | None:
@@ -537,15 +548,19 @@ async def _decide_command(update: Update, context: BotContext, decision: str, us
         too_long = REFUSALS["too_long"]
         await say(context, caller, _(too_long).format(limit=use.MAX_REASON))
         return
-    done = await use.decide(
-        context.services,
-        caller.pilot.id,
-        numbers[0],
-        decision,
-        update.update_id,
-        actor=caller.pseudonym,
-        reason=reason,
-        into=numbers[1] if decision == "merge" else None,
+    done = await _with_news(
+        context,
+        lambda tell: use.decide(
+            context.services,
+            caller.pilot.id,
+            numbers[0],
+            decision,
+            update.update_id,
+            actor=caller.pseudonym,
+            tell=tell,
+            reason=reason,
+            into=numbers[1] if decision == "merge" else None,
+        ),
     )
     await _decided(context, caller, done)
 
@@ -560,8 +575,11 @@ async def approve(update: Update, context: BotContext) -> None:
     if not numbers or len(numbers) > LISTED:
         await say(context, caller, caller._(APPROVE_USAGE))
         return
-    done = await use.approve_all(
-        context.services, caller.pilot.id, caller.pseudonym, numbers, update.update_id
+    done = await _with_news(
+        context,
+        lambda tell: use.approve_all(
+            context.services, caller.pilot.id, caller.pseudonym, tell, numbers, update.update_id
+        ),
     )
     for decided in done:
         await _decided(context, caller, decided)
@@ -597,13 +615,17 @@ async def action(update: Update, context: BotContext) -> None:
             context, caller, _("Usage: /action IDEA-NUMBER BUDGET-IN-EUROS, e.g. /action 7 2500")
         )
         return
-    done = await use.make_action(
-        context.services,
-        caller.pilot.id,
-        caller.pseudonym,
-        numbers[0],
-        float(numbers[1]),
-        update.update_id,
+    done = await _with_news(
+        context,
+        lambda tell: use.make_action(
+            context.services,
+            caller.pilot.id,
+            caller.pseudonym,
+            tell,
+            numbers[0],
+            float(numbers[1]),
+            update.update_id,
+        ),
     )
     if isinstance(done, use.Refused):
         await _decided(context, caller, done)
@@ -619,7 +641,6 @@ async def action(update: Update, context: BotContext) -> None:
             action=done.proposal.action_id
         ),
     )
-    await tell(context, done)
 
 
 async def _move_action(update: Update, context: BotContext, status: str) -> None:
@@ -632,8 +653,17 @@ async def _move_action(update: Update, context: BotContext, status: str) -> None
     if numbers is None:
         await say(context, caller, _("Usage: /actionstart NUMBER or /actiondone NUMBER"))
         return
-    done = await use.action_moves(
-        context.services, caller.pilot.id, caller.pseudonym, numbers[0], status, update.update_id
+    done = await _with_news(
+        context,
+        lambda tell: use.action_moves(
+            context.services,
+            caller.pilot.id,
+            caller.pseudonym,
+            tell,
+            numbers[0],
+            status,
+            update.update_id,
+        ),
     )
     if isinstance(done, use.Refused):
         text = (
@@ -648,7 +678,6 @@ async def _move_action(update: Update, context: BotContext, status: str) -> None
         caller,
         _("Action #{action}: {status}.").format(action=numbers[0], status=_(STATUS_NAMES[status])),
     )
-    await tell(context, done)
 
 
 async def actionstart(update: Update, context: BotContext) -> None:
@@ -713,13 +742,17 @@ async def on_approve(update: Update, context: BotContext, caller: Caller, press:
     ids = _pressed_in_pilot(caller, press)
     if ids is None or ids[0] != caller.pilot.id:
         return False
-    done = await use.decide(
-        context.services,
-        caller.pilot.id,
-        ids[1],
-        "approve",
-        update.update_id,
-        actor=caller.pseudonym,
+    done = await _with_news(
+        context,
+        lambda tell: use.decide(
+            context.services,
+            caller.pilot.id,
+            ids[1],
+            "approve",
+            update.update_id,
+            actor=caller.pseudonym,
+            tell=tell,
+        ),
     )
     await _decided(context, caller, done)
     return True
