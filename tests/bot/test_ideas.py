@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 
 from bot.chat import callbacks
+from seroi.impact_map import parse_impact_map
 
 from .conftest import Pilot
 from .test_admin_and_invites import answer_to
 from .test_goals import LAST_DAY, card_of, last_text, people, pilot_number
+from .test_impact_map import EXAMPLE
 
 
 async def approved_goal(pilot: Pilot, kaisa, proposer) -> int:
@@ -163,3 +165,39 @@ async def test_delete_keeps_approved_proposals_without_their_author(pilot: Pilot
     assert pilot.rows("SELECT COUNT(*) FROM dots") == [(0,)]
     [board] = await kaisa.command("goals")
     assert "A lively village centre" in board["text"]
+
+
+async def test_an_action_made_in_chat_reaches_the_maps_investment_in_a_new_version(
+    pilot: Pilot,
+) -> None:
+    kaisa, _fredrik, [aino] = await people(pilot, ("Aino", "en", set(), "resident"))
+    await kaisa.send_document(EXAMPLE.read_bytes(), "laitila.yaml")
+    goal = await approved_goal(pilot, kaisa, aino)
+    await kaisa.command("idearound", f"{LAST_DAY} goals={goal} How do we get there?")
+    await aino.command("idea", "A pop-up café in the old school")
+    await aino.press("send")
+    idea = int(pilot_number(aino))
+    await kaisa.command("approve", str(idea))
+    await kaisa.command("shortlist", str(idea))
+    [made] = await kaisa.command("action", f"{idea} 4500")
+    assert "The impact map counts the budget from its next version: see /map." in made["text"]
+
+    [summary, _file] = await kaisa.command("map", replies=2)
+    assert "their budgets are not in its investment yet" in summary["text"]
+    [saved] = await kaisa.press("mapbudgets", "1")
+    assert saved["text"] == "Saved as version 2 of the impact map."
+    [(yaml_text, source, actor)] = pilot.rows(
+        "SELECT yaml, source, actor FROM impact_map_versions WHERE number = 2"
+    )
+    assert (source, actor) == ("chat", pilot.services.pseudonym(kaisa.user.id))
+    funded = [(i.action, i.amount) for i in parse_impact_map(yaml_text).inputs if i.action]
+    assert funded == [(1, 4500)]
+    [summary, _file] = await kaisa.command("map", replies=2)
+    assert "not in its investment yet" not in summary["text"]
+    assert "reply_markup" not in summary
+    # The old button, pressed again: that version is no longer the current one.
+    message, old = kaisa.find_button("mapbudgets", "1")
+    query = pilot.sandbox.press_button(kaisa.user, message, old["callback_data"])
+    answer = await answer_to(pilot, query)
+    assert answer["text"] == "This button is no longer active."
+    assert len(pilot.rows("SELECT number FROM impact_map_versions")) == 2

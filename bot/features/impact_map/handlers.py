@@ -164,7 +164,19 @@ async def _summary(
 
 async def _send_map(context: BotContext, caller: Caller, found: maps.CurrentMap) -> None:
     history = await context.services.impact_maps.history(caller.pilot.id, HISTORY_SHOWN)
-    await say(context, caller, await _summary(context, caller, found, history))
+    text = await _summary(context, caller, found, history)
+    markup = None
+    # An action made from an idea (step 3) changes the investment, but makes no version by
+    # itself: the coordinator who reads the map makes that version, with one press.
+    if await maps.budgets_behind(context.services, caller, found):
+        text += "\n\n" + caller._(
+            "The pilot's actions have changed since this version: their budgets are not in "
+            "its investment yet."
+        )
+        count = caller._("Count the actions' budgets (a new version)")
+        argument = f"{caller.pilot.id}:{found.version.number}"
+        markup = keyboard([[button(caller, context, count, "mapbudgets", argument)]])
+    await say(context, caller, text, markup)
     await send_file(
         context,
         caller,
@@ -565,6 +577,25 @@ async def proxy_command(update: Update, context: BotContext) -> None:
         await say(context, caller, _saved(caller, stored))
 
 
+async def on_count_budgets(
+    update: Update, context: BotContext, caller: Caller, press: Press
+) -> bool:
+    """The actions' budgets written into a new version of the map that /map showed."""
+    pilot_id, _sep, number = press.argument.partition(":")
+    if caller.pilot is None or caller.pilot.id != id_argument(pilot_id):
+        return False
+    stored = await maps.count_budgets(
+        context.services, caller, id_argument(number), update.update_id
+    )
+    if isinstance(stored, maps.Stale):
+        return False
+    if isinstance(stored, maps.Refused):
+        await say(context, caller, _problems(caller, stored.problems))
+        return True
+    await say(context, caller, _saved(caller, stored))
+    return True
+
+
 def handlers() -> list[BaseHandler]:
     """Files sent in a private chat (registered before the catch-alls)."""
     sent = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.Document.ALL
@@ -588,4 +619,5 @@ BUTTONS = (
     Button("indpick", MAP_LEVEL, on_indicator),
     Button("indoutcome", MAP_LEVEL, on_outcome),
     Button("indproxy", MAP_LEVEL, on_proxy),
+    Button("mapbudgets", MAP_LEVEL, on_count_budgets),
 )

@@ -630,6 +630,12 @@ async def action(update: Update, context: BotContext) -> None:
     if isinstance(done, use.Refused):
         await _decided(context, caller, done)
         return
+    has_map = await context.services.impact_maps.current(caller.pilot.id) is not None
+    map_note = (
+        " " + _("The impact map counts the budget from its next version: see /map.")
+        if has_map
+        else ""
+    )
     await say(
         context,
         caller,
@@ -639,7 +645,8 @@ async def action(update: Update, context: BotContext) -> None:
         + " "
         + _("Mark its progress with /actionstart {action} and /actiondone {action}.").format(
             action=done.proposal.action_id
-        ),
+        )
+        + map_note,
     )
 
 
