@@ -180,6 +180,12 @@ async def test_bad_input_in_a_goal_round(pilot: Pilot) -> None:
 
     [closed] = await kaisa.command("closeround", "goal")
     assert "closed" in closed["text"]
+    # Dots can be moved until the round closes, not after: a dot button still on screen.
+    data = callbacks.encode(pilot.services.button_key, mikko.user.id, "dotadd", f"1:{second}")
+    pilot.sandbox.press_raw(mikko.user, board["message_id"], data)
+    await pilot.settled()
+    assert last_text(mikko) == "This round has closed."
+    assert pilot.rows("SELECT COUNT(*) FROM dots") == [(0,)]
     [late] = await aino.command("goal", "Too late")
     assert late["text"] == "This round has closed."
     [final] = await aino.command("goals")
@@ -238,6 +244,7 @@ async def test_a_round_for_one_stakeholder_group(pilot: Pilot) -> None:
         "goalround", f"{LAST_DAY} group=entrepreneur What do businesses need?"
     )
     assert "For the stakeholder group: Entrepreneur or business." in opened["text"]
+    assert "Each person gets 3 dots" in opened["text"]  # the default N
     assert "Members told (those who accepted workshop invitations): 1." in opened["text"]
     await pilot.settled()
     assert "What do businesses need?" in last_text(mikko)
