@@ -13,7 +13,7 @@ from .conftest import Pilot
 from .test_erasure_on_disk import _files_holding, _traces
 from .test_goals import LAST_DAY, pilot_number
 from .test_impact_map import EXAMPLE, coordinator
-from .test_table_and_indicators import add_action
+from .test_table_and_indicators import add_action, link_car_co2
 
 
 async def test_delete_removes_a_coordinators_authorship_and_leaves_no_trace(pilot: Pilot):
@@ -36,11 +36,7 @@ async def test_delete_removes_a_coordinators_authorship_and_leaves_no_trace(pilo
     # Step 4: Kaisa uploads the map, links an indicator in chat, and starts another link.
     await kaisa.send_document(EXAMPLE.read_bytes(), "laitila.yaml")
     action = await add_action(pilot, "Etätyökeskuksen avaaminen", 12000)
-    await kaisa.command("indicators")
-    await kaisa.press("indaction", str(action))
-    await kaisa.press("indpick", "avoided_car_co2_tonnes")
-    await kaisa.press("indoutcome", "1")
-    await kaisa.command("values", "0 11,3")
+    await link_car_co2(kaisa, action, "0 11,3")
     await kaisa.command("indicators")
     await kaisa.press("indaction", str(action))
 

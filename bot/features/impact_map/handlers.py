@@ -308,12 +308,20 @@ async def table_command(update: Update, context: BotContext) -> None:
     await say(context, caller, "\n".join(lines), keyboard(rows) if rows else None)
 
 
+def _for_callers_pilot(caller: Caller, press: Press) -> str | None:
+    """The rest of a `pilot:rest` argument, if the button is for the caller's current pilot."""
+    pilot_id, _sep, rest = press.argument.partition(":")
+    if caller.pilot is None or caller.pilot.id != id_argument(pilot_id):
+        return None
+    return rest
+
+
 async def on_table_invite(
     update: Update, context: BotContext, caller: Caller, press: Press
 ) -> bool:
     """An invite for one missing group: its QR card, the link and its limits as the caption."""
-    pilot_id, _sep, group = press.argument.partition(":")
-    if caller.pilot is None or caller.pilot.id != id_argument(pilot_id):
+    group = _for_callers_pilot(caller, press)
+    if group is None:
         return False
     made = await group_invite(context.services, caller, group, update.update_id)
     if made is None:
@@ -378,8 +386,8 @@ async def indicators_command(update: Update, context: BotContext) -> None:
 
 async def on_action(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
     """An action chosen: the indicator library as buttons."""
-    pilot_id, _sep, action_id = press.argument.partition(":")
-    if caller.pilot is None or caller.pilot.id != id_argument(pilot_id):
+    action_id = _for_callers_pilot(caller, press)
+    if action_id is None:
         return False
     action = await maps.start_link(
         context.services, caller, id_argument(action_id), update.update_id
@@ -581,8 +589,8 @@ async def on_count_budgets(
     update: Update, context: BotContext, caller: Caller, press: Press
 ) -> bool:
     """The actions' budgets written into a new version of the map that /map showed."""
-    pilot_id, _sep, number = press.argument.partition(":")
-    if caller.pilot is None or caller.pilot.id != id_argument(pilot_id):
+    number = _for_callers_pilot(caller, press)
+    if number is None:
         return False
     stored = await maps.count_budgets(
         context.services, caller, id_argument(number), update.update_id
