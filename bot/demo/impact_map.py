@@ -1,9 +1,9 @@
 """The demo's SEROI+ steps 2 and 4: who is at the table, the impact map, indicators in chat.
 
 The coordinator looks at /table, sends the example impact map, gets an invite for a group
-the map counts on but which has too few members, links an indicator to an action, takes a
-proxy from the library and reads /map. The action is created directly through the actions
-repository: the idea rounds that make actions (step 3) are not part of this phase.
+the map counts on but which has too few members, links an indicator to the action the idea
+round made (step 3, played before this phase), takes a proxy from the library and reads
+/map.
 """
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ async def play_map_steps(
 
     async def indicator_linked() -> str:
         pilot = await services.pilots.named("Laitila")
-        async with services.db.transaction():
-            action = await services.actions.add(pilot.id, "Etätyökeskuksen avaaminen", 12000)
+        actions = await services.actions.of_pilot(pilot.id)
+        _expect(bool(actions), "the idea round made no action")
+        action = actions[0]
         await coordinator.command("indicators")
         await coordinator.press("indaction", str(action.id))
         await coordinator.press("indpick", "avoided_car_co2_tonnes")
@@ -71,7 +72,8 @@ async def play_map_steps(
         [wrong] = await coordinator.command("values", "noin 11")
         [offer] = await coordinator.command("values", "0 11,3")
         [saved] = await coordinator.press("indproxy", "eu_ets_2023")
-        return f"{wrong['text']!r}, then {offer['text'].splitlines()[0]} {saved['text']}"
+        linked = f"“{action.title}” ({action.budget_eur:g} EUR)"
+        return f"{linked}: {wrong['text']!r}, then {offer['text'].splitlines()[0]} {saved['text']}"
 
     async def map_shown() -> str:
         [summary, document] = await coordinator.command("map", replies=2)

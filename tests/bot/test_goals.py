@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+from bot.chat import callbacks
 from bot.demo.participants import Participant
 
 from .conftest import Pilot
@@ -30,7 +31,7 @@ async def people(pilot: Pilot, *members: tuple[str, str, set[str], str]):
 def pilot_number(person: Participant) -> str:
     """The number on the newest status card in the person's chat."""
     for message in reversed(person.messages):
-        found = re.search(r"#(\d+): “", message.get("text", ""))
+        found = re.search(r"#(\d+): [“”]", message.get("text", ""))  # English, Finnish quotes
         if found:
             return found.group(1)
     raise LookupError("no status card")
@@ -56,7 +57,7 @@ async def test_a_goal_round_from_opening_to_ranking(pilot: Pilot) -> None:
     [opened] = await fredrik.command("goalround", f"{LAST_DAY} dots=2 What should Laitila be?")
     assert "2 dots" in opened["text"]
     assert "without your name" in opened["text"]
-    assert "2 members who accepted workshop invitations are told" in opened["text"]
+    assert "Members told (those who accepted workshop invitations): 2." in opened["text"]
     await pilot.settled()
     assert "/goals" in last_text(aino)
     assert "/goals" in last_text(sara)
@@ -116,9 +117,12 @@ async def test_a_goal_round_from_opening_to_ranking(pilot: Pilot) -> None:
     [ranking] = await kaisa.command("goals")
     lines = ranking["text"].splitlines()
     top = next(line for line in lines if line.startswith("1. "))
-    assert "Sauna by the lake" in top
-    assert "4 dots (4 of them entered from paper)" in top
-    assert "groups of fewer than 5 people, together: 1" in ranking["text"]
+    assert "Sauna by the lake (entered from paper) — dots: 4, 4 of them entered from paper" in top
+    second_line = next(line for line in lines if line.startswith("2. "))
+    assert second_line.endswith("A car-free village square on Saturdays — dots: 1")
+    # By group: Aino's resident group is under five people; paper dots have no group.
+    assert "• groups of fewer than 5 people, together: 1" in lines
+    assert "• entered from paper: 4" in lines
     assert pilot.rows("SELECT COUNT(*) FROM dots WHERE pseudonym IS NOT NULL") == [(1,)]
 
 
@@ -160,17 +164,28 @@ async def test_bad_input_in_a_goal_round(pilot: Pilot) -> None:
     assert "merged" in again["text"]
 
     await kaisa.command("prioritise")
-    # A dot on the merged proposal, through a button shown before the merge: refused.
     [board] = await mikko.command("goals")
     assert f"#{first} " not in board["text"]
+    # A dot on the merged proposal, through a button the bot signed (as if drawn before
+    # the merge): refused, nothing stored.
+    data = callbacks.encode(pilot.services.button_key, mikko.user.id, "dotadd", f"1:{first}")
+    pilot.sandbox.press_raw(mikko.user, board["message_id"], data)
+    await pilot.settled()
+    assert "nothing was recorded" in last_text(mikko)
     [refused] = await mikko.command("paper", f"dots {first} 2")
-    assert refused["text"].startswith("Sorry") or "not approved" in refused["text"]
+    assert refused["text"] == "Sorry, that command is not available to you."
     [refused] = await fredrik.command("paper", f"dots {first} 2")
     assert "nothing was recorded" in refused["text"]
     assert pilot.rows("SELECT COUNT(*) FROM dots") == [(0,)]
 
     [closed] = await kaisa.command("closeround", "goal")
     assert "closed" in closed["text"]
+    # Dots can be moved until the round closes, not after: a dot button still on screen.
+    data = callbacks.encode(pilot.services.button_key, mikko.user.id, "dotadd", f"1:{second}")
+    pilot.sandbox.press_raw(mikko.user, board["message_id"], data)
+    await pilot.settled()
+    assert last_text(mikko) == "This round has closed."
+    assert pilot.rows("SELECT COUNT(*) FROM dots") == [(0,)]
     [late] = await aino.command("goal", "Too late")
     assert late["text"] == "This round has closed."
     [final] = await aino.command("goals")
@@ -195,6 +210,12 @@ async def test_two_coordinators_deciding_at_once_one_wins(pilot: Pilot) -> None:
     await pilot.settled()
     assert len(aino.messages) == before + 1  # one decision, one message
     assert pilot.rows("SELECT COUNT(*) FROM proposal_history WHERE status != 'pending'") == [(1,)]
+    # The audit log holds the decision that won, by whom it was made, and nothing else.
+    winner = kaisa if "Someone else" in texts[1] else pekka
+    [(status,)] = pilot.rows("SELECT status FROM proposals")
+    assert pilot.rows(
+        "SELECT action, actor, detail FROM audit_log WHERE action LIKE 'proposal %'"
+    ) == [(f"proposal {status}", pilot.services.pseudonym(winner.user.id), f"proposal={number}")]
 
 
 async def test_a_proposer_who_blocked_the_bot_does_not_stop_the_moderation(pilot: Pilot) -> None:
@@ -210,3 +231,29 @@ async def test_a_proposer_who_blocked_the_bot_does_not_stop_the_moderation(pilot
     [ranking] = await kaisa.command("goals")
     assert "A library bus" in ranking["text"]
     assert pilot.rows("SELECT status FROM proposals") == [("approved",)]
+
+
+async def test_a_round_for_one_stakeholder_group(pilot: Pilot) -> None:
+    kaisa, _fredrik, [aino, mikko] = await people(
+        pilot,
+        ("Aino", "en", {"workshops"}, "resident"),
+        ("Mikko", "en", {"workshops"}, "entrepreneur"),
+    )
+    told = len(aino.messages)
+    [opened] = await kaisa.command(
+        "goalround", f"{LAST_DAY} group=entrepreneur What do businesses need?"
+    )
+    assert "For the stakeholder group: Entrepreneur or business." in opened["text"]
+    assert "Each person gets 3 dots" in opened["text"]  # the default N
+    assert "Members told (those who accepted workshop invitations): 1." in opened["text"]
+    await pilot.settled()
+    assert "What do businesses need?" in last_text(mikko)
+    assert len(aino.messages) == told  # another group: not invited
+
+    [refused] = await aino.command("goal", "A playground")
+    assert refused["text"] == "This round is for another stakeholder group."
+    await mikko.command("goal", "A shared delivery van")
+    await mikko.press("send")
+    assert pilot.rows("SELECT text, status FROM proposals") == [
+        ("A shared delivery van", "pending")
+    ]

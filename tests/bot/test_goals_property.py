@@ -1,20 +1,22 @@
 """For any sequence of proposals, decisions, dots and supports (issue 13, "Done when"):
-nobody holds more than N dots, a merged or rejected item holds no votes, and every status
-change gives its proposer exactly one new message. The use cases run against a real
-database in a temporary folder, as the bot runs them."""
+nobody holds more than N dots, a merged or rejected item holds no votes, every status
+change gives its proposer exactly one new message, and every decision is in the audit log.
+The use cases run against a real database in a temporary folder, as the bot runs them."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.features.steps import rounds as use
-from bot.features.steps.cards import notices
+from bot.features.steps.cards import News
+from bot.outbox import Outbox
 from bot.services import Services
 from bot.storage.db import Database
 
@@ -24,6 +26,7 @@ DAY = "2026-12-02"
 LAST_DAY = "2099-12-31"
 PEOPLE = 4
 DOTS = 2
+COORDINATOR = "coordinator-pseudonym"
 
 person = st.integers(0, PEOPLE - 1)
 item = st.integers(0, 30)
@@ -54,14 +57,10 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
             services, pilot.id, "goal", "Goals?", LAST_DAY, None, DOTS, [], DAY, None
         )
         made: list[int] = []
-        told: Counter[int] = Counter()
-
-        async def tell(change: use.Change | use.Refused) -> None:
-            if isinstance(change, use.Change):
-                for reply in await notices(services, change):
-                    if reply.kind == "send":
-                        assert reply.chat_id == 1000 + int(change.proposal.pseudonym[1:])
-                        told[change.proposal.id] += 1
+        # The news is stored as the bot stores it, in the decision's transaction; nothing
+        # is sent here (no bot), so the outbox table holds every message and edit.
+        news = News(services, Outbox(db, bot=None))
+        tell = news.store
 
         def pick(index: int) -> int:
             return made[index % len(made)] if made else 10_000
@@ -80,18 +79,36 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
             elif action == "decide":
                 decision, into = args[1], pick(args[2]) if args[1] == "merge" else None
                 reason = "because" if decision == "reject" else None
-                await tell(
-                    await use.decide(
-                        services, pilot.id, pick(args[0]), decision, None, reason=reason, into=into
-                    )
+                await use.decide(
+                    services,
+                    pilot.id,
+                    pick(args[0]),
+                    decision,
+                    None,
+                    actor=COORDINATOR,
+                    tell=tell,
+                    reason=reason,
+                    into=into,
                 )
             elif action == "shortlist":
-                await tell(await use.decide(services, pilot.id, pick(args[0]), "shortlist", None))
+                await use.decide(
+                    services,
+                    pilot.id,
+                    pick(args[0]),
+                    "shortlist",
+                    None,
+                    actor=COORDINATOR,
+                    tell=tell,
+                )
             elif action == "action":
-                await tell(await use.make_action(services, pilot.id, pick(args[0]), 100.0, None))
+                await use.make_action(
+                    services, pilot.id, COORDINATOR, tell, pick(args[0]), 100.0, None
+                )
             elif action == "move":
                 action_id = args[0] % 3 + 1
-                await tell(await use.action_moves(services, pilot.id, action_id, args[1], None))
+                await use.action_moves(
+                    services, pilot.id, COORDINATOR, tell, action_id, args[1], None
+                )
             elif action == "prioritise":
                 await use.set_phase(services, pilot.id, "goal", "prioritising", None)
             elif action == "idearound":
@@ -131,13 +148,58 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
             "ON p.id = h.proposal_id WHERE h.status != 'pending' AND p.pseudonym IS NOT NULL "
             "GROUP BY h.proposal_id"
         )
+        told: Counter[int] = Counter()
+        for chat_id, text in await db.fetch_all(
+            "SELECT chat_id, json_extract(payload, '$.text') FROM outbox WHERE kind = 'send'"
+        ):
+            number = int(re.search(r"#(\d+)", text).group(1))
+            [(author,)] = await db.fetch_all(
+                "SELECT pseudonym FROM proposals WHERE id = ?", (number,)
+            )
+            assert chat_id == 1000 + int(author[1:])  # to its proposer, in their chat
+            told[number] += 1
         assert {row[0]: row[1] for row in changes} == dict(told)
+        # With each message, the status card edited in place (one edit per change).
+        [(edits,)] = await db.fetch_all("SELECT COUNT(*) FROM outbox WHERE kind = 'edit'")
+        assert edits == sum(told.values())
+        # Every status change, paper entries' included, is in the audit log once, by whom.
+        [(decided,)] = await db.fetch_all(
+            "SELECT COUNT(*) FROM proposal_history WHERE status != 'pending'"
+        )
+        [(audited,)] = await db.fetch_all(
+            "SELECT COUNT(*) FROM audit_log WHERE actor = ? AND "
+            "(action LIKE 'proposal %' OR action LIKE 'action %')",
+            (COORDINATOR,),
+        )
+        assert audited == decided
     finally:
         await db.close()
 
 
+# Every status there is, in one sequence: random ones seldom reach an action's end.
+EVERY_STATUS = [
+    ("propose", 0, "goal"),
+    ("decide", 0, "approve", 0),
+    ("propose", 1, "goal"),
+    ("decide", 1, "reject", 0),
+    ("propose", 2, "goal"),
+    ("decide", 2, "merge", 0),
+    ("prioritise",),
+    ("dot", 3, 0, True),
+    ("idearound",),
+    ("propose", 3, "idea"),
+    ("decide", 3, "approve", 0),
+    ("support", 0, 3),
+    ("shortlist", 3),
+    ("action", 3),
+    ("move", 0, "started"),
+    ("move", 0, "done"),
+]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, max_size=40))
+@example(EVERY_STATUS)
 def test_dots_votes_and_messages_hold_for_any_sequence(steps: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(_play(Path(folder), steps))
@@ -155,7 +217,10 @@ async def test_a_round_past_its_last_day_takes_no_proposal_dot_or_support(tmp_pa
         await use.open_round(services, pilot.id, "goal", "Goals?", DAY, None, DOTS, [], DAY, None)
         made = await use.propose(services, pilot.id, "goal", "p0", "A square", DAY, None)
         await use.submit(services, "p0", made[1].id, 1, None)
-        await use.decide(services, pilot.id, made[1].id, "approve", None)
+        news = News(services, Outbox(db, bot=None))
+        await use.decide(
+            services, pilot.id, made[1].id, "approve", None, actor=COORDINATOR, tell=news.store
+        )
         await use.set_phase(services, pilot.id, "goal", "prioritising", None)
         after = "2026-12-03"
         late = await use.propose(services, pilot.id, "goal", "p1", "Too late", after, None)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 
 from bot.chat import callbacks
+from seroi.impact_map import parse_impact_map
 
 from .conftest import Pilot
 from .test_admin_and_invites import answer_to
 from .test_goals import LAST_DAY, card_of, last_text, people, pilot_number
+from .test_impact_map import EXAMPLE
 
 
 async def approved_goal(pilot: Pilot, kaisa, proposer) -> int:
@@ -69,6 +71,25 @@ async def test_an_idea_becomes_an_action_and_its_proposer_hears_of_every_step(
     assert all(text.startswith("Novità sulla tua proposta") for text in news), news
     card = card_of(giulia, idea, "La tua proposta")
     assert card.count("\n• ") == 6  # sent, and the five changes
+
+    # Each decision is in the audit log: who made it, whose proposal, what it was.
+    kaisa_, aino_, giulia_ = (pilot.services.pseudonym(p.user.id) for p in (kaisa, aino, giulia))
+    assert pilot.rows(
+        "SELECT action, actor, subject, detail FROM audit_log "
+        "WHERE action LIKE 'proposal %' OR action LIKE 'action %' ORDER BY id"
+    ) == [
+        ("proposal approved", kaisa_, aino_, f"proposal={goal}"),
+        ("proposal approved", kaisa_, giulia_, f"proposal={idea}"),
+        ("proposal shortlisted", kaisa_, giulia_, f"proposal={idea}"),
+        (
+            "proposal became an action",
+            kaisa_,
+            giulia_,
+            f"proposal={idea} action={action_id} budget_eur=2500",
+        ),
+        ("action started", kaisa_, giulia_, f"proposal={idea} action={action_id}"),
+        ("action done", kaisa_, giulia_, f"proposal={idea} action={action_id}"),
+    ]
 
 
 async def test_bad_input_in_an_idea_round(pilot: Pilot) -> None:
@@ -144,3 +165,39 @@ async def test_delete_keeps_approved_proposals_without_their_author(pilot: Pilot
     assert pilot.rows("SELECT COUNT(*) FROM dots") == [(0,)]
     [board] = await kaisa.command("goals")
     assert "A lively village centre" in board["text"]
+
+
+async def test_an_action_made_in_chat_reaches_the_maps_investment_in_a_new_version(
+    pilot: Pilot,
+) -> None:
+    kaisa, _fredrik, [aino] = await people(pilot, ("Aino", "en", set(), "resident"))
+    await kaisa.send_document(EXAMPLE.read_bytes(), "laitila.yaml")
+    goal = await approved_goal(pilot, kaisa, aino)
+    await kaisa.command("idearound", f"{LAST_DAY} goals={goal} How do we get there?")
+    await aino.command("idea", "A pop-up café in the old school")
+    await aino.press("send")
+    idea = int(pilot_number(aino))
+    await kaisa.command("approve", str(idea))
+    await kaisa.command("shortlist", str(idea))
+    [made] = await kaisa.command("action", f"{idea} 4500")
+    assert "The impact map counts the budget from its next version: see /map." in made["text"]
+
+    [summary, _file] = await kaisa.command("map", replies=2)
+    assert "their budgets are not in its investment yet" in summary["text"]
+    [saved] = await kaisa.press("mapbudgets", "1")
+    assert saved["text"] == "Saved as version 2 of the impact map."
+    [(yaml_text, source, actor)] = pilot.rows(
+        "SELECT yaml, source, actor FROM impact_map_versions WHERE number = 2"
+    )
+    assert (source, actor) == ("chat", pilot.services.pseudonym(kaisa.user.id))
+    funded = [(i.action, i.amount) for i in parse_impact_map(yaml_text).inputs if i.action]
+    assert funded == [(1, 4500)]
+    [summary, _file] = await kaisa.command("map", replies=2)
+    assert "not in its investment yet" not in summary["text"]
+    assert "reply_markup" not in summary
+    # The old button, pressed again: that version is no longer the current one.
+    message, old = kaisa.find_button("mapbudgets", "1")
+    query = pilot.sandbox.press_button(kaisa.user, message, old["callback_data"])
+    answer = await answer_to(pilot, query)
+    assert answer["text"] == "This button is no longer active."
+    assert len(pilot.rows("SELECT number FROM impact_map_versions")) == 2

@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.features.privacy.handlers import (
+    MAP_AUTHORSHIP_NOTICE,
+    NOTICE_CHANGES,
+    PROPOSALS_NOTICE,
+)
 from bot.i18n import translator
 from bot.settings import LANGUAGES
 from bot.storage import db as db_module
@@ -29,12 +34,8 @@ HEALTH_DATA_ARTICLE = {
     "sv": "artikel 9.2 a",
 }
 CONTACT = "tietosuoja@rauma.example, 02 834 11"
-UPDATED = (
-    "The privacy notice has been updated. It now also states the legal basis, how to "
-    "contact the controller, your right to complain to a supervisory authority and how "
-    "long data is kept. No purpose has changed, so your choices stand and you need not "
-    "consent again."
-)
+UPDATED = "The privacy notice has been updated."
+STAND = "No purpose has changed, so your choices stand and you need not consent again."
 MIGRATIONS = Path(db_module.__file__).parent / "migrations"
 
 
@@ -83,13 +84,13 @@ async def test_a_pilot_without_contact_details_gives_the_default_way_to_reach_it
     assert _(DEFAULT_CONTROLLER_CONTACT) != DEFAULT_CONTROLLER_CONTACT  # translated
 
 
-async def consented_under_the_previous_notice(pilot: Pilot, name: str):
-    """A member whose consents were recorded under the notice before this one."""
+async def consented_under_the_previous_notice(pilot: Pilot, name: str, version: str = "2026-11"):
+    """A member whose consents were recorded under an earlier notice."""
     person = pilot.person(name)
     await person.join(await pilot.invite("member"), "fi", {"checkins"}, "resident")
     async with pilot.services.db.transaction():
-        await pilot.services.db.execute("UPDATE consents SET notice_version = '2026-11'")
-        await pilot.services.db.execute("UPDATE members SET notice_version = '2026-11'")
+        await pilot.services.db.execute("UPDATE consents SET notice_version = ?", (version,))
+        await pilot.services.db.execute("UPDATE members SET notice_version = ?", (version,))
     return person
 
 
@@ -101,6 +102,7 @@ async def test_earlier_consenters_see_the_new_notice_once_and_are_not_asked_agai
     [help_text, notice] = await person.command("help", replies=2)
     assert help_text["text"].startswith(_("What you can do here:"))
     assert notice["text"].startswith(_(UPDATED))
+    assert _(STAND) in notice["text"]
     assert "tietosuoja.fi" in notice["text"]
     assert "reply_markup" not in notice  # nothing to consent to again: no purpose changed
     assert pilot.rows("SELECT COUNT(*) FROM consents") == [(3,)]
@@ -153,3 +155,41 @@ async def test_the_migration_keeps_earlier_consents_and_clears_confirmed_toggles
         ("p2", '["wellbeing"]', None),  # still choosing: the toggles stay
     ]
     assert [tuple(row) for row in pilots] == [(None, NOTICE_VERSION)]
+
+
+@pytest.mark.parametrize(
+    ("seen", "told"),
+    [
+        ("2026-11", ["2026-12", "2026-12-steps", "2026-12-maps"]),
+        ("2026-12", ["2026-12-steps", "2026-12-maps"]),
+        ("2026-12-steps", ["2026-12-maps"]),
+    ],
+)
+async def test_the_update_says_what_changed_since_the_version_the_member_saw(
+    pilot: Pilot, seen: str, told: list[str]
+) -> None:
+    _ = translator("fi")
+    person = await consented_under_the_previous_notice(pilot, "Aino", seen)
+    [_help, notice] = await person.command("help", replies=2)
+    what_changed = notice["text"].split("\n\n")[0]
+    assert what_changed == " ".join(
+        [
+            _(UPDATED),
+            *(_(change) for version, change in NOTICE_CHANGES if version in told),
+            _(STAND),
+        ]
+    )
+    assert NOTICE_CHANGES[-1][0] == NOTICE_VERSION  # the newest version says what it changed
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_notice_says_what_delete_does_to_map_versions_and_decisions(
+    pilot: Pilot, language: str
+) -> None:
+    _ = translator(language)
+    person = pilot.person("Kaisa", language_code=language)
+    await person.join(await pilot.invite("coordinator"), language, set(), "public_body")
+    [full] = await person.command("privacy")
+    assert _(PROPOSALS_NOTICE) in full["text"]
+    assert _(MAP_AUTHORSHIP_NOTICE) in full["text"]
+    assert (language == "en") == (_(MAP_AUTHORSHIP_NOTICE) == MAP_AUTHORSHIP_NOTICE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.chat import callbacks
-from bot.demo.participants import invite_code
+from bot.demo.participants import Participant, invite_code
 from bot.i18n import translator
 from seroi.impact_map import parse_impact_map
 
@@ -110,6 +110,16 @@ async def add_action(pilot: Pilot, title: str, budget: float) -> int:
     return action.id
 
 
+async def link_car_co2(coordinator: Participant, action: int, values: str) -> dict:
+    """Link avoided car CO2 to the map's second outcome for an action; the /values reply."""
+    await coordinator.command("indicators")
+    await coordinator.press("indaction", str(action))
+    await coordinator.press("indpick", "avoided_car_co2_tonnes")
+    await coordinator.press("indoutcome", "1")
+    [reply] = await coordinator.command("values", values)
+    return reply
+
+
 async def test_a_coordinator_links_an_indicator_and_accepts_a_library_proxy(pilot: Pilot):
     kaisa = await coordinator(pilot)
     await kaisa.send_document(EXAMPLE.read_bytes(), "laitila.yaml")
@@ -153,11 +163,7 @@ async def test_an_own_proxy_value_outside_the_declared_range_changes_nothing(pil
     kaisa = await coordinator(pilot)
     await kaisa.send_document(EXAMPLE.read_bytes(), "laitila.yaml")
     action = await add_action(pilot, "Hub", 0)
-    await kaisa.command("indicators")
-    await kaisa.press("indaction", str(action))
-    await kaisa.press("indpick", "avoided_car_co2_tonnes")
-    await kaisa.press("indoutcome", "1")
-    await kaisa.command("values", "0 11")
+    await link_car_co2(kaisa, action, "0 11")
     [ask] = await kaisa.press("indproxy", "own")
     assert "/proxy 90" in ask["text"]
     [reply] = await kaisa.command("proxy", "paljon")

@@ -164,7 +164,19 @@ async def _summary(
 
 async def _send_map(context: BotContext, caller: Caller, found: maps.CurrentMap) -> None:
     history = await context.services.impact_maps.history(caller.pilot.id, HISTORY_SHOWN)
-    await say(context, caller, await _summary(context, caller, found, history))
+    text = await _summary(context, caller, found, history)
+    markup = None
+    # An action made from an idea (step 3) changes the investment, but makes no version by
+    # itself: the coordinator who reads the map makes that version, with one press.
+    if await maps.budgets_behind(context.services, caller, found):
+        text += "\n\n" + caller._(
+            "The pilot's actions have changed since this version: their budgets are not in "
+            "its investment yet."
+        )
+        count = caller._("Count the actions' budgets (a new version)")
+        argument = f"{caller.pilot.id}:{found.version.number}"
+        markup = keyboard([[button(caller, context, count, "mapbudgets", argument)]])
+    await say(context, caller, text, markup)
     await send_file(
         context,
         caller,
@@ -296,12 +308,20 @@ async def table_command(update: Update, context: BotContext) -> None:
     await say(context, caller, "\n".join(lines), keyboard(rows) if rows else None)
 
 
+def _for_callers_pilot(caller: Caller, press: Press) -> str | None:
+    """The rest of a `pilot:rest` argument, if the button is for the caller's current pilot."""
+    pilot_id, _sep, rest = press.argument.partition(":")
+    if caller.pilot is None or caller.pilot.id != id_argument(pilot_id):
+        return None
+    return rest
+
+
 async def on_table_invite(
     update: Update, context: BotContext, caller: Caller, press: Press
 ) -> bool:
     """An invite for one missing group: its QR card, the link and its limits as the caption."""
-    pilot_id, _sep, group = press.argument.partition(":")
-    if caller.pilot is None or caller.pilot.id != id_argument(pilot_id):
+    group = _for_callers_pilot(caller, press)
+    if group is None:
         return False
     made = await group_invite(context.services, caller, group, update.update_id)
     if made is None:
@@ -366,8 +386,8 @@ async def indicators_command(update: Update, context: BotContext) -> None:
 
 async def on_action(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
     """An action chosen: the indicator library as buttons."""
-    pilot_id, _sep, action_id = press.argument.partition(":")
-    if caller.pilot is None or caller.pilot.id != id_argument(pilot_id):
+    action_id = _for_callers_pilot(caller, press)
+    if action_id is None:
         return False
     action = await maps.start_link(
         context.services, caller, id_argument(action_id), update.update_id
@@ -565,6 +585,25 @@ async def proxy_command(update: Update, context: BotContext) -> None:
         await say(context, caller, _saved(caller, stored))
 
 
+async def on_count_budgets(
+    update: Update, context: BotContext, caller: Caller, press: Press
+) -> bool:
+    """The actions' budgets written into a new version of the map that /map showed."""
+    number = _for_callers_pilot(caller, press)
+    if number is None:
+        return False
+    stored = await maps.count_budgets(
+        context.services, caller, id_argument(number), update.update_id
+    )
+    if isinstance(stored, maps.Stale):
+        return False
+    if isinstance(stored, maps.Refused):
+        await say(context, caller, _problems(caller, stored.problems))
+        return True
+    await say(context, caller, _saved(caller, stored))
+    return True
+
+
 def handlers() -> list[BaseHandler]:
     """Files sent in a private chat (registered before the catch-alls)."""
     sent = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.Document.ALL
@@ -588,4 +627,5 @@ BUTTONS = (
     Button("indpick", MAP_LEVEL, on_indicator),
     Button("indoutcome", MAP_LEVEL, on_outcome),
     Button("indproxy", MAP_LEVEL, on_proxy),
+    Button("mapbudgets", MAP_LEVEL, on_count_budgets),
 )

@@ -107,12 +107,15 @@ def _build(
         )
     except ImpactMapError as error:
         return Refused(error.problems)
-    budgets = [(action.id, action.title, action.budget_eur) for action in actions]
-    funded = with_action_budgets(parsed, budgets, stakeholder)
+    funded = with_action_budgets(parsed, _budgets(actions), stakeholder)
     # An upload keeps its own text (and comments) unless the budgets changed it.
     text = text if funded == parsed else to_yaml(funded)
     found = [(c.kind, c.subject, c.fields) for c in changes(before, funded)]
     return _Built(text, funded, found)
+
+
+def _budgets(actions: list[Action]) -> list[tuple[int, str, float]]:
+    return [(action.id, action.title, action.budget_eur) for action in actions]
 
 
 class _Moved(Exception):
@@ -193,6 +196,25 @@ async def upload(
     stored = await _store(services, caller, lambda _before: text, "upload", filename, update_id)
     assert not isinstance(stored, Stale)  # an upload replaces the map whatever it held
     return stored
+
+
+async def budgets_behind(services: Services, caller: Caller, found: CurrentMap) -> bool:
+    """Whether actions made or changed since this version are missing from its investment."""
+    actions = await services.actions.of_pilot(caller.pilot.id)
+    funded = await asyncio.to_thread(
+        with_action_budgets, found.impact_map, _budgets(actions), caller.pilot.name
+    )
+    return funded != found.impact_map
+
+
+async def count_budgets(
+    services: Services, caller: Caller, number: int, update_id: int
+) -> CurrentMap | Refused | Stale:
+    """A new version of the map shown (version `number`) with the actions' budgets in it."""
+    shown = await services.impact_maps.current(caller.pilot.id)
+    if shown is None or shown.number != number:
+        return Stale()
+    return await _store(services, caller, to_yaml, "chat", CHAT_SOURCE, update_id)
 
 
 def library() -> tuple[str, ...]:

@@ -33,6 +33,40 @@ PROPOSALS_NOTICE = N_(
     "use /delete, those not approved are erased; approved goals and ideas belong to the "
     "pilot and stay, without your name. Your dots and supports are erased."
 )
+MAP_AUTHORSHIP_NOTICE = N_(
+    "If you coordinate a pilot: every version of its impact map records who made it (your "
+    "pseudonym), when and what changed, and the audit log records your decisions on "
+    "proposals the same way. If you use /delete, your pseudonym is removed from them; the "
+    "map versions and the decisions stay the pilot's."
+)
+
+# What each version of the notice added, oldest first: a member who consented under an
+# earlier one is told what changed since (an unknown, older version gets every line).
+NOTICE_CHANGES = (
+    (
+        "2026-12",
+        N_(
+            "It now also states the legal basis, how to contact the controller, your right to "
+            "complain to a supervisory authority and how long data is kept."
+        ),
+    ),
+    (
+        "2026-12-steps",
+        N_(
+            "It now says what happens to the goals and ideas you propose when you use /delete: "
+            "those not approved are erased, and approved ones stay as the pilot's, without "
+            "your name."
+        ),
+    ),
+    (
+        "2026-12-maps",
+        N_(
+            "It now says that impact-map versions and decisions on proposals record which "
+            "coordinator made them, and that /delete removes the coordinator's pseudonym from "
+            "them."
+        ),
+    ),
+)
 
 
 def full_notice(caller: Caller) -> str:
@@ -74,7 +108,7 @@ def full_notice(caller: Caller) -> str:
         controller=controller,
         contact=contact,
     )
-    return f"{notice}\n\n{_(PROPOSALS_NOTICE)}"
+    return f"{notice}\n\n{_(PROPOSALS_NOTICE)}\n\n{_(MAP_AUTHORSHIP_NOTICE)}"
 
 
 async def privacy(update: Update, context: BotContext) -> None:
@@ -85,7 +119,18 @@ async def privacy(update: Update, context: BotContext) -> None:
         markup = keyboard([[button(caller, context, caller._("Change my choices"), "rechoose")]])
     await say(context, caller, full_notice(caller), markup)
     # Shown in full just now: the update of the notice need not follow.
-    await rights.current_notice_unseen(context.services, caller)
+    await rights.mark_current_notice_shown(context.services, caller)
+
+
+def what_changed(caller: Caller, seen: str) -> str:
+    """What the notice says now that it did not in version `seen`, and that consents stand."""
+    _ = caller._
+    versions = [version for version, _change in NOTICE_CHANGES]
+    since = versions.index(seen) + 1 if seen in versions else 0
+    lines = [_("The privacy notice has been updated.")]
+    lines += [_(change) for _version, change in NOTICE_CHANGES[since:]]
+    lines.append(_("No purpose has changed, so your choices stand and you need not consent again."))
+    return " ".join(lines)
 
 
 async def notice_update(update: Update, context: BotContext) -> None:
@@ -97,15 +142,10 @@ async def notice_update(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if caller is None or chat is None or chat.type != "private":
         return
-    if not await rights.current_notice_unseen(context.services, caller):
+    seen = await rights.mark_current_notice_shown(context.services, caller)
+    if seen is None:
         return
-    what_changed = caller._(
-        "The privacy notice has been updated. It now also states the legal basis, how to "
-        "contact the controller, your right to complain to a supervisory authority and how "
-        "long data is kept. No purpose has changed, so your choices stand and you need not "
-        "consent again."
-    )
-    await say(context, caller, what_changed + "\n\n" + full_notice(caller))
+    await say(context, caller, what_changed(caller, seen) + "\n\n" + full_notice(caller))
 
 
 async def known_caller(context: BotContext) -> Caller | None:

@@ -72,18 +72,19 @@ async def choose_consents_again(
     return member.model_copy(update={"onboarding_state": state})
 
 
-async def current_notice_unseen(services: Services, caller: Caller) -> bool:
-    """Whether the member consented under an earlier notice and has not seen this one;
-    if so, it counts as seen from now on (it is shown once, by the caller of this).
+async def mark_current_notice_shown(services: Services, caller: Caller) -> str | None:
+    """The older notice version the member consented under, if they have not seen the
+    current one; from now on it counts as seen (it is shown once, by the caller of this).
 
     Asked after the update was handled, so it reads what that update stored (a /withdraw,
     a /delete). Nothing is written for anyone else, a withdrawn person included.
     """
-    if caller.pilot is None or not await services.members.consented_under_an_older_notice(
-        caller.pilot.id, caller.pseudonym
-    ):
-        return False
+    if caller.pilot is None:
+        return None
+    seen = await services.members.older_notice_seen(caller.pilot.id, caller.pseudonym)
+    if seen is None:
+        return None
     # Its own transaction: the update's own may have been committed already.
     async with services.db.transaction():
         await services.members.saw_current_notice(caller.pilot.id, caller.pseudonym)
-    return True
+    return seen

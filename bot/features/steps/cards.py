@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat import callbacks
-from bot.chat.context import BotContext
 from bot.features.steps.rounds import Change
 from bot.i18n import N_, Translate, local_date, resolve_language, translator
+from bot.outbox import Outbox
 from bot.services import Services
-from bot.storage.models import Reply
+from bot.storage.models import Reply, StoredReply
 from bot.storage.repositories.proposals import Proposal
 
 STATUS_NAMES = {
@@ -82,7 +82,25 @@ async def notices(services: Services, change: Change) -> list[Reply]:
     return replies
 
 
-async def tell(context: BotContext, change: Change) -> None:
-    """Tell the proposer, through the outbox (a blocked chat does not stop the caller)."""
-    for reply in await notices(context.services, change):
-        await context.outbox.post(reply)
+class News:
+    """The proposers' news of one update, stored in the decision's own transaction.
+
+    Stored with the decision, a crash after it commits cannot lose the news (the outbox
+    sends what is stored after a restart); the coordinator's own reply, stored when the
+    update ends, may be lost that way and is harmless to lose.
+    """
+
+    def __init__(self, services: Services, outbox: Outbox) -> None:
+        self._services = services
+        self._outbox = outbox
+        self._stored: list[StoredReply] = []
+
+    async def store(self, change: Change) -> None:
+        """Inside the decision's transaction: the card's edit and the short message."""
+        replies = await notices(self._services, change)
+        self._stored += await self._outbox.store_in_transaction(replies)
+
+    def send(self) -> None:
+        """Once the decision's transaction has committed (a blocked chat stops nothing)."""
+        self._outbox.send_stored(self._stored)
+        self._stored = []

@@ -3,12 +3,14 @@
 Members take part from /goals and /ideas and propose with /goal and /idea; coordinators
 decide with /review, /approve, /merge, /reject, /shortlist, /action; facilitators open
 rounds and enter what was said on paper with /paper. Every status change is told to the
-proposer (`cards.tell`).
+proposer (`cards.News`), stored in the decision's own transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 
 from telegram import Message, Update
 
@@ -19,11 +21,13 @@ from bot.chat.context import BotContext
 from bot.chat.labels import GROUP_LABELS
 from bot.chat.render import button, edit_in, keyboard, say, say_in
 from bot.features.steps import rounds as use
-from bot.features.steps.cards import STATUS_NAMES, card_text, short, tell
+from bot.features.steps.cards import STATUS_NAMES, News, card_text, short
 from bot.i18n import N_, local_date, resolve_language, translator
 from bot.storage.models import STAKEHOLDER_GROUPS
-from bot.storage.repositories.proposals import Recipient, Round, RoundKind
+from bot.storage.repositories.proposals import Proposal, Recipient, Round, RoundKind
 from seroi.disclosure import MIN_GROUP, may_show
+
+Done = TypeVar("Done")
 
 # /review lists at most this many proposals at once (one Approve button each).
 LISTED = 10
@@ -192,7 +196,7 @@ async def _open(update: Update, context: BotContext, kind: RoundKind) -> None:
         await say(context, caller, _refusal(caller, opened))
         return
     found, invitees = opened
-    told = _("{count} members who accepted workshop invitations are told.").format(
+    told = _("Members told (those who accepted workshop invitations): {count}.").format(
         count=len(invitees)
     )
     await say(context, caller, f"{_rules(caller, found)}\n\n{told}")
@@ -210,10 +214,16 @@ async def idearound(update: Update, context: BotContext) -> None:
 
 
 def _count(caller: Caller, dots: int, paper: int) -> str:
+    # "dots: N" rather than "N dots": the catalogs have no plural forms, and "1 dots" jars.
     _ = caller._
     if paper:
-        return _("{dots} dots ({paper} of them entered from paper)").format(dots=dots, paper=paper)
-    return _("{dots} dots").format(dots=dots)
+        return _("dots: {dots}, {paper} of them entered from paper").format(dots=dots, paper=paper)
+    return _("dots: {dots}").format(dots=dots)
+
+
+def _paper_mark(caller: Caller, proposal: Proposal) -> str:
+    """Marks a proposal a facilitator entered for someone without Telegram."""
+    return caller._(" (entered from paper)") if proposal.on_paper else ""
 
 
 async def _show_goals(
@@ -227,13 +237,15 @@ async def _show_goals(
     if ranking:
         lines.append(_("Approved goals, most dots first:"))
         lines += [
-            f"{place}. #{r.proposal.id} {r.proposal.text} — {_count(caller, r.dots, r.paper_dots)}"
+            f"{place}. #{r.proposal.id} {r.proposal.text}{_paper_mark(caller, r.proposal)} — "
+            + _count(caller, r.dots, r.paper_dots)
             for place, r in enumerate(ranking, 1)
         ]
     else:
         lines.append(_("No goal has been approved yet."))
     if caller.level in ("coordinator", "facilitator", "admin") and ranking:
-        lines += _group_breakdown(caller, await repo.dots_by_group(found.id))
+        paper = sum(r.paper_dots for r in ranking)
+        lines += _group_breakdown(caller, await repo.dots_by_group(found.id), paper)
     rows = []
     if found.phase == "prioritising" and ranking:
         mine = await repo.dots_of(found.id, caller.pseudonym)
@@ -253,8 +265,13 @@ async def _show_goals(
     await say(context, caller, "\n".join(lines), markup, replacing=replacing)
 
 
-def _group_breakdown(caller: Caller, by_group: dict[str | None, tuple[int, int]]) -> list[str]:
-    """Dots per stakeholder group; groups of fewer than five voters are pooled, not shown."""
+def _group_breakdown(
+    caller: Caller, by_group: dict[str | None, tuple[int, int]], paper: int
+) -> list[str]:
+    """Dots per stakeholder group; groups of fewer than five voters are pooled, not shown.
+
+    Paper dots have no group; their own line makes the lines add up to the ranking's total.
+    """
     _ = caller._
     lines = ["", _("Dots by stakeholder group:")]
     hidden = 0
@@ -269,6 +286,8 @@ def _group_breakdown(caller: Caller, by_group: dict[str | None, tuple[int, int]]
                 minimum=MIN_GROUP, dots=hidden
             )
         )
+    if paper:
+        lines.append(_("• entered from paper: {dots}").format(dots=paper))
     return lines
 
 
@@ -310,7 +329,9 @@ async def ideas(update: Update, context: BotContext) -> None:
         )
         lines.append(
             _("#{number} {text} — supported by {count}").format(
-                number=r.proposal.id, text=r.proposal.text, count=r.supports
+                number=r.proposal.id,
+                text=r.proposal.text + _paper_mark(caller, r.proposal),
+                count=r.supports,
             )
             + status
         )
@@ -454,9 +475,7 @@ async def review(update: Update, context: BotContext) -> None:
         await say(context, caller, _("No proposal is waiting for review."))
         return
     lines = [_("Waiting for review:")]
-    for proposal in waiting:
-        paper_mark = _(" (entered from paper)") if proposal.on_paper else ""
-        lines.append(f"#{proposal.id} {proposal.text}{paper_mark}")
+    lines += [f"#{p.id} {p.text}{_paper_mark(caller, p)}" for p in waiting]
     lines += [
         "",
         _(
@@ -480,7 +499,7 @@ async def review(update: Update, context: BotContext) -> None:
 
 
 async def _decided(context: BotContext, caller: Caller, done: use.Change | use.Refused) -> None:
-    """Tell the coordinator what happened and, on a change, the proposer."""
+    """Tell the coordinator what happened (the proposer has been told by `_with_news`)."""
     _ = caller._
     if isinstance(done, use.Refused):
         status = _(STATUS_NAMES[done.status]) if done.status else ""
@@ -497,7 +516,14 @@ async def _decided(context: BotContext, caller: Caller, done: use.Change | use.R
         )
         + paper_mark,
     )
-    await tell(context, done)
+
+
+async def _with_news(context: BotContext, decide: Callable[[use.Tell], Awaitable[Done]]) -> Done:
+    """Run a decision that stores its proposers' news in its transaction; send it after."""
+    news = News(context.services, context.outbox)
+    done = await decide(news.store)
+    news.send()
+    return done
 
 
 def _numbers(context: BotContext, count: int) -> list[int] | None:
@@ -522,14 +548,19 @@ async def _decide_command(update: Update, context: BotContext, decision: str, us
         too_long = REFUSALS["too_long"]
         await say(context, caller, _(too_long).format(limit=use.MAX_REASON))
         return
-    done = await use.decide(
-        context.services,
-        caller.pilot.id,
-        numbers[0],
-        decision,
-        update.update_id,
-        reason=reason,
-        into=numbers[1] if decision == "merge" else None,
+    done = await _with_news(
+        context,
+        lambda tell: use.decide(
+            context.services,
+            caller.pilot.id,
+            numbers[0],
+            decision,
+            update.update_id,
+            actor=caller.pseudonym,
+            tell=tell,
+            reason=reason,
+            into=numbers[1] if decision == "merge" else None,
+        ),
     )
     await _decided(context, caller, done)
 
@@ -544,7 +575,12 @@ async def approve(update: Update, context: BotContext) -> None:
     if not numbers or len(numbers) > LISTED:
         await say(context, caller, caller._(APPROVE_USAGE))
         return
-    done = await use.approve_all(context.services, caller.pilot.id, numbers, update.update_id)
+    done = await _with_news(
+        context,
+        lambda tell: use.approve_all(
+            context.services, caller.pilot.id, caller.pseudonym, tell, numbers, update.update_id
+        ),
+    )
     for decided in done:
         await _decided(context, caller, decided)
 
@@ -579,12 +615,27 @@ async def action(update: Update, context: BotContext) -> None:
             context, caller, _("Usage: /action IDEA-NUMBER BUDGET-IN-EUROS, e.g. /action 7 2500")
         )
         return
-    done = await use.make_action(
-        context.services, caller.pilot.id, numbers[0], float(numbers[1]), update.update_id
+    done = await _with_news(
+        context,
+        lambda tell: use.make_action(
+            context.services,
+            caller.pilot.id,
+            caller.pseudonym,
+            tell,
+            numbers[0],
+            float(numbers[1]),
+            update.update_id,
+        ),
     )
     if isinstance(done, use.Refused):
         await _decided(context, caller, done)
         return
+    has_map = await context.services.impact_maps.current(caller.pilot.id) is not None
+    map_note = (
+        " " + _("The impact map counts the budget from its next version: see /map.")
+        if has_map
+        else ""
+    )
     await say(
         context,
         caller,
@@ -594,9 +645,9 @@ async def action(update: Update, context: BotContext) -> None:
         + " "
         + _("Mark its progress with /actionstart {action} and /actiondone {action}.").format(
             action=done.proposal.action_id
-        ),
+        )
+        + map_note,
     )
-    await tell(context, done)
 
 
 async def _move_action(update: Update, context: BotContext, status: str) -> None:
@@ -609,8 +660,17 @@ async def _move_action(update: Update, context: BotContext, status: str) -> None
     if numbers is None:
         await say(context, caller, _("Usage: /actionstart NUMBER or /actiondone NUMBER"))
         return
-    done = await use.action_moves(
-        context.services, caller.pilot.id, numbers[0], status, update.update_id
+    done = await _with_news(
+        context,
+        lambda tell: use.action_moves(
+            context.services,
+            caller.pilot.id,
+            caller.pseudonym,
+            tell,
+            numbers[0],
+            status,
+            update.update_id,
+        ),
     )
     if isinstance(done, use.Refused):
         text = (
@@ -625,7 +685,6 @@ async def _move_action(update: Update, context: BotContext, status: str) -> None
         caller,
         _("Action #{action}: {status}.").format(action=numbers[0], status=_(STATUS_NAMES[status])),
     )
-    await tell(context, done)
 
 
 async def actionstart(update: Update, context: BotContext) -> None:
@@ -690,7 +749,18 @@ async def on_approve(update: Update, context: BotContext, caller: Caller, press:
     ids = _pressed_in_pilot(caller, press)
     if ids is None or ids[0] != caller.pilot.id:
         return False
-    done = await use.decide(context.services, caller.pilot.id, ids[1], "approve", update.update_id)
+    done = await _with_news(
+        context,
+        lambda tell: use.decide(
+            context.services,
+            caller.pilot.id,
+            ids[1],
+            "approve",
+            update.update_id,
+            actor=caller.pseudonym,
+            tell=tell,
+        ),
+    )
     await _decided(context, caller, done)
     return True
 

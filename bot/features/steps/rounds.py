@@ -1,12 +1,13 @@
 """Goal rounds and idea rounds as use cases: each one transaction, refusals as values.
 
-Every status change of a proposal comes back as a `Change`, which the handler turns
-into exactly one message to the proposer ("you said, we did") plus an edit of their
-status card.
+Every status change of a proposal is a `Change`, given to `tell` inside the decision's
+transaction: exactly one message to the proposer ("you said, we did") plus an edit of
+their status card, stored with the decision.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -25,6 +26,11 @@ class Change:
 
     proposal: Proposal
     status: str
+
+
+# Called with each change inside the decision's transaction: the proposer's news is
+# stored with the decision, never apart from it.
+Tell = Callable[[Change], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -165,28 +171,47 @@ async def decide(
     decision: str,
     update_id: int | None,
     *,
+    actor: str,
+    tell: Tell,
     reason: str | None = None,
     into: int | None = None,
 ) -> Change | Refused:
     """A coordinator's decision; if someone else decided first, Refused("taken")."""
     async with services.db.transaction(update_id):
-        return await _decide(services, pilot_id, proposal_id, decision, reason, into)
+        return await _decide(services, pilot_id, actor, tell, proposal_id, decision, reason, into)
 
 
 async def approve_all(
-    services: Services, pilot_id: int, proposal_ids: list[int], update_id: int | None
+    services: Services,
+    pilot_id: int,
+    actor: str,
+    tell: Tell,
+    proposal_ids: list[int],
+    update_id: int | None,
 ) -> list[Change | Refused]:
     """Several proposals approved at once (a workshop's worth), each decided on its own."""
     async with services.db.transaction(update_id):
         return [
-            await _decide(services, pilot_id, proposal_id, "approve", None, None)
+            await _decide(services, pilot_id, actor, tell, proposal_id, "approve", None, None)
             for proposal_id in proposal_ids
         ]
+
+
+async def _audit(
+    services: Services, pilot_id: int, actor: str, what: str, proposal: Proposal, detail: str
+) -> None:
+    """A decision in the audit log, in the decision's own transaction. The reason stays on
+    the proposal: it is free text, and the log is for who decided what and when."""
+    await services.audit.add(
+        what, actor=actor, pilot_id=pilot_id, subject=proposal.pseudonym, detail=detail
+    )
 
 
 async def _decide(
     services: Services,
     pilot_id: int,
+    actor: str,
+    tell: Tell,
     proposal_id: int,
     decision: str,
     reason: str | None,
@@ -214,11 +239,21 @@ async def _decide(
         proposal_id, expected, status, reason=reason, merged_into=into
     ):
         return Refused("taken", proposal.status)
-    return Change(await repo.get(proposal_id), status)
+    detail = f"proposal={proposal_id}" + (f" into={into}" if into is not None else "")
+    await _audit(services, pilot_id, actor, f"proposal {status}", proposal, detail)
+    change = Change(await repo.get(proposal_id), status)
+    await tell(change)
+    return change
 
 
 async def make_action(
-    services: Services, pilot_id: int, proposal_id: int, budget_eur: float, update_id: int | None
+    services: Services,
+    pilot_id: int,
+    actor: str,
+    tell: Tell,
+    proposal_id: int,
+    budget_eur: float,
+    update_id: int | None,
 ) -> Change | Refused:
     """A shortlisted idea becomes an action of the pilot, with its budget."""
     repo = services.proposals
@@ -232,11 +267,21 @@ async def make_action(
         if not await repo.decide(proposal_id, ("shortlisted",), "action", action_id=action.id):
             return Refused("taken")
         changed = await repo.get(proposal_id)
-    return Change(changed, "action")
+        detail = f"proposal={proposal_id} action={action.id} budget_eur={budget_eur:g}"
+        await _audit(services, pilot_id, actor, "proposal became an action", changed, detail)
+        change = Change(changed, "action")
+        await tell(change)
+    return change
 
 
 async def action_moves(
-    services: Services, pilot_id: int, action_id: int, status: str, update_id: int | None
+    services: Services,
+    pilot_id: int,
+    actor: str,
+    tell: Tell,
+    action_id: int,
+    status: str,
+    update_id: int | None,
 ) -> Change | Refused:
     """An action started or done; told to the proposer of the idea it came from."""
     expected = {"started": "planned", "done": "started"}[status]
@@ -248,7 +293,11 @@ async def action_moves(
         if not await services.actions.set_status(action_id, status, expected):
             return Refused("taken")
         await repo.record(idea.id, status)
-    return Change(idea, status)
+        detail = f"proposal={idea.id} action={action_id}"
+        await _audit(services, pilot_id, actor, f"action {status}", idea, detail)
+        change = Change(idea, status)
+        await tell(change)
+    return change
 
 
 async def move_dot(

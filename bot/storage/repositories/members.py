@@ -48,14 +48,16 @@ class Members(Repository):
             (NOTICE_VERSION, pilot_id, pseudonym),
         )
 
-    async def consented_under_an_older_notice(self, pilot_id: int, pseudonym: str) -> bool:
-        """Whether the member's consents stand on a notice older than the one shown now."""
+    async def older_notice_seen(self, pilot_id: int, pseudonym: str) -> str | None:
+        """The older notice version the member's consents stand on, or None if they have
+        seen the one shown now (or have not consented, or withdrew)."""
         row = await self.db.fetch_one(
             "SELECT notice_version FROM members WHERE pilot_id = ? AND pseudonym = ? "
             "AND status != 'withdrawn'",
             (pilot_id, pseudonym),
         )
-        return row is not None and row[0] is not None and row[0] != NOTICE_VERSION
+        seen = row[0] if row is not None else None
+        return seen if seen != NOTICE_VERSION else None
 
     async def saw_current_notice(self, pilot_id: int, pseudonym: str) -> None:
         """The member has been shown the current notice."""

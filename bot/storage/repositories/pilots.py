@@ -10,7 +10,7 @@ from bot.storage.models import Pilot
 from bot.storage.repositories.base import Repository
 
 # The version of the privacy notice the bot shows now; consents record it.
-NOTICE_VERSION = "2026-12-steps"
+NOTICE_VERSION = "2026-12-maps"
 
 
 class Pilots(Repository):
