@@ -12,6 +12,7 @@ from datetime import date
 
 from telegram import Message, Update
 
+from bot import priorities
 from bot.chat.callbacks import Press, ascii_number, id_argument
 from bot.chat.caller import Caller
 from bot.chat.commands import Button, Command
@@ -216,6 +217,13 @@ def _count(caller: Caller, dots: int, paper: int) -> str:
     return _("{dots} dots").format(dots=dots)
 
 
+def _workshop_votes(caller: Caller, votes: int) -> str:
+    """What workshop polls over the round added, marked as such (nothing if none)."""
+    if not votes:
+        return ""
+    return ", " + caller._("{votes} votes in workshop polls").format(votes=votes)
+
+
 async def _show_goals(
     context: BotContext, caller: Caller, found: Round, replacing: Message | None = None
 ) -> None:
@@ -228,6 +236,7 @@ async def _show_goals(
         lines.append(_("Approved goals, most dots first:"))
         lines += [
             f"{place}. #{r.proposal.id} {r.proposal.text} — {_count(caller, r.dots, r.paper_dots)}"
+            + _workshop_votes(caller, r.workshop_votes)
             for place, r in enumerate(ranking, 1)
         ]
     else:
@@ -312,6 +321,7 @@ async def ideas(update: Update, context: BotContext) -> None:
             _("#{number} {text} — supported by {count}").format(
                 number=r.proposal.id, text=r.proposal.text, count=r.supports
             )
+            + _workshop_votes(caller, r.workshop_votes)
             + status
         )
         if r.proposal.status != "action" and found.phase != "closed":
@@ -702,7 +712,7 @@ async def on_dot(update: Update, context: BotContext, caller: Caller, press: Pre
         return False
     services = context.services
     group = caller.member.stakeholder_group if caller.member else None
-    moved = await use.move_dot(
+    moved = await priorities.move_dot(
         services,
         caller.pilot.id,
         ids[1],
