@@ -121,6 +121,17 @@ def _limit_problems(question: str, options: list[str]) -> list[tuple[str, dict[s
                     limit=PollLimit.MAX_OPTION_LENGTH,
                 )
             )
+    seen: dict[str, int] = {}
+    for number, option in enumerate(options, start=1):
+        if option and option in seen:
+            problems.append(
+                _problem(
+                    N_("Options {first} and {second} are the same; each option must differ."),
+                    first=seen[option],
+                    second=number,
+                )
+            )
+        seen.setdefault(option, number)
     return problems
 
 
