@@ -37,7 +37,7 @@ from bot.chat.render import (
     stop_poll,
 )
 from bot.features.workshops import dot_votes, open_questions, panel, polls, sessions
-from bot.features.workshops.group import MUTED, args, join_link, workshop_or_say
+from bot.features.workshops.group import args, join_link, workshop_or_say
 from bot.i18n import N_, Translate, format_day, translator
 from bot.outbox import Outbox, PollSent
 from bot.services import Services
@@ -408,11 +408,9 @@ async def on_here(
     is_member, new, shown = await sessions.attend(
         context.services, caller, workshop, message.message_id, time.time(), update.update_id
     )
-    if workshop.muted:
-        pass  # counted; the message is brought up to date once the bot may write again
-    elif shown is not None:
+    if shown is not None:
         await _show_attendance(context, workshop, message.message_id, shown)
-    else:
+    elif not workshop.muted:  # else the message is brought up to date once it may write
         _schedule_attendance_edit(context, workshop.id)
     if not is_member:
         return Answer(url=join_link(context, workshop))
@@ -520,7 +518,10 @@ async def on_my_membership(update: Update, context: BotContext) -> None:
     elif not may_write:
         if not await sessions.set_muted(services, workshop, True, update.update_id):
             return
-        note = _(MUTED)
+        note = _(
+            "I may no longer write in the group of the workshop “{title}”: please let me "
+            "write there again."
+        )
     elif workshop.muted:
         await sessions.set_muted(services, workshop, False, update.update_id)
         # Presses counted meanwhile are shown once the edit's gap allows.

@@ -8,11 +8,13 @@ import asyncio
 import re
 
 from telegram import ForceReply, Message, Update
+from telegram.constants import MessageLimit
 from telegram.ext import filters
 
 from bot.chat.callbacks import Press, ascii_number, id_argument
 from bot.chat.caller import Caller
 from bot.chat.context import BotContext
+from bot.chat.labels import short
 from bot.chat.render import keyboard, link_button, say, say_in, send_file_in
 from bot.features.workshops import sessions
 from bot.features.workshops.group import (
@@ -235,6 +237,9 @@ async def post_words(context: BotContext, chat_id: int, language: str, words: Wo
     caption = _("{count} approved answers; common little words are left out.").format(
         count=len(words.answers)
     )
+    # The words in text as well, for screen readers and a projector too far to read.
+    mentioned = ", ".join(f"{word} ({count})" for word, count in words.words)
+    listed = _("Most mentioned: {words}").format(words=mentioned)
     # Rendering takes a moment: off the event loop, so other chats are answered meanwhile.
     chart = await asyncio.to_thread(
         word_frequency_png, words.words, lang=language, title=words.question.text, subtitle=caption
@@ -244,7 +249,7 @@ async def post_words(context: BotContext, chat_id: int, language: str, words: Wo
         chat_id,
         chart,
         filename=f"words-{words.question.id}.png",
-        caption=f"{words.question.text}\n{caption}",
+        caption=short(f"{words.question.text}\n{caption}\n{listed}", MessageLimit.CAPTION_LENGTH),
     )
     await say_in(context, chat_id, _answer_list(_, words))
 

@@ -203,7 +203,9 @@ async def attend(
             new = await repo.attend_as_guest(workshop.id, guest_token(workshop, caller.pseudonym))
         if workshop.attendance_message_id is None:
             await repo.set_attendance_message(workshop.id, message_id)
-        shown = await repo.claim_attendance_edit(workshop.id, now, ATTENDANCE_EDIT_GAP)
+        shown = None
+        if not workshop.muted:  # else shown once the group lets the bot write again
+            shown = await repo.claim_attendance_edit(workshop.id, now, ATTENDANCE_EDIT_GAP)
     return is_member, new, shown
 
 
