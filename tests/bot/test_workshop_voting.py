@@ -387,3 +387,62 @@ async def test_a_poll_answer_for_another_pilots_poll_is_ignored(pilot: Pilot) ->
     assert stored == [(pilot.services.pseudonym(rauma.user.id), "[1]")]
     # Telegram's totals still count both.
     assert pilot.rows("SELECT counts, voters FROM workshop_polls") == [("[1, 1]", 2)]
+
+
+async def test_forty_people_attend_and_place_dots_within_one_second(pilot: Pilot) -> None:
+    kaisa = await coordinator_of(pilot)
+    facilitator = await facilitator_of(pilot)
+    code = await pilot.invite("member", extra="60")
+    people = []
+    for number in range(40):
+        person = pilot.person(f"P{number}", "en")
+        await person.join(code, "en", set(), "resident")
+        people.append(person)
+    goals = await goals_in_dot_voting(pilot, kaisa, ["A café", "A library"])
+    chat = await workshop_group(pilot, [facilitator, *people])
+    attendance = last_with_buttons(pilot, chat["id"])
+    await in_group(pilot, facilitator, chat, "dots")
+    payload = link_payload(last_with_buttons(pilot, chat["id"]))
+    screens = []
+    for person in people:
+        [screen] = await person.command("start", payload)
+        screens.append(screen)
+    here = next(
+        button["callback_data"]
+        for row in attendance["reply_markup"]["inline_keyboard"]
+        for button in row
+        if button["text"] == "I'm here"
+    )
+
+    calls_before = len(pilot.sandbox.outbox)
+    queries = []
+    for person, screen in zip(people, screens, strict=True):
+        dot = screen["reply_markup"]["inline_keyboard"][person.user.id % 2][0]["callback_data"]
+        queries.append(pilot.sandbox.press_button(person.user, attendance, here))
+        queries.append(pilot.sandbox.press_button(person.user, screen, dot))
+    queries.append(pilot.sandbox.press_button(people[0].user, attendance, here))  # twice
+    await pilot.sandbox.wait_for_async(
+        lambda: all(
+            (pilot.sandbox.callback_answer(q["id"]) or {}).get("answered") for q in queries
+        ),
+        20,
+    )
+    await pilot.sandbox.wait_for_async(
+        lambda: any("Here: 40." in c.params.get("text", "") for c in pilot.sandbox.outbox), 20
+    )
+    await pilot.settled()
+    assert pilot.rows("SELECT COUNT(*) FROM workshop_attendance") == [(40,)]
+    assert pilot.rows("SELECT COUNT(*), COUNT(DISTINCT pseudonym) FROM dots") == [(40, 40)]
+    assert sorted(pilot.rows("SELECT proposal_id, COUNT(*) FROM dots GROUP BY proposal_id")) == [
+        (goals[0], sum(1 for p in people if p.user.id % 2 == 0)),
+        (goals[1], sum(1 for p in people if p.user.id % 2 == 1)),
+    ]
+    answered = [c for c in pilot.sandbox.outbox[calls_before:] if c.method == "answerCallbackQuery"]
+    assert len(answered) == len(queries)
+    to_group = [
+        call
+        for call in pilot.sandbox.outbox[calls_before:]
+        if str(call.params.get("chat_id")) == str(chat["id"])
+    ]
+    # Everything above took well under a minute: this is every call in one 60 s window.
+    assert len(to_group) <= 20
