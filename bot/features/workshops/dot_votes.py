@@ -34,8 +34,9 @@ from seroi.disclosure import may_show
 # The deep link's payload: /start wsdot-<workshop id>.
 LINK = "wsdot"
 NO_ROUND = N_("There is no goal round in its dot voting. A coordinator starts it with /prioritise.")
+CLOSED = N_("The dot voting has closed.")
 REFUSALS = {
-    "closed": N_("The dot voting has closed."),
+    "closed": CLOSED,
     "not_votable": N_("That goal no longer takes dots."),
     "none_left": N_("You have no dots left: {dots} of {dots} are placed. Take one back first."),
     "none": N_("You have no dot on that goal."),
@@ -112,7 +113,7 @@ async def on_start(update: Update, context: BotContext) -> None:
     if workshop is not None and workshop.status == "open":
         found = await sessions.voting_round(services, workshop)
     if found is None:
-        await say(context, caller, caller._(REFUSALS["closed"]))
+        await say(context, caller, caller._(CLOSED))
         return
     if not await sessions.member_of(services, caller, workshop):
         await say(context, caller, not_a_member(caller._, context, workshop))
