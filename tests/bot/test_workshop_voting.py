@@ -61,11 +61,9 @@ async def press_in_group(pilot: Pilot, person: Participant, message: dict, text:
 
 async def reply_to(pilot: Pilot, person: Participant, prompt: dict, text: str) -> dict:
     """Reply to a message of the bot in the private chat; the bot's answer."""
-    before = len(person.messages)
-    pilot.sandbox.send_text(person.user, text, reply_to=prompt["message_id"])
-    await pilot.sandbox.wait_for_async(lambda: len(person.messages) > before)
+    [answer] = await person.reply(prompt, text)
     await pilot.settled()
-    return person.messages[-1]
+    return answer
 
 
 async def goals_in_dot_voting(
