@@ -6,8 +6,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.chat import callbacks
+from bot.chat.caller import Caller
 from bot.chat.context import BotContext
-from bot.chat.render import keyboard, say_in
+from bot.chat.render import keyboard, say, say_in
 from bot.features.workshops import sessions
 from bot.i18n import N_, Translate, translator
 from bot.storage.repositories.workshops import Workshop
@@ -66,6 +67,14 @@ def moderation_keyboard(
             ]
         ]
     )
+
+
+async def show_decision(
+    context: BotContext, caller: Caller, update: Update, approve: bool, text: str
+) -> None:
+    """The moderation message pressed becomes what was decided, without its buttons."""
+    done = caller._("Approved: {text}") if approve else caller._("Rejected: {text}")
+    await say(context, caller, done.format(text=text), replacing=update.callback_query.message)
 
 
 async def workshop_or_say(

@@ -22,6 +22,7 @@ from bot.features.workshops.group import (
     deep_link,
     moderation_keyboard,
     not_a_member,
+    show_decision,
     workshop_or_say,
 )
 from bot.features.workshops.sessions import Answering, Words
@@ -186,10 +187,7 @@ async def on_moderate(update: Update, context: BotContext, caller: Caller, press
     )
     if answer is None:
         return False
-    done = caller._("Approved: {text}") if approve else caller._("Rejected: {text}")
-    await say(
-        context, caller, done.format(text=answer.text), replacing=update.callback_query.message
-    )
+    await show_decision(context, caller, update, approve, answer.text)
     return True
 
 

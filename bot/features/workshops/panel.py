@@ -10,7 +10,12 @@ from bot.chat.caller import Caller
 from bot.chat.context import BotContext
 from bot.chat.render import Answer, group_button, keyboard, say, say_in
 from bot.features.workshops import sessions
-from bot.features.workshops.group import moderation_keyboard, workshop_or_say
+from bot.features.workshops.group import (
+    MUTED,
+    moderation_keyboard,
+    show_decision,
+    workshop_or_say,
+)
 from bot.i18n import N_, translator
 
 MAX_QUESTION = 500
@@ -62,10 +67,10 @@ async def on_moderate(update: Update, context: BotContext, caller: Caller, press
     if moderated is None:
         return False
     workshop, text = moderated
-    _ = caller._
-    done = _("Approved: {text}") if approve else _("Rejected: {text}")
-    await say(context, caller, done.format(text=text), replacing=update.callback_query.message)
-    if approve:
+    await show_decision(context, caller, update, approve, text)
+    if approve and workshop.muted:
+        await say(context, caller, caller._(MUTED).format(title=workshop.title))
+    elif approve:
         g_ = translator(workshop.language)
         upvote = group_button(context, workshop.chat_id, g_(N_("Upvote")), "qup", press.argument)
         await say_in(
