@@ -133,6 +133,7 @@ def build_application(
     application.bot_data["invite_attempts"] = InviteAttempts()
     application.bot_data["invite_card"] = invite_card  # the workshops' join slide
     application.add_handlers(gate.before(resume=onboarding.resume, flood=FloodGuard()), group=-1)
+    application.add_handlers(workshops.private_handlers(), group=0)  # before /start's row
     application.add_handlers(gate.commands(COMMANDS), group=0)
     application.add_handlers(buttons.handlers(BUTTONS), group=0)
     application.add_handlers(contacts.handlers(), group=0)

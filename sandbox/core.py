@@ -231,6 +231,7 @@ class Sandbox:
     press_button = _Delegated("_people", SimulatedUsers.press_button)
     press_raw = _Delegated("_people", SimulatedUsers.press_raw)
     vote = _Delegated("_people", SimulatedUsers.vote)
+    restrict_bot = _Delegated("_people", SimulatedUsers.restrict_bot)
     retract_vote = _Delegated("_people", SimulatedUsers.retract_vote)
     deliver_raw = _Delegated("_people", SimulatedUsers.deliver_raw)
 

@@ -19,6 +19,9 @@ from sandbox.tiers.media import MediaTier
 from sandbox.tiers.polls import PollsTier
 from sandbox.wire import Upload
 
+# The bot's statuses in which it is in a group and receives its updates.
+IN_GROUP = ("member", "administrator", "restricted")
+
 
 class SimulatedUsers:
     """The people on the other side of the bot, acting through Telegram's apps."""
@@ -68,7 +71,7 @@ class SimulatedUsers:
         return found
 
     def _delivered_in_group(self, chat_id: int, message: dict[str, Any]) -> bool:
-        if self._state.bot_status.get(chat_id, "left") not in ("member", "administrator"):
+        if self._state.bot_status.get(chat_id, "left") not in IN_GROUP:
             return False
         if not self._state.group_privacy:
             return True
@@ -442,6 +445,24 @@ class SimulatedUsers:
             self._state.bot_status[group["id"]] = "administrator"
             self._emit_my_chat_member(group["id"], creator, old, "administrator")
 
+    def restrict_bot(self, chat: dict[str, Any] | int, *, can_send_messages: bool) -> None:
+        """The supergroup's creator restricts the bot (it may not send anything there) or
+        lifts that: my_chat_member (member → restricted, or back to member).
+
+        As in Telegram, only a supergroup restricts its members.
+        """
+        with self._state.lock:
+            group = self._group(chat)
+            if group["type"] != "supergroup":
+                raise SandboxError("only a supergroup restricts its members")
+            creator = self._state.users[self._state.members[group["id"]][0]]
+            old = self._state.bot_status.get(group["id"], "left")
+            new = "member" if can_send_messages else "restricted"
+            self._state.bot_status[group["id"]] = new
+            self._emit_my_chat_member(group["id"], creator, old, new)
+            verb = "let the bot write in" if can_send_messages else "restricted the bot in"
+            self._state.say(f"{creator.first_name} {verb} {group['title']}")
+
     def join_group(self, user: SimUser, chat: dict[str, Any] | int) -> dict[str, Any]:
         """The user joins a group; the service message reaches the bot if it is there."""
         with self._state.lock:
@@ -451,7 +472,7 @@ class SimulatedUsers:
             message = self._state.new_message(
                 group["id"], user.to_dict(), new_chat_members=[user.to_dict()]
             )
-            if self._state.bot_status.get(group["id"]) in ("member", "administrator"):
+            if self._state.bot_status.get(group["id"]) in IN_GROUP:
                 self._state.emit("message", message)
             self._state.say(f"{user.first_name} joined {group['title']}")
             return copy.deepcopy(message)

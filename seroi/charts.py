@@ -706,3 +706,38 @@ def poll_results_png(
     return figure_to_png(
         poll_results_figure(options, counts, lang=lang, title=title, subtitle=subtitle)
     )
+
+
+def word_frequency_figure(
+    words: Sequence[tuple[str, int]],
+    *,
+    lang: str,
+    title: str,
+    subtitle: str = "",
+) -> Figure:
+    """Bars of the most frequent words of free-text answers: how many answers mention each.
+
+    `words` come most frequent first (`seroi.words.most_frequent`); the caller applies the
+    small-group rule to the answers first (`seroi.disclosure.may_show`).
+    """
+    if not words:
+        raise ValueError("no words to show")
+    figure, axes = _new_figure(200 + 70 * len(words))
+    _margins(figure, left=40, right=40, top=130, bottom=30)
+    _labelled_bars(
+        axes,
+        [word for word, _count in words],
+        [float(count) for _word, count in words],
+        # Not a dimension's colour: words are not social, economic or environmental value.
+        [OKABE_ITO["reddish_purple"]] * len(words),
+        lambda value: format_number(value, lang, decimals=0),
+    )
+    _title(figure, title, subtitle)
+    return figure
+
+
+def word_frequency_png(
+    words: Sequence[tuple[str, int]], *, lang: str, title: str, subtitle: str = ""
+) -> bytes:
+    """PNG of `word_frequency_figure`."""
+    return figure_to_png(word_frequency_figure(words, lang=lang, title=title, subtitle=subtitle))

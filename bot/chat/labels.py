@@ -16,3 +16,8 @@ GROUP_LABELS = {
     "public_body": N_("Municipality or public body"),
     "other": N_("Other"),
 }
+
+
+def short(text: str, limit: int = 60) -> str:
+    """The beginning of a text (a proposal, say), to name it in one line."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

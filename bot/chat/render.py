@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, NamedTuple
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from telegram.error import BadRequest
 
 from bot.chat import callbacks
@@ -45,7 +51,11 @@ def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup([list(row) for row in rows])
 
 
-def _markup(markup: InlineKeyboardMarkup | None) -> dict:
+# Buttons under a message, or (ForceReply) the client opening a reply to it.
+Markup = InlineKeyboardMarkup | ForceReply
+
+
+def _markup(markup: Markup | None) -> dict:
     return {"reply_markup": markup.to_dict()} if markup is not None else {}
 
 
@@ -53,7 +63,7 @@ async def say(
     context: BotContext,
     caller: Caller,
     text: str,
-    markup: InlineKeyboardMarkup | None = None,
+    markup: Markup | None = None,
     *,
     replacing: Message | None = None,
 ) -> None:

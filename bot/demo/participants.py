@@ -110,6 +110,12 @@ class Participant:
         self.sandbox.send_text(self.user, text)
         return await self._replies(before, replies)
 
+    async def reply(self, to: dict[str, Any], text: str, replies: int = 1) -> list[dict[str, Any]]:
+        """Reply to one of the bot's messages with text; the bot's `replies` messages."""
+        before = len(self.messages)
+        self.sandbox.send_text(self.user, text, reply_to=to["message_id"])
+        return await self._replies(before, replies)
+
     async def send_document(
         self, data: bytes, filename: str, replies: int = 1
     ) -> list[dict[str, Any]]:

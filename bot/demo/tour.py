@@ -196,7 +196,8 @@ async def play(
     await tour.step("Johan erases his data (/delete)", erasure)
     await steps_phase.play(tour, coordinator, people, enlist)
     residents = [person for name, person in people.items() if name != "Johan"][:10]
-    await play_workshop(sandbox, tour.step, coordinator, residents)
+    team = {person.name: person for person in cast}
+    await play_workshop(sandbox, tour.step, coordinator, residents, team["Fredrik"], team["Pertti"])
 
 
 def save_chats(sandbox: Sandbox, folder: Path, cast: list[Participant]) -> None:

@@ -1,17 +1,20 @@
 """The demo's workshop: a facilitator and ten residents in a group chat, with attendance,
-an anonymous and a named poll, a scale, the results charts and the join QR slide (saved
-with the media)."""
+an anonymous and a named poll, a scale, an open question answered in private with its word
+chart, a dot vote on the goals in private chats, the results charts and the join QR slide
+(every image saved with the media)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 from bot.demo.participants import REPLY_TIMEOUT, Participant
 from sandbox.core import Sandbox
 
 # How many steps the phase plays (the demo's test counts every step of the tour).
-WORKSHOP_STEPS = 7
+WORKSHOP_STEPS = 9
 Step = Callable[[str, Callable[[], Awaitable[str]]], Awaitable[None]]
 
 
@@ -20,10 +23,43 @@ def _expect(condition: bool, problem: str) -> None:
         raise AssertionError(problem)
 
 
+# Each resident's answer to the open question, in the language they chose in the bot.
+ANSWERS = {
+    "Aino": "Kahvila ja hiljaisia työpisteitä",
+    "Mikko": "Nopea netti ja kahvila",
+    "Elina": "Ett kafé och tysta arbetsplatser",
+    "Siobhan": "A café and quiet desks",
+    "Giulia": "Un caffè e una stampante",
+    "Marco": "Internet veloce e un caffè",
+    "Pekka": "Kirjasto ja kahvila",
+    "Liisa": "Fast internet and a printer",
+    "Ville": "Hiljaisia työpisteitä ja nopea netti",
+    "Sara": "Kahvila ja tulostin",
+}
+GOALS = ["Etätyöpiste kylätalolle", "Kyläkauppa säilyy", "Pyörätie asemalle"]
+
+
+def _link_payload(message: dict[str, Any]) -> str:
+    """The /start payload of a message's deep-link button (what a tap on it sends)."""
+    url = next(
+        b["url"] for row in message["reply_markup"]["inline_keyboard"] for b in row if "url" in b
+    )
+    return parse_qs(urlparse(url).query)["start"][0]
+
+
 async def play_workshop(
-    sandbox: Sandbox, step: Step, facilitator: Participant, residents: list[Participant]
+    sandbox: Sandbox,
+    step: Step,
+    facilitator: Participant,
+    residents: list[Participant],
+    round_opener: Participant,
+    approver: Participant,
 ) -> None:
-    """The workshop phase of the tour; `step` plays and records one step."""
+    """The workshop phase of the tour; `step` plays and records one step.
+
+    `round_opener` (a facilitator) and `approver` (a coordinator) prepare the goal round
+    the group dot-votes on, so that no one person passes the bot's flood limit.
+    """
     chat: dict[str, Any] = {}
 
     def group_messages() -> list[dict[str, Any]]:
@@ -87,6 +123,42 @@ async def play_workshop(
     async def scale_poll() -> str:
         return await poll("scale 5 Kuinka tärkeä etätyöpiste olisi kylälle?", lambda i: [2 + i % 3])
 
+    async def open_question() -> str:
+        [asked] = await said_in_group("open", "Mitä kylän etätyöpisteessä pitäisi olla?")
+        payload = _link_payload(asked)
+        for person in residents:
+            [prompt] = await person.command("start", payload)
+            await person.reply(prompt, ANSWERS[person.name])
+        for _person in residents:  # the facilitator approves each, in private
+            await facilitator.press("oaok")
+        chart, listing = await said_in_group("words", count=2)
+        _expect("photo" in chart, "no word chart")
+        _expect(len(listing["text"].splitlines()) == len(residents) + 1, "answers missing")
+        return chart["caption"].splitlines()[-1]
+
+    async def dot_vote() -> str:
+        last_day = (date.today() + timedelta(days=7)).isoformat()
+        await round_opener.command("goalround", f"{last_day} dots=2 Mitä kylä tarvitsee ensin?")
+        numbers = []
+        for goal in GOALS:
+            [entered] = await round_opener.command("paper", f"goal {goal}")
+            numbers.append(entered["text"].split("#")[1].split()[0])
+        await approver.command("approve", " ".join(numbers), replies=len(numbers))
+        await approver.command("prioritise")
+        [invitation] = await said_in_group("dots")
+        payload = _link_payload(invitation)
+        for index, person in enumerate(residents):
+            await person.command("start", payload)
+            await person.press("wdadd", numbers[0])
+            await person.press("wdadd", numbers[1 + index % 2])
+        results = invitation["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+        before = len(group_messages())
+        sandbox.press_button(facilitator.user, invitation, results)
+        await sandbox.wait_for_async(lambda: len(group_messages()) > before, REPLY_TIMEOUT)
+        chart = group_messages()[-1]
+        _expect("photo" in chart, "no dot-vote chart")
+        return chart["caption"].splitlines()[-1]
+
     async def slide() -> str:
         [message] = await said_in_group("qr")
         _expect("photo" in message, "no QR slide")
@@ -103,6 +175,8 @@ async def play_workshop(
     await step("an anonymous poll and its chart", anonymous_poll)
     await step("a named poll, announced first, and its chart", named_poll)
     await step("a 1–5 scale with its mean", scale_poll)
+    await step("an open question answered in private, and its word chart", open_question)
+    await step("a dot vote on new goals in private chats, its chart in the group", dot_vote)
     await step("the join QR slide for the projector", slide)
     await step("the workshop ends; Kaisa gets the record in private", end)
 

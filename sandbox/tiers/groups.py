@@ -97,6 +97,27 @@ def member_dict(user: dict[str, Any], status: str) -> dict[str, Any]:
             can_delete_stories=False,
             can_pin_messages=True,
         )
+    elif status == "restricted":
+        # A member muted in a supergroup: in it, but may send nothing.
+        rights = (
+            "can_send_messages",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+            "can_manage_topics",
+            "can_edit_tag",
+            "can_react_to_messages",
+        )
+        member.update(is_member=True, until_date=0, **dict.fromkeys(rights, False))
     elif status == "kicked":
         member["until_date"] = 0
     return member

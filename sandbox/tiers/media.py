@@ -161,7 +161,7 @@ class MediaTier:
         )
 
     def _api_send_photo(self, params: dict[str, Any], files: dict[str, Upload]) -> Any:
-        chat = writable_chat(self._state, params)
+        chat = writable_chat(self._state, params, "photos")
         caption, entities = self._caption(params)
         sizes = self._photo_sizes(self._input_file(params.get("photo"), files, "photo"), chat["id"])
         return bot_message(
@@ -174,7 +174,7 @@ class MediaTier:
         )
 
     def _api_send_document(self, params: dict[str, Any], files: dict[str, Upload]) -> Any:
-        chat = writable_chat(self._state, params)
+        chat = writable_chat(self._state, params, "documents")
         caption, entities = self._caption(params)
         source = self._input_file(params.get("document"), files, "document")
         document = self._document(source, chat["id"])

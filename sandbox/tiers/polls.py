@@ -32,7 +32,7 @@ class PollsTier:
         return {"sendPoll": self._api_send_poll, "stopPoll": self._api_stop_poll}
 
     def _api_send_poll(self, params: dict[str, Any], files: dict[str, Upload]) -> Any:
-        chat = writable_chat(self._state, params)
+        chat = writable_chat(self._state, params, "polls")
         question = str(params.get("question") or "")
         if not 1 <= len(question) <= MAX_POLL_QUESTION_LENGTH:
             raise bad_request("POLL_QUESTION_INVALID" if question else "poll question is empty")
@@ -42,6 +42,8 @@ class PollsTier:
             raise bad_request("POLL_OPTIONS_COUNT_INVALID" if texts else "poll options are empty")
         if any(not 1 <= len(text) <= MAX_POLL_OPTION_LENGTH for text in texts):
             raise bad_request("POLL_OPTION_INVALID")
+        if len(set(texts)) != len(texts):
+            raise bad_request("POLL_OPTION_DUPLICATE")
         poll_type = params.get("type") or "regular"
         if poll_type not in ("regular", "quiz"):
             raise bad_request("poll type is invalid")

@@ -25,8 +25,11 @@ def target_chat(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
     return chat
 
 
-def writable_chat(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
-    """target_chat, if the bot may write there (403 as Telegram when blocked or not a member)."""
+def writable_chat(
+    state: SandboxState, params: dict[str, Any], content: str = "text messages"
+) -> dict[str, Any]:
+    """target_chat, if the bot may write there: 403 as Telegram when blocked or not a member,
+    400 when the group has restricted it (it may not send `content` there)."""
     chat = target_chat(state, params)
     if chat["type"] == "private":
         user = state.users[chat["id"]]
@@ -34,6 +37,8 @@ def writable_chat(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]
             raise forbidden("bot was blocked by the user")
         if not user.started:
             raise forbidden("bot can't initiate conversation with a user")
+    elif state.bot_status.get(chat["id"], "left") == "restricted":
+        raise bad_request(f"not enough rights to send {content} to the chat")
     elif state.bot_status.get(chat["id"], "left") not in ("member", "administrator"):
         kind = "supergroup" if chat["type"] == "supergroup" else "group"
         raise forbidden(f"bot is not a member of the {kind} chat")

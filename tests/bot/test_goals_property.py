@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bot.features.steps import rounds as use
 from bot.features.steps.cards import News
 from bot.outbox import Outbox
+from bot.priorities import move_dot
 from bot.services import Services
 from bot.storage.db import Database
 
@@ -128,7 +129,7 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
                     )
             elif action == "dot":
                 who, index, add = args
-                await use.move_dot(services, pilot.id, pick(index), f"p{who}", None, add, DAY, None)
+                await move_dot(services, pilot.id, pick(index), f"p{who}", None, add, DAY, None)
             elif action == "support":
                 who, index = args
                 await use.toggle_support(services, pilot.id, pick(index), f"p{who}", DAY, None)
@@ -225,7 +226,7 @@ async def test_a_round_past_its_last_day_takes_no_proposal_dot_or_support(tmp_pa
         after = "2026-12-03"
         late = await use.propose(services, pilot.id, "goal", "p1", "Too late", after, None)
         assert late == use.Refused("closed")
-        dot = await use.move_dot(services, pilot.id, made[1].id, "p0", None, True, after, None)
+        dot = await move_dot(services, pilot.id, made[1].id, "p0", None, True, after, None)
         assert dot == use.Refused("closed")
         assert await db.fetch_all("SELECT * FROM dots") == []
         # A new round may open once the old one is past its last day.

@@ -80,6 +80,7 @@ async def test_mydata_says_in_the_persons_language_what_is_held_since_when_and_w
         "dots",
         "supports",
         "poll_votes",
+        "open_answers",
         "question_votes",
         "workshop_attendance",
         "workshops_facilitated",

@@ -138,6 +138,7 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
         "dots": 0,
         "supports": 0,
         "poll_votes": 0,
+        "open_answers": 0,
         "question_votes": 0,
         "workshop_attendance": 0,
         "workshops_facilitated": 0,

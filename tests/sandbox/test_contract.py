@@ -16,6 +16,7 @@ from telegram import (
     ChatMember,
     ChatMemberAdministrator,
     ChatMemberOwner,
+    ChatMemberRestricted,
     File,
     Message,
     MessageEntity,
@@ -212,3 +213,23 @@ def test_media_group_messages(sb: Sandbox, aino: SimUser, bot: Bot):
     assert [m.message_id for m in sent] == [1, 2]
     assert sent[0].media_group_id == sent[1].media_group_id
     assert (sent[1].photo[-1].width, sent[1].photo[-1].height) == (200, 320)
+
+
+def test_the_bot_restricted_and_let_write_again(sb: Sandbox, aino: SimUser, bot: Bot):
+    group = sb.create_group("Hall", [aino], supergroup=True)
+    sb.add_bot_to_group(group, aino)
+    sb.restrict_bot(group, can_send_messages=False)
+    change = Update.de_json(only_update(sb, "my_chat_member"), bot).my_chat_member
+    assert isinstance(change.new_chat_member, ChatMemberRestricted)
+    assert change.new_chat_member.can_send_messages is False
+    assert change.new_chat_member.is_member is True
+    member = ChatMember.de_json(
+        ok(sb, "getChatMember", chat_id=group["id"], user_id=sb.bot_id), bot
+    )
+    assert isinstance(member, ChatMemberRestricted)
+    sb.restrict_bot(group, can_send_messages=True)
+    change = Update.de_json(only_update(sb, "my_chat_member"), bot).my_chat_member
+    assert (change.old_chat_member.status, change.new_chat_member.status) == (
+        "restricted",
+        "member",
+    )

@@ -418,3 +418,52 @@ def test_the_front_answers_every_public_member_through_its_parts(sb: Sandbox, ai
     assert Sandbox.wait_for.__doc__.startswith("Block until predicate() is truthy")
     assert sb.send_text(aino, "hei")["text"] == "hei"
     assert sb.outbox == []
+
+
+def test_poll_limits_as_the_bot_api_names_them(sb: Sandbox, aino: SimUser):
+    def send(question: str = "Q?", options: list[str] | None = None, **extra) -> tuple[int, str]:
+        return error(
+            sb,
+            "sendPoll",
+            chat_id=aino.id,
+            question=question,
+            options=options or ["a", "b"],
+            **extra,
+        )
+
+    assert send("Q" * 301) == (400, "Bad Request: POLL_QUESTION_INVALID")
+    assert send(options=["a"]) == (400, "Bad Request: POLL_OPTIONS_COUNT_INVALID")
+    assert send(options=[str(n) for n in range(13)]) == (
+        400,
+        "Bad Request: POLL_OPTIONS_COUNT_INVALID",
+    )
+    assert send(options=["a", ""]) == (400, "Bad Request: POLL_OPTION_INVALID")
+    assert send(options=["a", "b" * 101]) == (400, "Bad Request: POLL_OPTION_INVALID")
+    assert send(options=["same", "same"]) == (400, "Bad Request: POLL_OPTION_DUPLICATE")
+    assert send(open_period=4) == (400, "Bad Request: POLL_OPEN_PERIOD_INVALID")
+    assert send(open_period=2_628_001) == (400, "Bad Request: POLL_OPEN_PERIOD_INVALID")
+    sent = ok(sb, "sendPoll", chat_id=aino.id, question="Q" * 300, options=["a", "b" * 100])
+    assert len(sent["poll"]["question"]) == 300
+
+
+def test_a_restricted_bot_may_not_send_in_the_supergroup(sb: Sandbox, aino: SimUser):
+    group = sb.create_group("Hall", [aino], supergroup=True)
+    sb.add_bot_to_group(group, aino)
+    sb.restrict_bot(group, can_send_messages=False)
+    assert error(sb, "sendMessage", chat_id=group["id"], text="hi") == (
+        400,
+        "Bad Request: not enough rights to send text messages to the chat",
+    )
+    assert error(sb, "sendPoll", chat_id=group["id"], question="Q?", options=["a", "b"]) == (
+        400,
+        "Bad Request: not enough rights to send polls to the chat",
+    )
+    # Still in the group: commands reach the bot.
+    sb.command(aino, "results", chat=group)
+    assert "message" in sb.pending_updates()[-1]
+    sb.restrict_bot(group, can_send_messages=True)
+    assert ok(sb, "sendMessage", chat_id=group["id"], text="hi")["text"] == "hi"
+    plain = sb.create_group("Old hall", [aino])
+    sb.add_bot_to_group(plain, aino)
+    with pytest.raises(SandboxError, match="supergroup"):
+        sb.restrict_bot(plain, can_send_messages=False)

@@ -13,7 +13,7 @@ from bot.chat.caller import Caller
 from bot.chat.commands import Button, Command, allows
 from bot.chat.context import BotContext
 from bot.chat.invite_card import invite_card
-from bot.chat.labels import GROUP_LABELS
+from bot.chat.labels import GROUP_LABELS, short
 from bot.chat.render import button, keyboard, say, send_file
 from bot.features.impact_map import maps
 from bot.features.impact_map.table import group_invite, table
@@ -62,12 +62,7 @@ def _problems(caller: Caller, problems: list[str]) -> str:
     lines += [f"• {problem[:300]}" for problem in problems[:PROBLEMS_SHOWN]]
     if len(problems) > PROBLEMS_SHOWN:
         lines.append(_("… and {count} more.").format(count=len(problems) - PROBLEMS_SHOWN))
-    return _fit("\n".join(lines))
-
-
-def _fit(text: str) -> str:
-    """Text cut to one Telegram message (long labels or problems could exceed one)."""
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    return short("\n".join(lines), MAX_TEXT)  # long labels could overflow one message
 
 
 def _author(caller: Caller, version: MapVersion) -> str:
@@ -152,7 +147,7 @@ def summary(
     lines.append(_("Outcomes: {outcomes}").format(outcomes="; ".join(shown)))
     lines.append("")
     lines += [_history_line(context, caller, version, names) for version in history]
-    return _fit("\n".join(lines))
+    return short("\n".join(lines), MAX_TEXT)  # long labels could overflow one message
 
 
 async def _summary(
@@ -238,10 +233,11 @@ async def on_document(update: Update, context: BotContext) -> None:
     await say(
         context,
         caller,
-        _fit(
+        short(
             _("Stored: this is now the pilot's impact map.")
             + "\n\n"
-            + await _summary(context, caller, stored, history)
+            + await _summary(context, caller, stored, history),
+            MAX_TEXT,
         ),
     )
 

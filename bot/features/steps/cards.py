@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat import callbacks
+from bot.chat.labels import short
 from bot.features.steps.rounds import Change
 from bot.i18n import N_, Translate, local_date, resolve_language, translator
 from bot.outbox import Outbox
@@ -22,11 +23,6 @@ STATUS_NAMES = {
     "started": N_("the action has started"),
     "done": N_("the action is done"),
 }
-
-
-def short(text: str, limit: int = 60) -> str:
-    """The beginning of a proposal, to name it in one line."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def card_text(_: Translate, proposal: Proposal, history: list[tuple[str, str]], lang: str) -> str:

@@ -14,14 +14,15 @@ from typing import TypeVar
 
 from telegram import Message, Update
 
+from bot import priorities
 from bot.chat.callbacks import Press, ascii_number, id_argument
 from bot.chat.caller import Caller
 from bot.chat.commands import Button, Command
 from bot.chat.context import BotContext
-from bot.chat.labels import GROUP_LABELS
+from bot.chat.labels import GROUP_LABELS, short
 from bot.chat.render import button, edit_in, keyboard, say, say_in
 from bot.features.steps import rounds as use
-from bot.features.steps.cards import STATUS_NAMES, News, card_text, short
+from bot.features.steps.cards import STATUS_NAMES, News, card_text
 from bot.i18n import N_, local_date, resolve_language, translator
 from bot.storage.models import STAKEHOLDER_GROUPS
 from bot.storage.repositories.proposals import Proposal, Recipient, Round, RoundKind
@@ -226,6 +227,13 @@ def _paper_mark(caller: Caller, proposal: Proposal) -> str:
     return caller._(" (entered from paper)") if proposal.on_paper else ""
 
 
+def _workshop_votes(caller: Caller, votes: int) -> str:
+    """What workshop polls over the round added, marked as such (nothing if none)."""
+    if not votes:
+        return ""
+    return ", " + caller._("workshop poll votes: {votes}").format(votes=votes)
+
+
 async def _show_goals(
     context: BotContext, caller: Caller, found: Round, replacing: Message | None = None
 ) -> None:
@@ -239,6 +247,7 @@ async def _show_goals(
         lines += [
             f"{place}. #{r.proposal.id} {r.proposal.text}{_paper_mark(caller, r.proposal)} — "
             + _count(caller, r.dots, r.paper_dots)
+            + _workshop_votes(caller, r.workshop_votes)
             for place, r in enumerate(ranking, 1)
         ]
     else:
@@ -333,6 +342,7 @@ async def ideas(update: Update, context: BotContext) -> None:
                 text=r.proposal.text + _paper_mark(caller, r.proposal),
                 count=r.supports,
             )
+            + _workshop_votes(caller, r.workshop_votes)
             + status
         )
         if r.proposal.status != "action" and found.phase != "closed":
@@ -772,7 +782,7 @@ async def on_dot(update: Update, context: BotContext, caller: Caller, press: Pre
         return False
     services = context.services
     group = caller.member.stakeholder_group if caller.member else None
-    moved = await use.move_dot(
+    moved = await priorities.move_dot(
         services,
         caller.pilot.id,
         ids[1],

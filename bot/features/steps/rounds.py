@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from bot.priorities import Refused, is_open, today
 from bot.services import Services
 from bot.storage.repositories.proposals import Proposal, Recipient, Round, RoundKind
 
@@ -31,25 +30,6 @@ class Change:
 # Called with each change inside the decision's transaction: the proposer's news is
 # stored with the decision, never apart from it.
 Tell = Callable[[Change], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Refused:
-    """Why nothing was done: one of the `why` values the handlers explain."""
-
-    why: str
-    # For "taken": the status the other decision left the proposal in.
-    status: str | None = None
-
-
-def today(services: Services) -> str:
-    """Today's date in the pilot's time zone (rounds close at the end of their last day)."""
-    return datetime.now(ZoneInfo(services.settings.timezone)).date().isoformat()
-
-
-def is_open(found: Round, day: str) -> bool:
-    """Whether the round still takes part: not closed, and its last day not past."""
-    return found.phase != "closed" and day <= found.closes_on
 
 
 async def open_round(
@@ -298,36 +278,6 @@ async def action_moves(
         change = Change(idea, status)
         await tell(change)
     return change
-
-
-async def move_dot(
-    services: Services,
-    pilot_id: int,
-    goal_id: int,
-    pseudonym: str,
-    group: str | None,
-    add: bool,
-    day: str,
-    update_id: int | None,
-) -> Refused | None:
-    """One dot put on (or taken off) an approved goal; never more than the round's N."""
-    repo = services.proposals
-    async with services.db.transaction(update_id):
-        found = await repo.in_pilot(goal_id, pilot_id)
-        if found is None:
-            return Refused("unknown")
-        proposal, its_round = found
-        if not is_open(its_round, day) or its_round.phase != "prioritising":
-            return Refused("closed")
-        if proposal.status != "approved":
-            return Refused("not_votable")
-        if not add:
-            return (
-                None if await repo.remove_dot(its_round.id, goal_id, pseudonym) else Refused("none")
-            )
-        if not await repo.add_dots(its_round.id, goal_id, pseudonym, group, 1, its_round.dots):
-            return Refused("none_left")
-    return None
 
 
 async def paper_dots(

@@ -9,12 +9,22 @@ import logging
 import time
 
 from telegram import ChatMember, Update
-from telegram.ext import BaseHandler, ChatMemberHandler, PollAnswerHandler, PollHandler
+from telegram.constants import PollLimit
+from telegram.ext import (
+    BaseHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    PollAnswerHandler,
+    PollHandler,
+    filters,
+)
 
 from bot.chat.callbacks import Press, id_argument
 from bot.chat.caller import Caller
 from bot.chat.commands import Button, Command
 from bot.chat.context import BotContext
+from bot.chat.gate import COMMAND_MESSAGES
 from bot.chat.render import (
     Answer,
     edit_in,
@@ -26,7 +36,8 @@ from bot.chat.render import (
     send_poll,
     stop_poll,
 )
-from bot.features.workshops import panel, polls, sessions
+from bot.features.workshops import dot_votes, open_questions, panel, polls, sessions
+from bot.features.workshops.group import args, join_link, workshop_or_say
 from bot.i18n import N_, Translate, format_day, translator
 from bot.outbox import Outbox, PollSent
 from bot.services import Services
@@ -36,16 +47,6 @@ from seroi.charts import poll_results_png
 from seroi.i18n import format_number
 
 log = logging.getLogger(__name__)
-
-
-def _args(update: Update) -> str:
-    """What followed the command, as typed (spaces and `|` kept)."""
-    parts = (update.message.text or "").split(maxsplit=1)
-    return parts[1] if len(parts) == 2 else ""
-
-
-def _join_link(context: BotContext, workshop: Workshop) -> str:
-    return f"https://t.me/{context.bot.username}?start={workshop.join_code}"
 
 
 def _attendance_text(_: Translate, workshop: Workshop, count: int) -> str:
@@ -58,28 +59,16 @@ def _attendance_keyboard(context: BotContext, workshop: Workshop, _: Translate):
     return keyboard(
         [
             [group_button(context, workshop.chat_id, _("I'm here"), "here", str(workshop.id))],
-            [link_button(_("Join the pilot"), _join_link(context, workshop))],
+            [link_button(_("Join the pilot"), join_link(context, workshop))],
         ]
     )
-
-
-async def _workshop_or_say(context: BotContext, update: Update) -> Workshop | None:
-    """The group's workshop the caller may run, or a note saying there is none."""
-    caller = context.caller
-    workshop = await sessions.run_by(context.services, caller, update.effective_chat.id)
-    if workshop is None:
-        text = caller._(
-            "There is no workshop of your pilot in this group. Start one with /workshop <title>."
-        )
-        await say_in(context, update.effective_chat.id, text)
-    return workshop
 
 
 async def workshop_command(update: Update, context: BotContext) -> None:
     """Bind this group to the facilitator's pilot as a workshop, and show the attendance."""
     caller = context.caller
     chat_id = update.effective_chat.id
-    title = _args(update).strip()
+    title = args(update).strip()
     if caller.pilot is None or not title:
         await say_in(context, chat_id, caller._("To start a workshop here: /workshop <title>"))
         return
@@ -123,14 +112,14 @@ async def _post_poll(context: BotContext, workshop: Workshop, poll_id: int, poll
 async def poll_command(update: Update, context: BotContext) -> None:
     """An ad hoc poll, a scale, or a prepared poll set."""
     caller = context.caller
-    workshop = await _workshop_or_say(context, update)
+    workshop = await workshop_or_say(context, update)
     if workshop is None:
         return
     chat_id = workshop.chat_id
     if await context.services.workshops.current_poll(workshop.id) is not None:
         await say_in(context, chat_id, caller._("A poll is open: /close it first."))
         return
-    text = _args(update).strip()
+    text = args(update).strip()
     words = text.split()
     if words[:1] == ["set"]:
         names = sessions.poll_set_names()
@@ -150,8 +139,32 @@ async def poll_command(update: Update, context: BotContext) -> None:
         lines = [caller._(message).format(**values) for message, values in problems]
         await say_in(context, chat_id, "\n".join(lines))
         return
+    if poll.subject_kind is not None:
+        poll = await _over_round(context, workshop, poll)
+        if poll is None:
+            return
     poll_id = await sessions.ask(context.services, workshop, poll, update.update_id)
     await _post_poll(context, workshop, poll_id, poll)
+
+
+async def _over_round(context: BotContext, workshop: Workshop, poll: NewPoll) -> NewPoll | None:
+    """A poll over the pilot's goal or idea round, or a note why there is none to ask."""
+    _ = context.caller._
+    found = await sessions.round_for_poll(context.services, workshop, poll.subject_kind)
+    if found is None:
+        await say_in(context, workshop.chat_id, _("There is no open round of that kind."))
+        return None
+    its_round, subjects = found
+    if len(subjects) < polls.MIN_OPTIONS:
+        text = _("A poll needs at least 2 approved goals or ideas; this round has {count}.")
+        await say_in(context, workshop.chat_id, text.format(count=len(subjects)))
+        return None
+    if len(subjects) > PollLimit.MAX_OPTION_NUMBER:
+        text = _("A poll has at most {limit} options: the first {limit} of the ranking are asked.")
+        await say_in(context, workshop.chat_id, text.format(limit=PollLimit.MAX_OPTION_NUMBER))
+    return polls.over_round(
+        poll, its_round.id, its_round.prompt, [(r.proposal.id, r.proposal.text) for r in subjects]
+    )
 
 
 async def _next_of_set(
@@ -178,7 +191,7 @@ async def _next_of_set(
 
 async def next_command(update: Update, context: BotContext) -> None:
     """Close the open poll of the set (with its results) and send the next one."""
-    workshop = await _workshop_or_say(context, update)
+    workshop = await workshop_or_say(context, update)
     if workshop is not None:
         await _close_and_next(context, workshop, update.update_id)
 
@@ -199,7 +212,7 @@ async def _close_and_next(context: BotContext, workshop: Workshop, update_id: in
 async def on_next(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
     """The "Next poll" button: only the workshop's own facilitators may press it."""
     workshop = await sessions.run_by(context.services, caller, update.effective_chat.id)
-    if workshop is None or workshop.id != id_argument(press.argument):
+    if workshop is None or workshop.id != id_argument(press.argument) or workshop.muted:
         return False
     await _close_and_next(context, workshop, update.update_id)
     return True
@@ -254,7 +267,7 @@ async def _post_results(
 
 async def close_command(update: Update, context: BotContext) -> None:
     """Close the open poll and post its results."""
-    workshop = await _workshop_or_say(context, update)
+    workshop = await workshop_or_say(context, update)
     if workshop is None:
         return
     poll = await context.services.workshops.current_poll(workshop.id)
@@ -266,7 +279,7 @@ async def close_command(update: Update, context: BotContext) -> None:
 
 async def results_command(update: Update, context: BotContext) -> None:
     """The results so far of the open poll (unless hidden), or of the last one."""
-    workshop = await _workshop_or_say(context, update)
+    workshop = await workshop_or_say(context, update)
     if workshop is None:
         return
     poll = await context.services.workshops.last_poll(workshop.id)
@@ -286,7 +299,7 @@ async def results_command(update: Update, context: BotContext) -> None:
 async def reset_command(update: Update, context: BotContext) -> None:
     """Start the open poll again from nothing (before it is closed)."""
     caller = context.caller
-    workshop = await _workshop_or_say(context, update)
+    workshop = await workshop_or_say(context, update)
     if workshop is None:
         return
     poll = await context.services.workshops.current_poll(workshop.id)
@@ -305,7 +318,7 @@ async def reset_command(update: Update, context: BotContext) -> None:
 async def paper_command(update: Update, context: BotContext) -> None:
     """Add the counts of a paper or hands-up vote to the open poll, one number per option."""
     caller = context.caller
-    workshop = await _workshop_or_say(context, update)
+    workshop = await workshop_or_say(context, update)
     if workshop is None:
         return
     poll = await context.services.workshops.current_poll(workshop.id)
@@ -314,7 +327,7 @@ async def paper_command(update: Update, context: BotContext) -> None:
             context, workshop.chat_id, caller._("There is no open poll to add paper votes to.")
         )
         return
-    words = _args(update).split()
+    words = args(update).split()
     counts = [
         int(word) if word.isascii() and word.isdigit() and len(word) <= 4 else -1 for word in words
     ]
@@ -336,7 +349,7 @@ async def paper_command(update: Update, context: BotContext) -> None:
 
 async def slide_command(update: Update, context: BotContext) -> None:
     """The join QR code as a projector slide: pilot, workshop title, code, link, expiry."""
-    workshop = await _workshop_or_say(context, update)
+    workshop = await workshop_or_say(context, update)
     if workshop is None:
         return
     _ = translator(workshop.language)
@@ -345,7 +358,7 @@ async def slide_command(update: Update, context: BotContext) -> None:
         await say_in(context, workshop.chat_id, _("The workshop's invite can no longer be used."))
         return
     pilot = await context.services.pilots.by_id(workshop.pilot_id)
-    link = _join_link(context, workshop)
+    link = join_link(context, workshop)
     expires = format_day(invite.expires_at, workshop.language, context.services.settings.timezone)
     details = [workshop.title, link, _("Valid until {expires}").format(expires=expires)]
     # The admin feature's invite card, wired in bot.app (features do not import each other).
@@ -360,18 +373,20 @@ async def slide_command(update: Update, context: BotContext) -> None:
 async def end_command(update: Update, context: BotContext) -> None:
     """End the workshop; the facilitator gets a short record in private."""
     caller = context.caller
-    workshop = await _workshop_or_say(context, update)
+    # Ending needs no message in the group, so it works while the group mutes the bot.
+    workshop = await workshop_or_say(context, update, muted_too=True)
     if workshop is None:
         return
     still_open, attendance = await sessions.end(context.services, workshop, update.update_id)
-    for poll in still_open:
-        if poll.message_id is not None:
-            await stop_poll(context, workshop.chat_id, poll.message_id)
-    await say_in(
-        context,
-        workshop.chat_id,
-        caller._("The workshop “{title}” has ended. Thank you!").format(title=workshop.title),
-    )
+    if not workshop.muted:
+        for poll in still_open:
+            if poll.message_id is not None:
+                await stop_poll(context, workshop.chat_id, poll.message_id)
+        await say_in(
+            context,
+            workshop.chat_id,
+            caller._("The workshop “{title}” has ended. Thank you!").format(title=workshop.title),
+        )
     every_poll = await context.services.workshops.polls_of(workshop.id)
     record = caller._(
         "Record of “{title}”: {attendance} people said they were here; {polls} polls."
@@ -379,6 +394,7 @@ async def end_command(update: Update, context: BotContext) -> None:
     await say_in(context, caller.telegram_id, record)
     for poll in every_poll:
         await _post_results(context, caller.telegram_id, caller.language, poll)
+    await open_questions.post_record(context, caller.telegram_id, caller.language, workshop)
 
 
 async def on_here(
@@ -394,10 +410,10 @@ async def on_here(
     )
     if shown is not None:
         await _show_attendance(context, workshop, message.message_id, shown)
-    else:
+    elif not workshop.muted:  # else the message is brought up to date once it may write
         _schedule_attendance_edit(context, workshop.id)
     if not is_member:
-        return Answer(url=_join_link(context, workshop))
+        return Answer(url=join_link(context, workshop))
     if new:
         return Answer(caller._("Thank you, you are counted."))
     return Answer(caller._("You are counted already."))
@@ -430,9 +446,11 @@ async def _deferred_attendance_edit(context: BotContext) -> None:
 
 async def _edit_attendance(context: BotContext) -> None:
     workshop_id = context.job.data
-    shown = await sessions.claim_edit(context.services, workshop_id, time.time())
     workshop = await context.services.workshops.get(workshop_id)
-    if shown is not None and workshop is not None and workshop.attendance_message_id is not None:
+    if workshop is None or workshop.muted or workshop.attendance_message_id is None:
+        return
+    shown = await sessions.claim_edit(context.services, workshop_id, time.time())
+    if shown is not None:
         await _show_attendance(context, workshop, workshop.attendance_message_id, shown)
 
 
@@ -453,9 +471,14 @@ async def on_poll(update: Update, context: BotContext) -> None:
     closed = await sessions.record_tally(
         context.services, poll.id, counts, poll.total_voter_count, poll.is_closed, update.update_id
     )
-    if closed is not None:
-        stored, workshop = closed
-        await _post_results(context, workshop.chat_id, workshop.language, stored)
+    if closed is None:
+        return
+    stored, workshop = closed
+    chat_id = workshop.chat_id
+    if workshop.muted:  # the results go to the facilitator, who may show them otherwise
+        chat_id = await context.services.workshops.chat_of(workshop.facilitator)
+    if chat_id is not None:
+        await _post_results(context, chat_id, workshop.language, stored)
 
 
 async def on_my_membership(update: Update, context: BotContext) -> None:
@@ -484,17 +507,26 @@ async def on_my_membership(update: Update, context: BotContext) -> None:
             )
         return
     _ = translator(workshop.language)
+    services = context.services
+    may_write = status != ChatMember.RESTRICTED or change.new_chat_member.can_send_messages
     if status in (ChatMember.LEFT, ChatMember.BANNED):
-        await sessions.end(context.services, workshop, update.update_id)
+        await sessions.end(services, workshop, update.update_id)
         note = _(
             "I was removed from the group of the workshop “{title}”: the workshop and its "
             "open polls are closed."
         )
-    elif status == ChatMember.RESTRICTED and not change.new_chat_member.can_send_messages:
+    elif not may_write:
+        if not await sessions.set_muted(services, workshop, True, update.update_id):
+            return
         note = _(
             "I may no longer write in the group of the workshop “{title}”: please let me "
             "write there again."
         )
+    elif workshop.muted:
+        await sessions.set_muted(services, workshop, False, update.update_id)
+        # Presses counted meanwhile are shown once the edit's gap allows.
+        _schedule_attendance_edit(context, workshop.id)
+        note = _("I may write in the group of the workshop “{title}” again.")
     elif status == ChatMember.ADMINISTRATOR:
         note = _("I am now an administrator of the group of the workshop “{title}”.")
     else:
@@ -533,6 +565,9 @@ COMMANDS = (
     _group("qr", N_("Show the join QR code as a slide"), slide_command),
     _group("questions", N_("Show the top questions to the panel"), panel.questions_command),
     _group("answered", N_("Mark a question to the panel answered"), panel.answered_command),
+    _group("open", N_("Ask an open question, answered in private"), open_questions.open_command),
+    _group("words", N_("Show the open question's words and answers"), open_questions.words_command),
+    _group("dots", N_("Dot voting on the goals, in private"), dot_votes.dots_command),
     Command(
         "ask",
         "member",
@@ -547,6 +582,13 @@ BUTTONS = (
     Button("qok", "facilitator", panel.on_moderate),
     Button("qno", "facilitator", panel.on_moderate),
     Button("qup", "everyone", panel.on_upvote),
+    Button("oaok", "facilitator", open_questions.on_moderate),
+    Button("oano", "facilitator", open_questions.on_moderate),
+    # Membership of the workshop's pilot is checked by the use case: it need not be the
+    # pilot the person has chosen.
+    Button("wdadd", "everyone", dot_votes.on_dot),
+    Button("wddel", "everyone", dot_votes.on_dot),
+    Button("wsdres", "facilitator", dot_votes.on_results),
 )
 
 
@@ -556,4 +598,25 @@ def handlers() -> list[BaseHandler]:
         PollAnswerHandler(on_poll_answer),
         PollHandler(on_poll),
         ChatMemberHandler(on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]
+
+
+def _start_link(prefix: str, callback) -> CommandHandler:
+    payload = filters.Regex(rf"^/start {prefix}-[0-9]{{1,18}}$")
+    return CommandHandler("start", callback, COMMAND_MESSAGES & payload)
+
+
+def private_handlers() -> list[BaseHandler]:
+    """The group's deep links (`/start wsq-12`), and replies to an open question's prompt.
+
+    Registered before the command rows, whose /start reads any payload as an invite, and
+    before the catch-alls, which would take a reply for text out of place.
+    """
+    return [
+        _start_link(open_questions.LINK, open_questions.on_start),
+        _start_link(dot_votes.LINK, dot_votes.on_start),
+        MessageHandler(
+            COMMAND_MESSAGES & filters.TEXT & ~filters.COMMAND & open_questions.REPLIES_TO_PROMPT,
+            open_questions.on_reply,
+        ),
     ]

@@ -3,14 +3,19 @@ group, the top ones shown and marked answered (Slido's core, without an account)
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 
-from bot.chat import callbacks
 from bot.chat.callbacks import Press, ascii_number, id_argument
 from bot.chat.caller import Caller
 from bot.chat.context import BotContext
 from bot.chat.render import Answer, group_button, keyboard, say, say_in
 from bot.features.workshops import sessions
+from bot.features.workshops.group import (
+    MUTED,
+    moderation_keyboard,
+    show_decision,
+    workshop_or_say,
+)
 from bot.i18n import N_, translator
 
 MAX_QUESTION = 500
@@ -45,21 +50,11 @@ async def ask_command(update: Update, context: BotContext) -> None:
     )
     if facilitator_chat is None:
         return
-    f_ = translator(workshop.language)
-    key = context.services.button_key
-
-    def private_button(label: str, action: str) -> InlineKeyboardButton:
-        # Signed for the facilitator's own private chat, where it is shown.
-        data = callbacks.encode(key, facilitator_chat, action, str(question_id))
-        return InlineKeyboardButton(label, callback_data=data)
-
     await say_in(
         context,
         facilitator_chat,
-        f_(N_("Question to the panel: {text}")).format(text=text),
-        keyboard(
-            [[private_button(f_(N_("Approve")), "qok"), private_button(f_(N_("Reject")), "qno")]]
-        ),
+        translator(workshop.language)(N_("Question to the panel: {text}")).format(text=text),
+        moderation_keyboard(context, facilitator_chat, workshop.language, "q", question_id),
     )
 
 
@@ -72,10 +67,10 @@ async def on_moderate(update: Update, context: BotContext, caller: Caller, press
     if moderated is None:
         return False
     workshop, text = moderated
-    _ = caller._
-    done = _("Approved: {text}") if approve else _("Rejected: {text}")
-    await say(context, caller, done.format(text=text), replacing=update.callback_query.message)
-    if approve:
+    await show_decision(context, caller, update, approve, text)
+    if approve and workshop.muted:
+        await say(context, caller, caller._(MUTED).format(title=workshop.title))
+    elif approve:
         g_ = translator(workshop.language)
         upvote = group_button(context, workshop.chat_id, g_(N_("Upvote")), "qup", press.argument)
         await say_in(
@@ -105,7 +100,7 @@ async def on_upvote(
 async def questions_command(update: Update, context: BotContext) -> None:
     """The top questions to the panel, most upvoted first."""
     caller = context.caller
-    workshop = await sessions.run_by(context.services, caller, update.effective_chat.id)
+    workshop = await workshop_or_say(context, update)
     if workshop is None:
         return
     top = await context.services.workshops.top_questions(workshop.id, TOP)
@@ -123,7 +118,7 @@ async def questions_command(update: Update, context: BotContext) -> None:
 async def answered_command(update: Update, context: BotContext) -> None:
     """Mark a question to the panel answered (it leaves the top list)."""
     caller = context.caller
-    workshop = await sessions.run_by(context.services, caller, update.effective_chat.id)
+    workshop = await workshop_or_say(context, update)
     if workshop is None:
         return
     number = ascii_number(context.args[0]) if len(context.args) == 1 else None

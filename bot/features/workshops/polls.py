@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from telegram.constants import PollLimit
 
+from bot.chat.labels import short
 from bot.i18n import N_
 from bot.storage.repositories.workshops import NewPoll
 from conversations.script import MultipleChoice, Scale, Script, SingleChoice
 
 FLAGS = {"named", "multi", "hidden"}
 SCALES = {"5": (1, 5), "10": (0, 10)}
+ROUNDS = {"goals": "goal", "ideas": "idea"}
 MIN_OPTIONS = 2  # Bot API sendPoll: 2–12 options (PTB has no constant for the lower bound)
 
 USAGE = N_(
@@ -17,6 +19,7 @@ USAGE = N_(
     "Before the question you may write: named (names visible), multi (several answers), "
     "hidden (results only at the close), timer 60 (seconds).\n"
     "A scale: /poll scale 5 Question? (1–5) or /poll scale 10 Question? (0–10).\n"
+    "Over the goal or idea round: /poll goals or /poll ideas (its votes count in the ranking).\n"
     "A prepared set: /poll set <name>."
 )
 
@@ -46,6 +49,16 @@ def parse(text: str) -> tuple[NewPoll | None, list[tuple[str, dict[str, object]]
             )
         else:
             timer = int(seconds)
+    flagged = {
+        "named": "named" in flags,
+        "multiple": "multi" in flags,
+        "hidden": "hidden" in flags,
+        "open_period": timer,
+    }
+    if words and words[0].lower() in ROUNDS and len(words) == 1:
+        # Its question and options come from the round (`over_round`).
+        poll = NewPoll(question="", options=[], subject_kind=ROUNDS[words[0].lower()], **flagged)
+        return (None, problems) if problems else (poll, [])
     scale = None
     if words and words[0].lower() == "scale":
         words.pop(0)
@@ -68,10 +81,7 @@ def parse(text: str) -> tuple[NewPoll | None, list[tuple[str, dict[str, object]]
             options=options,
             kind="scale" if scale else "choice",
             scale_min=scale[0] if scale else None,
-            named="named" in flags,
-            multiple="multi" in flags and scale is None,
-            hidden="hidden" in flags,
-            open_period=timer,
+            **{**flagged, "multiple": flagged["multiple"] and scale is None},
         ),
         [],
     )
@@ -111,7 +121,39 @@ def _limit_problems(question: str, options: list[str]) -> list[tuple[str, dict[s
                     limit=PollLimit.MAX_OPTION_LENGTH,
                 )
             )
+    seen: dict[str, int] = {}
+    for number, option in enumerate(options, start=1):
+        if option and option in seen:
+            problems.append(
+                _problem(
+                    N_("Options {first} and {second} are the same; each option must differ."),
+                    first=seen[option],
+                    second=number,
+                )
+            )
+        seen.setdefault(option, number)
     return problems
+
+
+def over_round(
+    poll: NewPoll, round_id: int, prompt: str, subjects: list[tuple[int, str]]
+) -> NewPoll:
+    """The poll over a round: its question, and one option per goal or idea (the first 12).
+
+    `subjects` are (id, text) in ranking order. Options begin with the proposal's number,
+    so two proposals that start alike stay two options (Telegram refuses duplicates).
+    """
+    chosen = subjects[: PollLimit.MAX_OPTION_NUMBER]
+    return poll.model_copy(
+        update={
+            "question": short(prompt, PollLimit.MAX_QUESTION_LENGTH),
+            "options": [
+                short(f"#{number} {text}", PollLimit.MAX_OPTION_LENGTH) for number, text in chosen
+            ],
+            "subject_id": round_id,
+            "option_subjects": [number for number, _text in chosen],
+        }
+    )
 
 
 def from_script(script: Script, position: int, language: str) -> NewPoll | None:

@@ -8,12 +8,21 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from bot import priorities
 from bot.chat.caller import Caller
 from bot.features.workshops.polls import from_script
 from bot.services import Services
-from bot.storage.repositories.workshops import NewPoll, Workshop, WorkshopPoll
+from bot.storage.repositories.proposals import Ranked, Round, RoundKind
+from bot.storage.repositories.workshops import (
+    NewPoll,
+    OpenAnswer,
+    OpenQuestion,
+    Workshop,
+    WorkshopPoll,
+)
 from conversations.scripts import SHIPPED, shipped
 from seroi.disclosure import may_show
+from seroi.words import most_frequent
 
 # A member invite made for each workshop: enough uses for a village hall, for two days.
 JOIN_USES, JOIN_DAYS = 200, 2
@@ -144,8 +153,7 @@ async def record_answer(
     if found is None:
         return False
     poll, workshop = found
-    member = await services.members.get(workshop.pilot_id, caller.pseudonym)
-    if not poll.named or poll.status != "open" or member is None or member.status != "active":
+    if not poll.named or poll.status != "open" or not await member_of(services, caller, workshop):
         return False
     async with services.db.transaction(update_id):
         await services.workshops.record_vote(poll.id, caller.pseudonym, option_ids)
@@ -187,8 +195,7 @@ async def attend(
 ) -> tuple[bool, bool, int | None]:
     """Count the caller as here: (a pilot member?, newly counted?, the count to show now)."""
     repo = services.workshops
-    member = await services.members.get(workshop.pilot_id, caller.pseudonym)
-    is_member = member is not None and member.status == "active"
+    is_member = await member_of(services, caller, workshop)
     async with services.db.transaction(update_id):
         if is_member:
             new = await repo.attend(workshop.id, caller.pseudonym)
@@ -196,7 +203,9 @@ async def attend(
             new = await repo.attend_as_guest(workshop.id, guest_token(workshop, caller.pseudonym))
         if workshop.attendance_message_id is None:
             await repo.set_attendance_message(workshop.id, message_id)
-        shown = await repo.claim_attendance_edit(workshop.id, now, ATTENDANCE_EDIT_GAP)
+        shown = None
+        if not workshop.muted:  # else shown once the group lets the bot write again
+            shown = await repo.claim_attendance_edit(workshop.id, now, ATTENDANCE_EDIT_GAP)
     return is_member, new, shown
 
 
@@ -278,3 +287,134 @@ async def mark_answered(
     async with services.db.transaction(update_id):
         moved = await repo.set_question_status(question_id, "approved", "answered")
     return found[1] if moved else None
+
+
+async def set_muted(services: Services, workshop: Workshop, muted: bool, update_id: int) -> bool:
+    """Record that the group restricted the bot (or let it write again); False if no change."""
+    async with services.db.transaction(update_id):
+        return await services.workshops.set_muted(workshop.id, muted)
+
+
+async def member_of(services: Services, caller: Caller, workshop: Workshop) -> bool:
+    """Whether the caller is an active member of the workshop's pilot."""
+    member = await services.members.get(workshop.pilot_id, caller.pseudonym)
+    return member is not None and member.status == "active"
+
+
+# Open questions
+
+
+async def ask_open(
+    services: Services, workshop: Workshop, text: str, update_id: int
+) -> OpenQuestion:
+    """A new open question (the previous one stops taking answers)."""
+    async with services.db.transaction(update_id):
+        return await services.workshops.open_question(workshop.id, text)
+
+
+@dataclass(frozen=True)
+class Answering:
+    """An open question someone may answer, and its workshop."""
+
+    question: OpenQuestion
+    workshop: Workshop
+
+
+async def answerable(services: Services, question_id: int) -> Answering | None:
+    """The question and its workshop, if it still takes answers."""
+    question = await services.workshops.question_asked(question_id)
+    if question is None or question.status != "open":
+        return None
+    workshop = await services.workshops.get(question.workshop_id)
+    if workshop is None or workshop.status != "open":
+        return None
+    return Answering(question, workshop)
+
+
+async def answer_open(
+    services: Services, caller: Caller, answering: Answering, text: str, update_id: int
+) -> OpenAnswer | None:
+    """Store a member's answer (or its new wording); None if the facilitator decided on it."""
+    async with services.db.transaction(update_id):
+        return await services.workshops.answer(
+            answering.question.id, caller.pseudonym, text, caller.language
+        )
+
+
+async def moderate_answer(
+    services: Services, caller: Caller, answer_id: int, approve: bool, update_id: int
+) -> OpenAnswer | None:
+    """Approve or reject a new answer of a workshop the caller may run; None if stale."""
+    repo = services.workshops
+    answer = await repo.open_answer(answer_id)
+    if answer is None:
+        return None
+    answering = await answerable(services, answer.question_id)
+    if answering is None or await run_by(services, caller, answering.workshop.chat_id) is None:
+        return None
+    async with services.db.transaction(update_id):
+        if not await repo.moderate_answer(answer_id, "approved" if approve else "rejected"):
+            return None
+    return answer
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the group is shown of an open question: approved answers and their words."""
+
+    question: OpenQuestion
+    answers: list[OpenAnswer]
+    words: list[tuple[str, int]]
+
+    @property
+    def showable(self) -> bool:
+        """Whether enough answers were approved to show them (the small-group rule)."""
+        return may_show(len(self.answers), sensitive=False) and bool(self.words)
+
+
+async def words_of(services: Services, question: OpenQuestion) -> Words:
+    """The approved answers to a question and its most frequent words."""
+    answers = await services.workshops.approved_answers(question.id)
+    words = most_frequent((answer.text, answer.language) for answer in answers)
+    return Words(question, answers, words)
+
+
+# Dot voting and polls over the steps' goals and ideas
+
+
+async def voting_round(services: Services, workshop: Workshop) -> Round | None:
+    """The pilot's goal round while its dots are being placed, if any."""
+    found = await services.proposals.current_round(workshop.pilot_id, "goal")
+    if found is None or found.phase != "prioritising":
+        return None
+    return found if priorities.is_open(found, priorities.today(services)) else None
+
+
+async def place_dot(
+    services: Services, caller: Caller, workshop: Workshop, goal_id: int, add: bool, update_id: int
+) -> priorities.Refused | None:
+    """A dot put on or taken off a goal: the same dots, and budget, as /goals."""
+    member = await services.members.get(workshop.pilot_id, caller.pseudonym)
+    if member is None or member.status != "active":
+        return priorities.Refused("not_member")
+    return await priorities.move_dot(
+        services,
+        workshop.pilot_id,
+        goal_id,
+        caller.pseudonym,
+        member.stakeholder_group,
+        add,
+        priorities.today(services),
+        update_id,
+    )
+
+
+async def round_for_poll(
+    services: Services, workshop: Workshop, kind: RoundKind
+) -> tuple[Round, list[Ranked]] | None:
+    """The pilot's open round of this kind and what may be voted on in it, ranked."""
+    found = await services.proposals.current_round(workshop.pilot_id, kind)
+    if found is None or not priorities.is_open(found, priorities.today(services)):
+        return None
+    ranking = await services.proposals.ranking(found.id)
+    return found, [r for r in ranking if r.proposal.status in ("approved", "shortlisted")]

@@ -20,6 +20,7 @@ class PersonalData(Repository):
         "checkin_due",
         "checkin_settings",
         "poll_votes",
+        "open_answers",
         "question_votes",
         "workshop_attendance",
         "consents",

@@ -51,6 +51,8 @@ class Ranked(BaseModel):
     dots: int
     paper_dots: int
     supports: int
+    # Votes for it in workshop polls over its round (Telegram's tally plus paper counts).
+    workshop_votes: int = 0
 
 
 def _round(row: aiosqlite.Row) -> Round:
@@ -241,16 +243,20 @@ class Proposals(Repository):
         return [_proposal(row) for row in rows]
 
     async def ranking(self, round_id: int) -> list[Ranked]:
-        """The round's approved (shortlisted, acted on) proposals, most dots and supports first."""
+        """The round's approved (shortlisted, acted on) proposals, most votes of any kind first."""
         rows = await self.db.fetch_all(
             "SELECT p.*, "
             "(SELECT COUNT(*) FROM dots d WHERE d.proposal_id = p.id) AS n_dots, "
             "(SELECT COUNT(*) FROM dots d WHERE d.proposal_id = p.id AND d.pseudonym IS NULL) "
             "AS n_paper, "
-            "(SELECT COUNT(*) FROM supports s WHERE s.proposal_id = p.id) AS n_supports "
+            "(SELECT COUNT(*) FROM supports s WHERE s.proposal_id = p.id) AS n_supports, "
+            "(SELECT COALESCE(SUM(json_extract(w.counts, '$[' || o.key || ']') "
+            "+ json_extract(w.paper, '$[' || o.key || ']')), 0) "
+            "FROM workshop_polls w, json_each(w.option_subjects) o "
+            "WHERE w.subject_id = p.round_id AND o.value = p.id) AS n_workshop "
             "FROM proposals p WHERE p.round_id = ? "
             "AND p.status IN ('approved', 'shortlisted', 'action') "
-            "ORDER BY n_dots + n_supports DESC, p.id",
+            "ORDER BY n_dots + n_supports + n_workshop DESC, p.id",
             (round_id,),
         )
         return [
@@ -259,6 +265,7 @@ class Proposals(Repository):
                 dots=row["n_dots"],
                 paper_dots=row["n_paper"],
                 supports=row["n_supports"],
+                workshop_votes=row["n_workshop"],
             )
             for row in rows
         ]

@@ -26,6 +26,7 @@ class Workshop(BaseModel):
     guests: int
     poll_set: str | None
     set_position: int
+    muted: bool
 
 
 class WorkshopPoll(BaseModel):
@@ -41,6 +42,7 @@ class WorkshopPoll(BaseModel):
     open_period: int | None
     subject_kind: str | None
     subject_id: int | None
+    option_subjects: list[int] | None
     status: str
     telegram_poll_id: str | None
     message_id: int | None
@@ -62,6 +64,23 @@ class NewPoll(BaseModel):
     open_period: int | None = None
     subject_kind: str | None = None
     subject_id: int | None = None
+    # The goal or idea of each option, for a poll over a round (`subject_id`).
+    option_subjects: list[int] | None = None
+
+
+class OpenQuestion(BaseModel):
+    id: int
+    workshop_id: int
+    text: str
+    status: str
+
+
+class OpenAnswer(BaseModel):
+    id: int
+    question_id: int
+    text: str
+    language: str
+    status: str
 
 
 def _workshop(row: aiosqlite.Row) -> Workshop:
@@ -70,8 +89,9 @@ def _workshop(row: aiosqlite.Row) -> Workshop:
 
 def _poll(row: aiosqlite.Row) -> WorkshopPoll:
     values = {key: row[key] for key in WorkshopPoll.model_fields}
-    for key in ("options", "counts", "paper"):
-        values[key] = json.loads(values[key])
+    for key in ("options", "counts", "paper", "option_subjects"):
+        if values[key] is not None:
+            values[key] = json.loads(values[key])
     return WorkshopPoll(**values)
 
 
@@ -114,6 +134,14 @@ class Workshops(Repository):
         )
         await self.db.execute("DELETE FROM workshop_guests WHERE workshop_id = ?", (workshop_id,))
 
+    async def set_muted(self, workshop_id: int, muted: bool) -> bool:
+        """Record whether the group lets the bot write; False if it was so already."""
+        cursor = await self.db.execute(
+            "UPDATE workshops SET muted = ? WHERE id = ? AND muted != ?",
+            (muted, workshop_id, muted),
+        )
+        return cursor.rowcount == 1
+
     async def start_set(self, workshop_id: int, name: str) -> None:
         """Run a prepared poll set from its first poll."""
         await self.db.execute(
@@ -132,8 +160,8 @@ class Workshops(Repository):
         """A poll about to be sent; its Telegram id is recorded once it is sent."""
         cursor = await self.db.execute(
             "INSERT INTO workshop_polls (workshop_id, question, options, kind, scale_min, named, "
-            "multiple, hidden, open_period, subject_kind, subject_id, counts, paper, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "multiple, hidden, open_period, subject_kind, subject_id, option_subjects, counts, "
+            "paper, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 workshop_id,
                 poll.question,
@@ -146,6 +174,7 @@ class Workshops(Repository):
                 poll.open_period,
                 poll.subject_kind,
                 poll.subject_id,
+                None if poll.option_subjects is None else json.dumps(poll.option_subjects),
                 json.dumps([0] * len(poll.options)),
                 json.dumps([0] * len(poll.options)),
                 utc_now(),
@@ -376,3 +405,81 @@ class Workshops(Repository):
             (workshop_id, limit),
         )
         return [(row["id"], row["text"], row["votes"]) for row in rows]
+
+    # Open questions
+
+    async def open_question(self, workshop_id: int, text: str) -> OpenQuestion:
+        """A new open question of the workshop; the one asked before it stops taking answers."""
+        await self.db.execute(
+            "UPDATE open_questions SET status = 'closed' WHERE workshop_id = ? AND status = 'open'",
+            (workshop_id,),
+        )
+        cursor = await self.db.execute(
+            "INSERT INTO open_questions (workshop_id, text, created_at) VALUES (?, ?, ?)",
+            (workshop_id, text, utc_now()),
+        )
+        return OpenQuestion(id=cursor.lastrowid, workshop_id=workshop_id, text=text, status="open")
+
+    async def question_asked(self, question_id: int) -> OpenQuestion | None:
+        """An open question by id."""
+        row = await self.db.fetch_one(
+            "SELECT id, workshop_id, text, status FROM open_questions WHERE id = ?", (question_id,)
+        )
+        return OpenQuestion(**dict(row)) if row else None
+
+    async def latest_question(self, workshop_id: int) -> OpenQuestion | None:
+        """The workshop's newest open question, taking answers or not."""
+        row = await self.db.fetch_one(
+            "SELECT id, workshop_id, text, status FROM open_questions WHERE workshop_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (workshop_id,),
+        )
+        return OpenQuestion(**dict(row)) if row else None
+
+    async def questions_asked(self, workshop_id: int) -> list[OpenQuestion]:
+        """Every open question of a workshop, oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT id, workshop_id, text, status FROM open_questions WHERE workshop_id = ? "
+            "ORDER BY id",
+            (workshop_id,),
+        )
+        return [OpenQuestion(**dict(row)) for row in rows]
+
+    async def answer(
+        self, question_id: int, pseudonym: str, text: str, language: str
+    ) -> OpenAnswer | None:
+        """A member's answer, or their new wording of one not yet moderated; None if it was."""
+        cursor = await self.db.execute(
+            "INSERT INTO open_answers (question_id, pseudonym, text, language, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (question_id, pseudonym) DO UPDATE "
+            "SET text = excluded.text, language = excluded.language WHERE status = 'new' "
+            "RETURNING id, question_id, text, language, status",
+            (question_id, pseudonym, text, language, utc_now()),
+        )
+        row = await cursor.fetchone()
+        return OpenAnswer(**dict(row)) if row else None
+
+    async def open_answer(self, answer_id: int) -> OpenAnswer | None:
+        """An answer to an open question, by id."""
+        row = await self.db.fetch_one(
+            "SELECT id, question_id, text, language, status FROM open_answers WHERE id = ?",
+            (answer_id,),
+        )
+        return OpenAnswer(**dict(row)) if row else None
+
+    async def moderate_answer(self, answer_id: int, status: str) -> bool:
+        """Approve or reject a new answer; False if it was decided already."""
+        cursor = await self.db.execute(
+            "UPDATE open_answers SET status = ? WHERE id = ? AND status = 'new'",
+            (status, answer_id),
+        )
+        return cursor.rowcount == 1
+
+    async def approved_answers(self, question_id: int) -> list[OpenAnswer]:
+        """The approved answers to a question, in the order they came."""
+        rows = await self.db.fetch_all(
+            "SELECT id, question_id, text, language, status FROM open_answers "
+            "WHERE question_id = ? AND status = 'approved' ORDER BY id",
+            (question_id,),
+        )
+        return [OpenAnswer(**dict(row)) for row in rows]
