@@ -47,9 +47,7 @@ async def _show(
 ) -> None:
     """The prompt's current question, in place of `replacing` or as a new, tracked message."""
     before = screens.problem_text(caller, shown.problem) if shown.problem else None
-    text = screens.question_text(caller, shown.script, shown.step, before)
-    markup = screens.question_keyboard(context, caller, shown.prompt_id, shown.script, shown.step)
-    params = {"text": text, "reply_markup": markup}
+    params = screens.question_message(caller, shown.prompt_id, shown.script, shown.step, before)
     if replacing is not None:
         params["message_id"] = replacing.message_id
         await context.outbox.post(Reply(chat_id=caller.chat_id, kind="edit", params=params))

@@ -185,12 +185,7 @@ async def _show_again(context: BotContext, row: aiosqlite.Row, before: str | Non
         Reply(
             chat_id=row["chat_id"],
             kind="send",
-            params={
-                "text": screens.question_text(caller, script, step, before),
-                "reply_markup": screens.question_keyboard(
-                    context, caller, row["prompt_id"], script, step
-                ),
-            },
+            params=screens.question_message(caller, row["prompt_id"], script, step, before),
             on_sent=f"checkin:{row['prompt_id']}",
         )
     )
@@ -241,12 +236,7 @@ async def _apply(context: BotContext, batch: _Batch, now: datetime) -> None:
             Reply(
                 chat_id=row["chat_id"],
                 kind="send",
-                params={
-                    "text": screens.question_text(caller, script, step),
-                    "reply_markup": screens.question_keyboard(
-                        context, caller, prompt_id, script, step
-                    ),
-                },
+                params=screens.question_message(caller, prompt_id, script, step),
                 on_sent=f"checkin:{prompt_id}",
             )
         )
