@@ -159,6 +159,7 @@ def parse_utc(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=1024)
 def stamp(moment: datetime) -> str:
     """A UTC moment as stored: ISO, sortable as text."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
