@@ -102,10 +102,13 @@ def question_text(caller: Caller, script: Script, step: Step, before: str | None
 
 
 def question_message(
-    caller: Caller, prompt_id: int, script: Script, step: Step, before: str | None = None
+    caller: Caller, prompt_id: int, name: str, state: str, before: str | None = None
 ) -> dict:
-    """A prompt's current question as Bot API parameters; the outbox signs its buttons."""
-    layout = _layout(script.id, engine.serialise(step.state), caller.language)
+    """A prompt's current question (script `name`, stored `state`) as Bot API parameters.
+
+    The outbox signs its buttons as it sends them.
+    """
+    layout = _layout(name, state, caller.language)
     keyboard = [
         [
             {"text": label, "callback_data": callbacks.unsigned(action, f"{prompt_id}{rest}")}
@@ -114,7 +117,7 @@ def question_message(
         for row in layout
     ]
     return {
-        "text": question_text(caller, script, step, before),
+        "text": question_text(caller, script_of(name), resumed(name, state), before),
         # Plain Bot API buttons: PTB objects for every prompt of a wave would cost more.
         "reply_markup": {"inline_keyboard": keyboard},
         SIGNED_FOR: caller.telegram_id,
