@@ -4,6 +4,9 @@ A button press arrives as a string the client could have forged. Each button car
 `v1|action|argument|signature`, the signature an HMAC over the rest and the Telegram id
 of the person it was shown to, so a forged or transplanted button is rejected before
 any handler logic runs. Role and state checks still happen in the handler.
+
+Data can also be built in two steps, `unsigned` then `sign`: the outbox signs check-in
+prompts' buttons only as it sends them (`bot.storage.models.SIGNED_FOR`).
 """
 
 from __future__ import annotations
