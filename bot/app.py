@@ -154,7 +154,7 @@ async def _open(application: Application) -> None:
         settings=settings, db=database, clock=application.bot_data["clock"]
     )
     await check_key(services)
-    outbox = application.bot_data["outbox"] = Outbox(database, application.bot)
+    outbox = application.bot_data["outbox"] = Outbox(database, application.bot, services.button_key)
     outbox.record_sent("checkin", services.checkins.record_message)
     outbox.on_poll_sent = workshops.poll_sent_hook(services, outbox)
     await outbox.start()

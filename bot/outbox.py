@@ -20,6 +20,9 @@ with `store_in_transaction()` inside the transaction that made them due, then ha
 them to `send_stored()` after it commits. A reply marked `on_sent` has its message id
 recorded (by the recorder registered under that name) in the transaction that deletes
 its row, so what shows it can later be edited.
+
+A reply may carry its buttons' callback data unsigned (`SIGNED_FOR` in its params): they
+are signed just before the call, so storing thousands of prompts stays quick.
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.warnings import PTBUserWarning
 
+from bot.chat import callbacks
 from bot.storage.db import Database
-from bot.storage.models import POLL_ROW, Reply, StoredReply
+from bot.storage.models import POLL_ROW, SIGNED_FOR, Reply, StoredReply
 from bot.storage.repositories.outbox import MAX_ROWS_PER_STATEMENT, Row, encode
 from bot.storage.repositories.outbox import Outbox as OutboxRows
 from bot.storage.repositories.people import People
@@ -110,9 +114,10 @@ _handling: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
 class Outbox:
     """Stores replies and sends them, one sender per chat with something to send."""
 
-    def __init__(self, db: Database, bot: Bot) -> None:
+    def __init__(self, db: Database, bot: Bot, button_key: bytes) -> None:
         self._db = db
         self._bot = bot
+        self._button_key = button_key
         self._rows = OutboxRows(db)
         self._people = People(db)
         self._queues: dict[int, deque[StoredReply]] = {}
@@ -422,6 +427,7 @@ class Outbox:
 
     async def _send(self, reply: Reply) -> Any:
         """One Bot API call (its result); a refusal no retry can mend is logged and dropped."""
+        reply = self._signed(reply)
         params = reply.params
         try:
             if reply.kind in ("photo", "document"):
@@ -442,6 +448,25 @@ class Outbox:
                 return None  # it already shows exactly this (a double tap)
             log.error("Telegram refused a %s reply: %s", reply.kind, error)
         return None
+
+    def _signed(self, reply: Reply) -> Reply:
+        """The reply with its buttons signed, if they were stored unsigned (`SIGNED_FOR`)."""
+        if SIGNED_FOR not in reply.params:
+            return reply
+        params = dict(reply.params)
+        user_id = params.pop(SIGNED_FOR)
+        markup = params["reply_markup"]
+        rows = [
+            [
+                {**button, "callback_data": callbacks.sign(self._button_key, user_id, data)}
+                if (data := button.get("callback_data")) is not None
+                else button
+                for button in row
+            ]
+            for row in markup["inline_keyboard"]
+        ]
+        params["reply_markup"] = {**markup, "inline_keyboard": rows}
+        return reply.model_copy(update={"params": params})
 
     async def _send_poll(self, reply: Reply) -> None:
         """Send a poll and report Telegram's id for it, so its answers can be matched."""

@@ -4,6 +4,9 @@ A button press arrives as a string the client could have forged. Each button car
 `v1|action|argument|signature`, the signature an HMAC over the rest and the Telegram id
 of the person it was shown to, so a forged or transplanted button is rejected before
 any handler logic runs. Role and state checks still happen in the handler.
+
+Data can also be built in two steps, `unsigned` then `sign`: the outbox signs check-in
+prompts' buttons only as it sends them (`bot.storage.models.SIGNED_FOR`).
 """
 
 from __future__ import annotations
@@ -61,17 +64,26 @@ def _signature(key: bytes, user_id: int, body: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()[:_SIGNATURE_CHARS]
 
 
-def encode(key: bytes, user_id: int, action: str, argument: str = "") -> str:
-    """Callback data for a button shown to `user_id`."""
+def unsigned(action: str, argument: str = "") -> str:
+    """Callback data still to be signed (`sign`), checked to fit once it is."""
     if "|" in action or "|" in argument:
         raise ValueError("'|' is reserved in callback data")
     if not (action + argument).isascii():
         raise ValueError("callback data is ASCII")
     body = f"{VERSION}|{action}|{argument}"
-    data = f"{body}|{_signature(key, user_id, body)}"
-    if len(data.encode()) > MAX_BYTES:
-        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
-    return data
+    if len(body) + 1 + _SIGNATURE_CHARS > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {body!r}")
+    return body
+
+
+def sign(key: bytes, user_id: int, body: str) -> str:
+    """Callback data from `unsigned`'s body, for a button shown to `user_id`."""
+    return f"{body}|{_signature(key, user_id, body)}"
+
+
+def encode(key: bytes, user_id: int, action: str, argument: str = "") -> str:
+    """Callback data for a button shown to `user_id`."""
+    return sign(key, user_id, unsigned(action, argument))
 
 
 def encode_for_group(key: bytes, chat_id: int, action: str, argument: str = "") -> str:

@@ -258,6 +258,15 @@ class Database:
             raise OutsideTransactionError(sql)
         await self._writer.executemany(sql, rows)
 
+    async def execute_returning(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
+        """Run one write statement of the current transaction; the rows of its RETURNING.
+
+        One trip to aiosqlite's thread, where executing and then fetching take two.
+        """
+        if not _in_transaction.get():
+            raise OutsideTransactionError(sql)
+        return list(await self._writer.execute_fetchall(sql, parameters))
+
     async def fetch_one(self, sql: str, parameters: tuple = ()) -> aiosqlite.Row | None:
         """The first row of a query, or None."""
         rows = await self.fetch_all(sql, parameters)

@@ -23,6 +23,10 @@ STAKEHOLDER_GROUPS: tuple[str, ...] = (
 ReplyKind = Literal["send", "edit", "keyboard", "photo", "document", "poll", "stop_poll"]
 # In a "poll" reply's params: our id of the poll, reported back with Telegram's once sent.
 POLL_ROW = "seroi_poll_row"
+# In a reply's params: the Telegram id its buttons are for. Their callback data is stored
+# unsigned (`callbacks.unsigned`) and signed by the outbox as it sends the reply, so a job
+# that writes to thousands of members does not hold the write lock while signing.
+SIGNED_FOR = "seroi_signed_for"
 
 
 class Reply(BaseModel):

@@ -35,6 +35,17 @@ def test_oversized_data_cannot_be_built() -> None:
         callbacks.encode(KEY, 1, "group", "x" * 60)
 
 
+def test_data_stored_unsigned_is_refused_until_signed_then_fits() -> None:
+    body = callbacks.unsigned("ck", "9223372036854775807:lt5:4")  # the widest prompt id
+    with pytest.raises(callbacks.InvalidCallbackError):
+        callbacks.decode(KEY, 1, body)
+    data = callbacks.sign(KEY, 1, body)
+    assert data == callbacks.encode(KEY, 1, "ck", "9223372036854775807:lt5:4")
+    assert len(data.encode()) <= 64
+    with pytest.raises(ValueError, match="64 bytes"):
+        callbacks.unsigned("group", "x" * 50)  # too long once signed: refused unsigned
+
+
 @given(st.text(max_size=80))
 def test_arbitrary_data_is_rejected_not_crashing(data: str) -> None:
     with pytest.raises(callbacks.InvalidCallbackError):

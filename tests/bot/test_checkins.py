@@ -204,6 +204,38 @@ async def test_a_closed_waves_button_and_a_double_tap(pilot: ClockedPilot) -> No
     ) == [("work_days", "3")]
 
 
+async def test_a_prompts_buttons_work_only_for_its_member_and_only_signed(
+    pilot: ClockedPilot,
+) -> None:
+    _ = translator("fi")
+    aino = await pilot.member("Aino")
+    eeva = await pilot.member("Eeva")
+    await pilot.at(MONDAY + timedelta(hours=1))
+    prompt = aino.messages[-1]
+    [three] = [
+        b for row in prompt["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "3"
+    ]
+    unsigned = three["callback_data"].rsplit("|", 1)[0]  # the data as the outbox stored it
+    forged = [
+        pilot.sandbox.press_raw(eeva.user, eeva.messages[-1]["message_id"], three["callback_data"]),
+        pilot.sandbox.press_raw(aino.user, prompt["message_id"], unsigned),
+    ]
+    await pilot.sandbox.wait_for_async(
+        lambda: all((pilot.sandbox.callback_answer(q["id"]) or {}).get("answered") for q in forged),
+        10,
+    )
+    await pilot.settled()
+    for query in forged:
+        assert pilot.sandbox.callback_answer(query["id"])["text"] == _("This button is not valid.")
+    assert pilot.rows("SELECT DISTINCT state FROM checkin_prompts") == [
+        ('{"script":"work_travel"}',)
+    ]
+    await aino.press("ck", "3")  # her own, as Telegram has it: taken
+    assert pilot.rows("SELECT COUNT(*) FROM checkin_prompts WHERE state LIKE '%work_days%'") == [
+        (1,)
+    ]
+
+
 async def test_snooze_and_a_snooze_past_the_close(pilot: ClockedPilot) -> None:
     _ = translator("fi")
     aino = await pilot.member("Aino")

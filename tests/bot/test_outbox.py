@@ -5,10 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from bot.chat import callbacks
 from bot.demo.participants import running_bot
 from bot.i18n import translator
 from bot.storage.db import Database
-from bot.storage.models import Reply
+from bot.storage.models import SIGNED_FOR, Reply
 from bot.storage.repositories.outbox import Outbox, encode
 from sandbox.core import Sandbox
 from sandbox.testing import running_server
@@ -79,6 +82,38 @@ async def test_replies_left_unsent_by_a_crash_are_sent_at_the_next_start(tmp_pat
                 lambda: [m["text"] for m in sandbox.bot_messages(person.id)] == ["left over"], 10
             )
             await sandbox.wait_for_async(lambda: _unsent(tmp_path / "seroi.db") == 0)
+
+
+async def test_buttons_stored_unsigned_are_signed_for_their_person_when_sent(
+    tmp_path: Path,
+) -> None:
+    """A job's replies keep callback data unsigned until sent, even across a restart."""
+    sandbox = Sandbox(token=TOKEN, bot_username="seroi_test_bot")
+    person = sandbox.add_user("Aino", language_code="fi")
+    person.started = True
+    database = await Database.open(tmp_path / "seroi.db")
+    keyboard = {
+        "inline_keyboard": [[{"text": "3", "callback_data": callbacks.unsigned("ck", "7:3:0")}]]
+    }
+    params = {"text": "1/5", "reply_markup": keyboard, SIGNED_FOR: person.id}
+    await Outbox(database).store_many(
+        [encode(None, [Reply(chat_id=person.id, kind="send", params=params)])]
+    )
+    await database.close()
+    with running_server(sandbox) as server:
+        settings = make_settings(tmp_path / "seroi.db", 1, server.base_url, server.base_file_url)
+        async with running_bot(settings) as application:
+            await sandbox.wait_for_async(lambda: sandbox.bot_messages(person.id), 10)
+            key = application.bot_data["services"].button_key
+    [call] = [call for call in sandbox.calls("sendMessage") if call.ok]
+    assert SIGNED_FOR not in call.params  # Telegram sees only Bot API parameters
+    [message] = sandbox.bot_messages(person.id)
+    [[button]] = message["reply_markup"]["inline_keyboard"]
+    data = button["callback_data"]
+    assert len(data.encode()) <= 64
+    assert callbacks.decode(key, person.id, data) == callbacks.Press("ck", "7:3:0")
+    with pytest.raises(callbacks.InvalidCallbackError):
+        callbacks.decode(key, person.id + 1, data)  # bound to her, not to another person
 
 
 def _unsent(path: Path) -> int:

@@ -124,13 +124,15 @@ async def press(
         if not await services.checkins.advance(prompt_id, prompt["state"], state, message_id):
             return Closed()
         if moved.finished:
-            return await _finish(services, prompt, script, moved, now)
+            await _finish(services, prompt, script, moved, now)
+    if moved.finished:
+        return await _finished(services, prompt, script)
     return Shown(prompt_id, script, moved)
 
 
 async def _finish(
     services: Services, prompt: aiosqlite.Row, script: Script, step: Step, now: datetime
-) -> Finished:
+) -> None:
     """Store every item (the last answer in a wave wins) and plan the next wave."""
     checkins = services.checkins
     pilot_id, pseudonym = prompt["pilot_id"], prompt["pseudonym"]
@@ -143,6 +145,12 @@ async def _finish(
     if band is not None and "distance_band" not in step.state.given:
         await checkins.set_distance_band(pilot_id, pseudonym, str(band))
     await checkins.replan(pilot_id, pseudonym)
+
+
+async def _finished(services: Services, prompt: aiosqlite.Row, script: Script) -> Finished:
+    """The member's trend with the answers just committed (read after the write lock)."""
+    checkins = services.checkins
+    pilot_id, pseudonym = prompt["pilot_id"], prompt["pseudonym"]
     item, _top = screens.TREND_ITEM[script.id]
     trend = await checkins.trend(pilot_id, pseudonym, prompt["module"], item, screens.TREND_WAVES)
     support = None

@@ -17,6 +17,7 @@ from bot.features.checkins import answering, planning, screens, waves
 from bot.features.checkins.answering import Closed, Finished, Shown, Snoozed
 from bot.i18n import N_
 from bot.storage.models import Reply
+from conversations import engine
 from conversations.engine import ProblemCode
 
 DAY_NAMES = dict(
@@ -47,9 +48,8 @@ async def _show(
 ) -> None:
     """The prompt's current question, in place of `replacing` or as a new, tracked message."""
     before = screens.problem_text(caller, shown.problem) if shown.problem else None
-    text = screens.question_text(caller, shown.script, shown.step, before)
-    markup = screens.question_keyboard(context, caller, shown.prompt_id, shown.script, shown.step)
-    params = {"text": text, "reply_markup": markup}
+    state = engine.serialise(shown.step.state)
+    params = screens.question_message(caller, shown.prompt_id, shown.script.id, state, before)
     if replacing is not None:
         params["message_id"] = replacing.message_id
         await context.outbox.post(Reply(chat_id=caller.chat_id, kind="edit", params=params))

@@ -40,7 +40,7 @@ class _Batch:
     statuses: list[tuple[str, str | None, int]] = field(default_factory=list)
     reminded: list[tuple[int, int]] = field(default_factory=list)
     answers: list[tuple] = field(default_factory=list)
-    new: list[tuple[NewPrompt, aiosqlite.Row, engine.Step]] = field(default_factory=list)
+    new: list[tuple[NewPrompt, aiosqlite.Row]] = field(default_factory=list)
 
 
 def choice_of(row: aiosqlite.Row, default_zone: str) -> Choice:
@@ -131,7 +131,7 @@ async def _decide(context: BotContext, row: aiosqlite.Row, now: datetime, batch:
         stamp(now),
         stamp(wave.closes_at),
     )
-    batch.new.append((new, row, step))
+    batch.new.append((new, row))
     batch.due.append((stamp(_next_look(row["module"], now, 0, choice.zone, wave.closes_at)), *key))
 
 
@@ -177,20 +177,15 @@ async def _remind_or_wait(
 async def _show_again(context: BotContext, row: aiosqlite.Row, before: str | None) -> None:
     """The current question as a new message; the old one loses its buttons."""
     caller = _speaker_of(context, row)
-    script = screens.script_of(row["script"])
-    step = screens.resumed(row["script"], row["state"])
     if row["message_id"] is not None:
         await _edit(context, row, caller._("This check-in continues below."))
     await context.outbox.post(
         Reply(
             chat_id=row["chat_id"],
             kind="send",
-            params={
-                "text": screens.question_text(caller, script, step, before),
-                "reply_markup": screens.question_keyboard(
-                    context, caller, row["prompt_id"], script, step
-                ),
-            },
+            params=screens.question_message(
+                caller, row["prompt_id"], row["script"], row["state"], before
+            ),
             on_sent=f"checkin:{row['prompt_id']}",
         )
     )
@@ -233,20 +228,14 @@ async def _asked_for_schedule(context: BotContext, row: aiosqlite.Row) -> bool:
 async def _apply(context: BotContext, batch: _Batch, now: datetime) -> None:
     """Write the batch and say what it sends (stored with it by the job transaction)."""
     checkins = context.services.checkins
-    ids = await checkins.create_prompts([new for new, _row, _step in batch.new])
-    for prompt_id, (new, row, step) in zip(ids, batch.new, strict=True):
+    ids = await checkins.create_prompts([new for new, _row in batch.new])
+    for prompt_id, (new, row) in zip(ids, batch.new, strict=True):
         caller = _speaker_of(context, row)
-        script = screens.script_of(new.script)
         await context.outbox.post(
             Reply(
                 chat_id=row["chat_id"],
                 kind="send",
-                params={
-                    "text": screens.question_text(caller, script, step),
-                    "reply_markup": screens.question_keyboard(
-                        context, caller, prompt_id, script, step
-                    ),
-                },
+                params=screens.question_message(caller, prompt_id, new.script, new.state),
                 on_sent=f"checkin:{prompt_id}",
             )
         )

@@ -14,6 +14,8 @@ from bot.chat.caller import Caller
 from bot.chat.context import BotContext
 from bot.chat.render import button, keyboard
 from bot.features.checkins.waves import PAUSE_WEEKS
+from bot.i18n import translator
+from bot.storage.models import SIGNED_FOR
 from conversations import engine
 from conversations.engine import Problem, ProblemCode, Step
 from conversations.script import Note, Scale, Script, SingleChoice, WholeNumber
@@ -68,14 +70,12 @@ def position_of(script: Script, step: Step) -> int:
     return script.position(step.question.id) if step.question is not None else -1
 
 
-def _numbers(script: Script, step: Step) -> list[str]:
-    """The numbers the current question offers: those its constraints allow."""
-    return _allowed(script.id, engine.serialise(step.state))
-
-
 @lru_cache(maxsize=4096)
 def _allowed(name: str, state: str) -> list[str]:
-    # Home days no more than work days: each number is tried, once per state.
+    """The numbers the current question offers: those its constraints allow.
+
+    Home days no more than work days: each number is tried, once per state.
+    """
     script = script_of(name)
     step = resumed(name, state)
     question = step.question
@@ -101,25 +101,50 @@ def question_text(caller: Caller, script: Script, step: Step, before: str | None
     return "\n".join(lines)
 
 
-def _button(caller: Caller, context: BotContext, text: str, action: str, argument: str) -> dict:
-    # A plain Bot API button: building PTB objects for every prompt of a wave costs more.
-    data = callbacks.encode(context.services.button_key, caller.telegram_id, action, argument)
-    return {"text": text, "callback_data": data}
-
-
-def question_keyboard(
-    context: BotContext, caller: Caller, prompt_id: int, script: Script, step: Step
+def question_message(
+    caller: Caller, prompt_id: int, name: str, state: str, before: str | None = None
 ) -> dict:
-    """The answers as buttons, then Back, Skip (or "Prefer not to say") and Later (Bot API)."""
-    _ = caller._
-    language = caller.language
+    """A prompt's current question (script `name`, stored `state`) as Bot API parameters.
+
+    The outbox signs its buttons as it sends them.
+    """
+    layout = _layout(name, state, caller.language)
+    keyboard = [
+        [
+            {"text": label, "callback_data": callbacks.unsigned(action, f"{prompt_id}{rest}")}
+            for label, action, rest in row
+        ]
+        for row in layout
+    ]
+    return {
+        "text": question_text(caller, script_of(name), resumed(name, state), before),
+        # Plain Bot API buttons: PTB objects for every prompt of a wave would cost more.
+        "reply_markup": {"inline_keyboard": keyboard},
+        SIGNED_FOR: caller.telegram_id,
+    }
+
+
+# A button as laid out for any prompt at a question: label, action, argument after the id.
+_Layout = tuple[tuple[tuple[str, str, str], ...], ...]
+
+
+@lru_cache(maxsize=4096)
+def _layout(name: str, state: str, language: str) -> _Layout:
+    """The answers as buttons, then Back, Skip (or "Prefer not to say") and Later.
+
+    The same for every member at this question (a wave's prompts start alike): laid out
+    once, each prompt then puts its id in.
+    """
+    _ = translator(language)
+    script = script_of(name)
+    step = resumed(name, state)
     question = step.question
     at = position_of(script, step)
 
-    def answer(label: str, code: str) -> dict:
-        return _button(caller, context, label, ANSWER, f"{prompt_id}:{code}:{at}")
+    def answer(label: str, code: str) -> tuple[str, str, str]:
+        return (label, ANSWER, f":{code}:{at}")
 
-    rows: list[list[dict]] = []
+    rows: list[list[tuple[str, str, str]]] = []
     if isinstance(question, Note):
         rows.append([answer(_("Continue"), "ok")])
     elif isinstance(question, SingleChoice):
@@ -128,10 +153,10 @@ def question_keyboard(
         # Every point named (WHO-5): one per row, highest first as on the paper form.
         rows += [
             [answer(question.labels[int(code)][language], code)]
-            for code in reversed(_numbers(script, step))
+            for code in reversed(_allowed(name, state))
         ]
     else:
-        numbers = _numbers(script, step)
+        numbers = _allowed(name, state)
         per_row = 6 if len(numbers) > 8 else 4
         rows += [
             [answer(code, code) for code in numbers[start : start + per_row]]
@@ -139,13 +164,13 @@ def question_keyboard(
         ]
     last = []
     if step.can_go_back:
-        last.append(_button(caller, context, _("◀ Back"), BACK, f"{prompt_id}:{at}"))
+        last.append((_("◀ Back"), BACK, f":{at}"))
     if step.skippable:
         skip = _("Prefer not to say") if script.id != "work_travel" else _("Skip")
-        last.append(_button(caller, context, skip, SKIP, f"{prompt_id}:{at}"))
-    last.append(_button(caller, context, _("Later…"), LATER, str(prompt_id)))
+        last.append((skip, SKIP, f":{at}"))
+    last.append((_("Later…"), LATER, ""))
     rows.append(last)
-    return {"inline_keyboard": rows}
+    return tuple(tuple(row) for row in rows)
 
 
 def later_keyboard(context: BotContext, caller: Caller, prompt_id: int) -> InlineKeyboardMarkup:

@@ -6,12 +6,17 @@ closes when that following week ends. A monthly wave (its period is the month's 
 day) opens on the member's day in the first seven days of the month and closes 14 days
 later. Times are computed in the member's zone, so 08:00 stays 08:00 across
 daylight-saving changes; nothing is sent in the quiet hours (21:00–08:00).
+
+Time-zone arithmetic is slow next to the rest of a tick, and a tick asks the same
+questions for most of its members (same moment, day, window and zone): the answers
+(immutable) are remembered.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -94,6 +99,7 @@ def _next_month(first: date) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
+@lru_cache(maxsize=1024)
 def current_or_next(module: Module, now: datetime, choice: Choice) -> Wave:
     """The wave open at `now`, else the next one to open."""
     today = local(now, choice.zone).date()
@@ -106,6 +112,7 @@ def current_or_next(module: Module, now: datetime, choice: Choice) -> Wave:
     return wave if now < wave.closes_at else monthly_wave(_next_month(first), choice)
 
 
+@lru_cache(maxsize=1024)
 def following(wave: Wave, choice: Choice) -> Wave:
     """The wave after this one."""
     if wave.module == "weekly":
@@ -113,6 +120,7 @@ def following(wave: Wave, choice: Choice) -> Wave:
     return monthly_wave(_next_month(wave.period), choice)
 
 
+@lru_cache(maxsize=1024)
 def out_of_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
     """`moment`, or the end of the quiet hours it falls in (08:00 local)."""
     here = local(moment, zone)
@@ -123,6 +131,7 @@ def out_of_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment
 
 
+@lru_cache(maxsize=1024)
 def reminder_at(
     module: Module, prompted_at: datetime, sent: int, zone: ZoneInfo
 ) -> datetime | None:
@@ -150,6 +159,7 @@ def parse_utc(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=1024)
 def stamp(moment: datetime) -> str:
     """A UTC moment as stored: ISO, sortable as text."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -48,7 +48,7 @@ class NewPrompt:
 
 
 class Checkins(Repository):
-    """Due rows, prompts and answers of check-ins."""
+    """Due rows, prompts and answers of check-ins (an empty batch costs no trip)."""
 
     async def due(self, now: str, limit: int) -> list[aiosqlite.Row]:
         """The due rows (oldest first), each with what deciding on it needs."""
@@ -65,6 +65,8 @@ class Checkins(Repository):
 
     async def reschedule(self, rows: Sequence[tuple[str, int, str, str]]) -> None:
         """Set next_due_at for (next_due_at, pilot_id, pseudonym, module) rows."""
+        if not rows:
+            return
         await self.db.executemany(
             "UPDATE checkin_due SET next_due_at = ? "
             "WHERE pilot_id = ? AND pseudonym = ? AND module = ?",
@@ -80,6 +82,8 @@ class Checkins(Repository):
 
     async def unschedule(self, rows: Sequence[tuple[int, str, str]]) -> None:
         """Stop looking at these (pilot_id, pseudonym, module) until a trigger plans them."""
+        if not rows:
+            return
         await self.db.executemany(
             "DELETE FROM checkin_due WHERE pilot_id = ? AND pseudonym = ? AND module = ?",
             list(rows),
@@ -90,7 +94,7 @@ class Checkins(Repository):
         if not prompts:
             return []
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(prompts))
-        returned = await self.db.execute(
+        returned = await self.db.execute_returning(
             "INSERT INTO checkin_prompts (pilot_id, pseudonym, module, period, script, state, "
             f"prompted_at, closes_at) VALUES {values} RETURNING id",
             tuple(
@@ -108,7 +112,7 @@ class Checkins(Repository):
                 )
             ),
         )
-        return sorted(row["id"] for row in await returned.fetchall())
+        return sorted(row["id"] for row in returned)
 
     async def pilot_setup(self, pilot_id: int) -> aiosqlite.Row:
         """The pilot's wellbeing module and support pointer."""
@@ -167,6 +171,8 @@ class Checkins(Repository):
 
     async def set_status(self, rows: Sequence[tuple[str, str | None, int]]) -> None:
         """Set (status, answered_at, prompt_id) of prompts."""
+        if not rows:
+            return
         await self.db.executemany(
             "UPDATE checkin_prompts SET status = ?, answered_at = COALESCE(?, answered_at) "
             "WHERE id = ?",
@@ -175,6 +181,8 @@ class Checkins(Repository):
 
     async def reminded(self, rows: Sequence[tuple[int, int]]) -> None:
         """(reminders sent so far, prompt_id): a reminder or a snoozed prompt was shown anew."""
+        if not rows:
+            return
         await self.db.executemany(
             "UPDATE checkin_prompts SET reminders = ?, snoozed_until = NULL WHERE id = ?",
             list(rows),
@@ -196,6 +204,8 @@ class Checkins(Repository):
         self, rows: Sequence[tuple[int, str, str, str, str, str | None, int, str]]
     ) -> None:
         """(pilot, pseudonym, module, period, item, value, derived, at); the last one wins."""
+        if not rows:
+            return
         await self.db.executemany(
             "INSERT INTO checkin_answers (pilot_id, pseudonym, module, period, item, value, "
             "derived, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "

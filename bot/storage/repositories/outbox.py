@@ -49,8 +49,7 @@ class Outbox(Repository):
 
     async def store_in_transaction(self, rows: Sequence[Row]) -> list[int]:
         """Store replies within the current transaction (a job's, not an update's); their ids."""
-        cursor = await self.db.execute(*_insert(rows))
-        returned = await cursor.fetchall()
+        returned = await self.db.execute_returning(*_insert(rows))
         return sorted(row["id"] for row in returned)
 
     async def pending(self) -> list[StoredReply]:
