@@ -60,7 +60,7 @@ async def _play(folder: Path, steps: list[tuple]) -> None:
         made: list[int] = []
         # The news is stored as the bot stores it, in the decision's transaction; nothing
         # is sent here (no bot), so the outbox table holds every message and edit.
-        news = News(services, Outbox(db, bot=None))
+        news = News(services, Outbox(db, bot=None, button_key=services.button_key))
         tell = news.store
 
         def pick(index: int) -> int:
@@ -218,7 +218,7 @@ async def test_a_round_past_its_last_day_takes_no_proposal_dot_or_support(tmp_pa
         await use.open_round(services, pilot.id, "goal", "Goals?", DAY, None, DOTS, [], DAY, None)
         made = await use.propose(services, pilot.id, "goal", "p0", "A square", DAY, None)
         await use.submit(services, "p0", made[1].id, 1, None)
-        news = News(services, Outbox(db, bot=None))
+        news = News(services, Outbox(db, bot=None, button_key=services.button_key))
         await use.decide(
             services, pilot.id, made[1].id, "approve", None, actor=COORDINATOR, tell=news.store
         )
