@@ -1,0 +1,128 @@
+"""The pilot's live SEROI+ analysis: its current impact map over its closed check-in waves.
+
+Summaries, reports and exports all read a pilot through `live_analysis`, so the numbers a
+coordinator sees in chat, in the PDF and in the workbook are the same numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from bot.services import Services
+from bot.storage.models import MapVersion
+from bot.storage.repositories.analysis import WaveStatus
+from seroi.analysis import Analysis, analyse
+from seroi.errors import ImpactMapError
+from seroi.impact_map import ImpactMap, parse_impact_map
+from seroi.indicators import INDICATORS
+from seroi.names import Names, names_for
+from seroi.observations import Observation, _parse_value
+
+# What keeps the analysis from being complete, in the order a coordinator can fix it.
+Missing = Literal["impact_map", "valid_impact_map", "closed_wave"]
+
+
+@dataclass(frozen=True)
+class LiveAnalysis:
+    """What the bot can say about a pilot now.
+
+    - `map_version`: the pilot's current impact-map version (None: it has none).
+    - `impact_map`, `names`: that version parsed, and its names in the requested language
+      (None when there is no map or it no longer validates; `map_problems` says why).
+    - `analysis`: the SEROI+ forecast with sensitivity, and, once a wave has closed, the
+      actual return (`analysis.actual`) and the derived quantities with the number of
+      members behind each (`analysis.derived_quantities`). None without a valid map.
+    - `closed_waves`: the waves whose answers the actual return uses (every prompt of the
+      wave has closed, so their counts no longer change); `open_waves`: the waves still
+      running, which show participation alone.
+    - `next_close`: when the earliest open wave closes (UTC), None if none is open.
+    - `missing`: what keeps the analysis from being complete, empty when nothing does.
+    """
+
+    pilot_id: int
+    map_version: MapVersion | None
+    impact_map: ImpactMap | None
+    names: Names | None
+    analysis: Analysis | None
+    closed_waves: tuple[WaveStatus, ...]
+    open_waves: tuple[WaveStatus, ...]
+    next_close: datetime | None
+    missing: tuple[Missing, ...]
+    map_problems: tuple[str, ...] = field(default=())
+
+
+async def live_analysis(services: Services, pilot_id: int, *, lang: str) -> LiveAnalysis:
+    """The pilot's current impact map analysed over its closed waves, names in `lang`.
+
+    Reads committed data only (the read-only connection); the SEROI+ evaluation runs in a
+    worker thread, so the event loop stays free while it computes.
+    """
+    now = services.clock.now()
+    waves = await services.analysis.waves(pilot_id)
+    closed = tuple(wave for wave in waves if _closed(wave, now))
+    still_open = tuple(wave for wave in waves if not _closed(wave, now))
+    next_close = min((datetime.fromisoformat(wave.closes_at) for wave in still_open), default=None)
+    missing: list[Missing] = [] if closed else ["closed_wave"]
+    version = await services.impact_maps.current(pilot_id)
+    if version is None:
+        return LiveAnalysis(
+            pilot_id,
+            None,
+            None,
+            None,
+            None,
+            closed,
+            still_open,
+            next_close,
+            ("impact_map", *missing),
+        )
+    answers = await services.analysis.answers(pilot_id, closed) if closed else []
+    try:
+        impact_map, names, analysis = await asyncio.to_thread(
+            _analyse, version, answers if closed else None, lang
+        )
+    except ImpactMapError as error:
+        return LiveAnalysis(
+            pilot_id,
+            version,
+            None,
+            None,
+            None,
+            closed,
+            still_open,
+            next_close,
+            ("valid_impact_map", *missing),
+            tuple(error.problems),
+        )
+    return LiveAnalysis(
+        pilot_id,
+        version,
+        impact_map,
+        names,
+        analysis,
+        closed,
+        still_open,
+        next_close,
+        tuple(missing),
+    )
+
+
+def _analyse(
+    version: MapVersion, answers: list[tuple[str, str, str, str]] | None, lang: str
+) -> tuple[ImpactMap, Names, Analysis]:
+    impact_map = parse_impact_map(version.yaml, f"impact map version {version.number}")
+    observations = None
+    if answers is not None:
+        observations = [
+            Observation(member=member, date=period, indicator=item, value=_parse_value(item, value))
+            for member, period, item, value in answers
+            if item in INDICATORS
+        ]
+    return impact_map, names_for(impact_map, lang), analyse(impact_map, observations)
+
+
+def _closed(wave: WaveStatus, now: datetime) -> bool:
+    return datetime.fromisoformat(wave.closes_at) <= now
