@@ -34,9 +34,11 @@ from bot.features.onboarding import handlers as onboarding
 from bot.features.onboarding.joining import InviteAttempts
 from bot.features.privacy import handlers as privacy
 from bot.features.steps import handlers as steps
+from bot.features.summaries import handlers as summaries
 from bot.features.workshops import handlers as workshops
 from bot.outbox import Outbox
 from bot.pseudonym_keys import check_key
+from bot.rendering import Renderer
 from bot.scheduling import Clock, FileClock, tick
 from bot.services import Services, services_of
 from bot.settings import Settings
@@ -45,7 +47,17 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 # The features, in the order their commands appear in menus and /help.
-FEATURES = (onboarding, help_feature, privacy, admin, impact_map, steps, checkins, workshops)
+FEATURES = (
+    onboarding,
+    help_feature,
+    privacy,
+    admin,
+    impact_map,
+    steps,
+    checkins,
+    summaries,
+    workshops,
+)
 COMMANDS: tuple[Command, ...] = tuple(
     unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
 )
@@ -153,6 +165,7 @@ async def _open(application: Application) -> None:
         settings=settings, db=database, clock=application.bot_data["clock"]
     )
     await check_key(services)
+    application.bot_data["renderer"] = Renderer()
     outbox = application.bot_data["outbox"] = Outbox(database, application.bot)
     outbox.record_sent("checkin", services.checkins.record_message)
     outbox.on_poll_sent = workshops.poll_sent_hook(services, outbox)
@@ -171,6 +184,8 @@ async def _forget_old_updates(context: BotContext) -> None:
 
 
 async def _close(application: Application) -> None:
+    if "renderer" in application.bot_data:
+        application.bot_data["renderer"].close()
     if "outbox" in application.bot_data:
         await application.bot_data["outbox"].stop()
     if "services" in application.bot_data:

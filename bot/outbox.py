@@ -35,12 +35,12 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, InputFile
+from telegram import Bot, InputFile, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from bot.storage.db import Database
-from bot.storage.models import POLL_ROW, Reply, StoredReply
+from bot.storage.models import ALBUM_SIZES, POLL_ROW, Reply, StoredReply
 from bot.storage.repositories.outbox import MAX_ROWS_PER_STATEMENT, Row, encode
 from bot.storage.repositories.outbox import Outbox as OutboxRows
 from bot.storage.repositories.people import People
@@ -73,6 +73,19 @@ warnings.filterwarnings(
 
 # Records the message id of a sent reply (argument, message id), inside a transaction.
 Recorder = Callable[[str, int], Awaitable[None]]
+
+
+def album_media(reply: Reply) -> list[InputMediaPhoto]:
+    """The photos of an "album" reply, cut from its file by their sizes."""
+    media, start = [], 0
+    params = reply.params
+    for size, filename, caption in zip(
+        params[ALBUM_SIZES], params["filenames"], params["captions"], strict=True
+    ):
+        photo = InputFile(reply.file[start : start + size], filename=filename)
+        media.append(InputMediaPhoto(photo, caption=caption or None))
+        start += size
+    return media
 
 
 class UpdateNotStoredError(Exception):
@@ -431,6 +444,8 @@ class Outbox:
                     InputFile(reply.file, filename=params["filename"]),
                     caption=params.get("caption"),
                 )
+            elif reply.kind == "album":
+                await self._bot.send_media_group(reply.chat_id, album_media(reply))
             elif reply.kind == "edit":
                 await self._edit_or_send(reply)
             elif reply.kind == "poll":

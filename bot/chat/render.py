@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from bot.chat import callbacks
 from bot.chat.caller import Caller
 from bot.chat.context import BotContext
-from bot.storage.models import POLL_ROW, Reply
+from bot.storage.models import ALBUM_SIZES, POLL_ROW, Reply
 
 
 def button(
@@ -108,6 +108,30 @@ async def send_file(
     """A photo or a document, with a caption, in the caller's private chat."""
     params = {"filename": filename, "caption": caption}
     await context.outbox.post(Reply(chat_id=caller.chat_id, kind=kind, params=params, file=data))
+
+
+async def send_album(
+    context: BotContext,
+    chat_id: int,
+    photos: Sequence[tuple[str, bytes, str]],
+) -> None:
+    """Photos (filename, PNG, caption) as one album, or as a photo when there is only one.
+
+    Telegram takes 2 to 10 photos in an album; more are sent as further albums.
+    """
+    for start in range(0, len(photos), 10):
+        part = list(photos[start : start + 10])
+        if len(part) == 1:
+            [(filename, data, caption)] = part
+            await send_file_in(context, chat_id, data, filename=filename, caption=caption)
+            continue
+        params = {
+            ALBUM_SIZES: [len(data) for _name, data, _caption in part],
+            "filenames": [filename for filename, _data, _caption in part],
+            "captions": [caption for _name, _data, caption in part],
+        }
+        data = b"".join(data for _name, data, _caption in part)
+        await context.outbox.post(Reply(chat_id=chat_id, kind="album", params=params, file=data))
 
 
 class Answer(NamedTuple):
