@@ -251,7 +251,7 @@ def aggregate_observations(observations: Iterable[Observation]) -> Aggregates:
     life = _first_and_last(ordered, "ons_life_satisfaction")
     who5 = _first_and_last_who5(ordered)
     members = []
-    for member in sorted(set(weeks) | set(distance) | set(life) | set(who5)):
+    for member in sorted({observation.member for observation in ordered}):
         figures = [
             (answers.get("commute_mode"), week_figures(answers))
             for answers in weeks.get(member, {}).values()

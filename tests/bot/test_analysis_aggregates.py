@@ -1,0 +1,184 @@
+"""The per-member aggregates the bot computes in SQL are the ones the SEROI+ core computes
+from the same answers as observations, so the actual return has one definition: on the
+example observations, on generated ones, and with the open wave's answers left out."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import tempfile
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.services import Services
+from bot.storage.db import Database
+from bot.storage.repositories.analysis import WaveStatus
+from seroi.derivations import (
+    Aggregates,
+    aggregate_observations,
+    derive_from_aggregates,
+    derive_quantity,
+)
+from seroi.indicators import COMMUTE_MODES, DISTANCE_BANDS, WHO5_ITEMS
+from seroi.observations import Observation, load_observations
+
+from .conftest import make_settings
+
+SYNTHETIC = Path(__file__).parents[2] / "examples" / "observations_synthetic.csv"
+WEEKLY_ITEMS = ("work_days", "home_days", "hub_days", "commute_mode", "distance_band")
+CLOSED = "2000-01-01T00:00:00+00:00"
+OPEN = "2999-01-01T00:00:00+00:00"
+# Every derivation, with parameters that take each of their branches.
+DERIVATIONS_UNDER_TEST = [
+    ("avoided_car_co2_tonnes", {}),
+    ("avoided_car_co2_tonnes", {"include_hub_days": False}),
+    ("avoided_commute_km", {}),
+    ("avoided_commute_km", {"modes": ["bicycle", "car_driver"]}),
+    ("commute_km_by_mode", {"modes": ["car_driver"]}),
+    ("commute_km_by_mode", {"modes": ["bus", "bicycle", "walking"]}),
+    ("remote_workers", {}),
+    ("remote_workers", {"min_days_per_week": 2, "include_hub_days": False}),
+    ("remote_work_share", {}),
+    ("remote_work_share", {"include_hub_days": False}),
+    ("life_satisfaction_gain", {}),
+    ("life_satisfaction_gain", {"measure": "persons"}),
+    ("wellbeing_improved", {}),
+    ("wellbeing_improved", {"min_gain_percentage_points": 4}),
+    ("extra_home_energy_days", {}),
+]
+
+
+def stored_as(observation: Observation) -> tuple[str, str]:
+    """(module, period) the bot stores an answer under: a weekly item under its week's Monday."""
+    if observation.indicator in WEEKLY_ITEMS:
+        monday = observation.date - timedelta(days=observation.date.weekday())
+        return "weekly", monday.isoformat()
+    return "monthly", observation.date.isoformat()
+
+
+async def sql_aggregates(
+    folder: Path, observations: Sequence[Observation], open_periods: frozenset[str] = frozenset()
+) -> Aggregates:
+    """Store the observations as a pilot's check-in answers and aggregate them in SQL."""
+    config = make_settings(folder / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://127.0.0.1:9/f")
+    db = await Database.open(config.db_path)
+    services = Services(settings=config, db=db)
+    try:
+        members = sorted({observation.member for observation in observations})
+        waves = {stored_as(observation) for observation in observations}
+        async with db.transaction():
+            pilot = await services.pilots.create("Laitila", "Leader")
+            for number, member in enumerate(members):
+                await services.people.ensure(member, 1000 + number, "fi")
+            await db.executemany(
+                "INSERT INTO checkin_prompts (pilot_id, pseudonym, module, period, script, "
+                "state, status, prompted_at, closes_at) VALUES (?, ?, ?, ?, 'x', '', "
+                "'answered', ?, ?)",
+                [
+                    (pilot.id, members[0], module, period, CLOSED, _closes(period, open_periods))
+                    for module, period in waves
+                ],
+            )
+            await services.checkins.store_answers(
+                [
+                    (pilot.id, o.member, *stored_as(o), o.indicator, str(o.value), 0, CLOSED)
+                    for o in sorted(observations, key=lambda item: item.date)
+                ]
+            )
+        all_waves = await services.analysis.waves(pilot.id)
+        closed = [wave for wave in all_waves if wave.closes_at == CLOSED]
+        return await services.analysis.aggregates(pilot.id, closed)
+    finally:
+        await db.close()
+
+
+def _closes(period: str, open_periods: frozenset[str]) -> str:
+    return OPEN if period in open_periods else CLOSED
+
+
+def assert_same_results(aggregates: Aggregates, observations: Sequence[Observation]) -> None:
+    for name, params in DERIVATIONS_UNDER_TEST:
+        expected = derive_quantity(name, params, observations)
+        found = derive_from_aggregates(name, params, aggregates.members)
+        assert found.members == expected.members, (name, params)
+        if expected.quantity is None:
+            assert found.quantity is None, (name, params)
+        else:
+            assert math.isclose(found.quantity, expected.quantity, rel_tol=1e-12), (name, params)
+
+
+async def test_sql_aggregates_give_the_example_observations_results(tmp_path: Path) -> None:
+    observations = load_observations(SYNTHETIC)
+    aggregates = await sql_aggregates(tmp_path, observations)
+    assert aggregates == aggregate_observations(observations)
+    assert_same_results(aggregates, observations)
+    assert len(aggregates.members) == len({o.member for o in observations})
+
+
+async def test_answers_of_an_open_wave_do_not_count(tmp_path: Path) -> None:
+    observations = load_observations(SYNTHETIC)
+    last_week = max(stored_as(o)[1] for o in observations if o.indicator == "work_days")
+    aggregates = await sql_aggregates(tmp_path, observations, frozenset({last_week}))
+    closed_only = [o for o in observations if stored_as(o)[1] != last_week]
+    assert aggregates == aggregate_observations(closed_only)
+    assert aggregates != aggregate_observations(observations)
+
+
+async def test_no_closed_wave_means_no_members(tmp_path: Path) -> None:
+    config = make_settings(tmp_path / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://x/f")
+    db = await Database.open(config.db_path)
+    try:
+        services = Services(settings=config, db=db)
+        nothing: list[WaveStatus] = []
+        aggregates = await services.analysis.aggregates(1, nothing)
+        assert aggregates.members == ()
+        assert aggregates.answered == frozenset()
+    finally:
+        await db.close()
+
+
+ITEMS = ("work_days", "home_days", "hub_days", "commute_mode", "distance_band")
+WELLBEING = ("ons_life_satisfaction", *WHO5_ITEMS)
+
+
+def _value(item: str) -> st.SearchStrategy[float | str]:
+    if item == "commute_mode":
+        return st.sampled_from(COMMUTE_MODES)
+    if item == "distance_band":
+        return st.sampled_from(DISTANCE_BANDS)
+    top = 7 if item in ITEMS else 10 if item == "ons_life_satisfaction" else 5
+    return st.integers(0, top).map(float)
+
+
+def _answer(member: str, day: int, item: str) -> st.SearchStrategy[Observation]:
+    start = date(2025, 3, 3)
+    # Weekly answers about Mondays (the bot's periods), wellbeing on the first of a month.
+    when = start + timedelta(weeks=day) if item in ITEMS else date(2025, 3 + day % 9, 1)
+    return _value(item).map(
+        lambda value: Observation(member=member, date=when, indicator=item, value=value)
+    )
+
+
+answers = st.lists(
+    st.tuples(
+        st.sampled_from("abcdefg"), st.integers(0, 12), st.sampled_from(ITEMS + WELLBEING)
+    ).flatmap(lambda drawn: _answer(*drawn)),
+    max_size=150,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers)
+def test_sql_aggregates_agree_with_the_core_on_generated_answers(
+    drawn: list[Observation],
+) -> None:
+    # One answer per member, date and item: the bot's last answer in a wave wins.
+    observations = list({(o.member, o.date, o.indicator): o for o in drawn}.values())
+    with tempfile.TemporaryDirectory() as folder:
+        aggregates = asyncio.run(sql_aggregates(Path(folder), observations))
+    assert aggregates == aggregate_observations(observations)
+    assert_same_results(aggregates, observations)
