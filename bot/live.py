@@ -7,6 +7,7 @@ coordinator sees in chat, in the PDF and in the workbook are the same numbers.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -14,12 +15,11 @@ from typing import Literal
 from bot.services import Services
 from bot.storage.models import MapVersion
 from bot.storage.repositories.analysis import WaveStatus
-from seroi.analysis import Analysis, analyse
+from seroi.analysis import Analysis, forecast_analysis, with_actual
+from seroi.derivations import Aggregates
 from seroi.errors import ImpactMapError
 from seroi.impact_map import ImpactMap, parse_impact_map
-from seroi.indicators import INDICATORS
 from seroi.names import Names, names_for
-from seroi.observations import Observation, _parse_value
 
 # What keeps the analysis from being complete, in the order a coordinator can fix it.
 Missing = Literal["impact_map", "valid_impact_map", "closed_wave"]
@@ -66,62 +66,62 @@ async def live_analysis(services: Services, pilot_id: int, *, lang: str) -> Live
     still_open = tuple(wave for wave in waves if not _closed(wave, now))
     next_close = min((datetime.fromisoformat(wave.closes_at) for wave in still_open), default=None)
     missing: list[Missing] = [] if closed else ["closed_wave"]
+    found = functools.partial(
+        LiveAnalysis,
+        pilot_id=pilot_id,
+        closed_waves=closed,
+        open_waves=still_open,
+        next_close=next_close,
+    )
     version = await services.impact_maps.current(pilot_id)
     if version is None:
-        return LiveAnalysis(
-            pilot_id,
-            None,
-            None,
-            None,
-            None,
-            closed,
-            still_open,
-            next_close,
-            ("impact_map", *missing),
+        return found(
+            map_version=None,
+            impact_map=None,
+            names=None,
+            analysis=None,
+            missing=("impact_map", *missing),
         )
-    answers = await services.analysis.answers(pilot_id, closed) if closed else []
+    aggregates = await services.analysis.aggregates(pilot_id, closed) if closed else None
     try:
         impact_map, names, analysis = await asyncio.to_thread(
-            _analyse, version, answers if closed else None, lang
+            _analyse, version.yaml, version.number, aggregates, lang
         )
     except ImpactMapError as error:
-        return LiveAnalysis(
-            pilot_id,
-            version,
-            None,
-            None,
-            None,
-            closed,
-            still_open,
-            next_close,
-            ("valid_impact_map", *missing),
-            tuple(error.problems),
+        return found(
+            map_version=version,
+            impact_map=None,
+            names=None,
+            analysis=None,
+            missing=("valid_impact_map", *missing),
+            map_problems=tuple(error.problems),
         )
-    return LiveAnalysis(
-        pilot_id,
-        version,
-        impact_map,
-        names,
-        analysis,
-        closed,
-        still_open,
-        next_close,
-        tuple(missing),
+    return found(
+        map_version=version,
+        impact_map=impact_map,
+        names=names,
+        analysis=analysis,
+        missing=tuple(missing),
     )
 
 
 def _analyse(
-    version: MapVersion, answers: list[tuple[str, str, str, str]] | None, lang: str
+    yaml: str, number: int, aggregates: Aggregates | None, lang: str
 ) -> tuple[ImpactMap, Names, Analysis]:
-    impact_map = parse_impact_map(version.yaml, f"impact map version {version.number}")
-    observations = None
-    if answers is not None:
-        observations = [
-            Observation(member=member, date=period, indicator=item, value=_parse_value(item, value))
-            for member, period, item, value in answers
-            if item in INDICATORS
-        ]
-    return impact_map, names_for(impact_map, lang), analyse(impact_map, observations)
+    impact_map, forecast = _forecast(yaml, number)
+    analysis = forecast if aggregates is None else with_actual(forecast, impact_map, aggregates)
+    return impact_map, names_for(impact_map, lang), analysis
+
+
+@functools.lru_cache(maxsize=32)
+def _forecast(yaml: str, number: int) -> tuple[ImpactMap, Analysis]:
+    """The map of a version and its forecast with sensitivity, which depend on it alone.
+
+    A stored version never changes, so both are computed once per version, not per request
+    (the Monte Carlo draws take most of the evaluation's time).
+    """
+    impact_map = parse_impact_map(yaml, f"impact map version {number}")
+    return impact_map, forecast_analysis(impact_map)
 
 
 def _closed(wave: WaveStatus, now: datetime) -> bool:
