@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel
+
 from bot.i18n import format_day, translator
 from bot.live import LiveAnalysis, live_analysis
 from bot.rendering import Chart, Renderer, chart
@@ -70,11 +72,11 @@ async def build_summary(services: Services, pilot: Pilot, lang: str) -> Summary:
     lines += _map_problem_lines(live, lang)
     forecast_ratio = actual_ratio = None
     if live.analysis is not None:
-        return_lines, return_jobs = _return_lines_and_charts(live, lang)
+        figures = await _published_return(services, live)
+        return_lines, return_jobs = _return_lines_and_charts(live, figures, lang)
         lines += return_lines
         jobs = return_jobs + jobs
-        forecast_ratio = live.analysis.forecast.ratio
-        actual_ratio = live.analysis.actual.ratio if live.analysis.actual else None
+        forecast_ratio, actual_ratio = figures.forecast_ratio, figures.actual_ratio
     lines += await _proposal_lines(services, pilot, lang)
     return Summary("\n".join(lines), jobs[:10], forecast_ratio, actual_ratio)
 
@@ -269,60 +271,97 @@ def _indicator_charts(
     return jobs
 
 
+class PublishedReturn(BaseModel):
+    """The SEROI+ figures a summary shows, as first published for a map version and a set
+    of closed waves (`Summaries.published_return`)."""
+
+    currency: str
+    forecast_ratio: float | None
+    actual_ratio: float | None
+    forecast_by_dimension: dict[str, float]
+    actual_by_dimension: dict[str, float] | None
+    forecast_by_stakeholder: dict[str, float]
+    actual_by_stakeholder: dict[str, float] | None
+    # Outcomes whose observed quantity came from too few members (their forecast is kept).
+    suppressed: list[str]
+
+
+async def _published_return(services: Services, live: LiveAnalysis) -> PublishedReturn:
+    analysis = live.analysis
+    forecast, actual = analysis.forecast, analysis.actual
+    now = PublishedReturn(
+        currency=forecast.currency,
+        forecast_ratio=forecast.ratio,
+        actual_ratio=actual.ratio if actual else None,
+        forecast_by_dimension=forecast.by_dimension,
+        actual_by_dimension=actual.by_dimension if actual else None,
+        forecast_by_stakeholder=forecast.by_stakeholder,
+        actual_by_stakeholder=actual.by_stakeholder if actual else None,
+        suppressed=[
+            item.outcome_id
+            for item in (analysis.derived_quantities or {}).values()
+            if item.source == "suppressed"
+        ],
+    )
+    stored = await summaries_of(services).published_return(
+        live.pilot_id,
+        live.map_version.number,
+        [(wave.module, wave.period) for wave in live.closed_waves],
+        now.model_dump_json(),
+    )
+    return PublishedReturn.model_validate_json(stored)
+
+
 def _return_lines_and_charts(
-    live: LiveAnalysis, lang: str
+    live: LiveAnalysis, figures: PublishedReturn, lang: str
 ) -> tuple[list[str], list[tuple[str, Chart]]]:
     _ = translator(lang)
-    analysis, names = live.analysis, live.names
-    forecast, actual = analysis.forecast, analysis.actual
-    currency = forecast.currency
+    names, currency = live.names, figures.currency
     lines = ["", _("SEROI+ return")]
     lines.append(
-        _("Forecast: {ratio} of value per euro invested").format(ratio=_ratio(forecast.ratio, lang))
+        _("Forecast: {ratio} of value per euro invested").format(
+            ratio=_ratio(figures.forecast_ratio, lang)
+        )
     )
-    if actual is not None:
+    if figures.actual_by_dimension is not None:
         lines.append(
             _("Actual so far: {ratio} (from {waves} closed waves)").format(
-                ratio=_ratio(actual.ratio, lang), waves=len(live.closed_waves)
+                ratio=_ratio(figures.actual_ratio, lang), waves=len(live.closed_waves)
             )
         )
     lines.append(_("By dimension (forecast → actual):"))
     for dimension in charts.DIMENSIONS:
-        before = forecast.by_dimension.get(dimension, 0.0)
-        after = actual.by_dimension.get(dimension, 0.0) if actual else None
         lines.append(
-            f"• {charts.dimension_label(dimension, lang)}: {format_money(before, currency, lang)}"
-            + (f" → {format_money(after, currency, lang)}" if after is not None else "")
+            f"• {charts.dimension_label(dimension, lang)}: "
+            + _forecast_and_actual(
+                figures.forecast_by_dimension.get(dimension, 0.0),
+                (figures.actual_by_dimension or {}).get(dimension),
+                currency,
+                lang,
+            )
         )
     lines.append(_("By stakeholder (forecast → actual):"))
-    named_forecast = names.by_stakeholder(forecast.by_stakeholder)
-    named_actual = names.by_stakeholder(actual.by_stakeholder) if actual else {}
+    named_forecast = names.by_stakeholder(figures.forecast_by_stakeholder)
+    named_actual = names.by_stakeholder(figures.actual_by_stakeholder or {})
     for name, before in named_forecast.items():
         after = named_actual.get(name)
-        lines.append(
-            f"• {name}: {format_money(before, currency, lang)}"
-            + (f" → {format_money(after, currency, lang)}" if after is not None else "")
-        )
-    suppressed = [
-        item.outcome_id
-        for item in (analysis.derived_quantities or {}).values()
-        if item.source == "suppressed"
-    ]
-    if suppressed:
+        lines.append(f"• {name}: " + _forecast_and_actual(before, after, currency, lang))
+    if figures.suppressed:
+        outcomes = ", ".join(names.outcomes.get(outcome, outcome) for outcome in figures.suppressed)
         lines.append(
             _("Too few members answered for {outcomes}: their forecast is kept.").format(
-                outcomes=", ".join(names.outcomes.get(outcome, outcome) for outcome in suppressed)
+                outcomes=outcomes
             )
         )
     jobs: list[tuple[str, Chart]] = []
-    if actual is not None:
+    if figures.actual_by_dimension is not None:
         jobs.append(
             (
                 "forecast-vs-actual.png",
                 chart(
                     charts.forecast_vs_actual_png,
-                    forecast.by_dimension,
-                    actual.by_dimension,
+                    figures.forecast_by_dimension,
+                    figures.actual_by_dimension,
                     lang=lang,
                     currency=currency,
                 ),
@@ -340,6 +379,11 @@ def _return_lines_and_charts(
         )
     )
     return lines, jobs
+
+
+def _forecast_and_actual(before: float, after: float | None, currency: str, lang: str) -> str:
+    text = format_money(before, currency, lang)
+    return text if after is None else f"{text} → {format_money(after, currency, lang)}"
 
 
 def signed(value: float, lang: str, *, decimals: int) -> str:

@@ -13,6 +13,17 @@ CREATE TABLE wave_figures (
     PRIMARY KEY (pilot_id, module, period, item)
 );
 
+-- The SEROI+ return as first published for a map version over a set of closed waves
+-- (JSON: ratios and values by dimension and stakeholder). Shown again until another wave
+-- closes or the map changes, so an erasure in between cannot be read off the difference.
+CREATE TABLE published_returns (
+    pilot_id INTEGER NOT NULL REFERENCES pilots(id) ON DELETE CASCADE,
+    map_version INTEGER NOT NULL,
+    waves TEXT NOT NULL,
+    figures TEXT NOT NULL,
+    PRIMARY KEY (pilot_id, map_version, waves)
+);
+
 -- Coordinators who asked for the weekly digest (/digest on).
 CREATE TABLE digest_subscribers (
     pilot_id INTEGER NOT NULL REFERENCES pilots(id) ON DELETE CASCADE,

@@ -140,6 +140,27 @@ class Summaries(Repository):
         )
         return [WaveFigure(*tuple(row)) for row in rows]
 
+    async def published_return(
+        self, pilot_id: int, map_version: int, waves: Sequence[tuple[str, str]], figures: str
+    ) -> str:
+        """The return first published for this map version and these closed waves.
+
+        `figures` (JSON) is stored if none was yet; the stored one comes back either way.
+        """
+        keys = _wave_keys(waves)
+        async with self.db.transaction():
+            await self.db.execute(
+                "INSERT OR IGNORE INTO published_returns (pilot_id, map_version, waves, figures) "
+                "VALUES (?, ?, ?, ?)",
+                (pilot_id, map_version, keys, figures),
+            )
+            row = await self.db.fetch_one(
+                "SELECT figures FROM published_returns WHERE pilot_id = ? AND map_version = ? "
+                "AND waves = ?",
+                (pilot_id, map_version, keys),
+            )
+        return row["figures"]
+
     async def proposal_status(self, pilot_id: int) -> dict[tuple[str, str], int]:
         """How many goals and ideas (kind, status) the pilot has, drafts left out."""
         rows = await self.db.fetch_all(
