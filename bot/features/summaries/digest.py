@@ -59,13 +59,14 @@ async def _send_digest(context: BotContext, row: DigestDue, now: datetime) -> No
         if wave.module == "weekly" and wave.period <= row.period
     ][-CHART_WAVES:]
     text = digest_text(pilot.name, waves, lang)
+    _ = translator(lang)
     png = await context.renderer.render(
         chart(
             charts.poll_results_png,
             [wave.period for wave in waves],
             [wave.answered for wave in waves],
             lang=lang,
-            title=translator(lang)("Answers per weekly wave"),
+            title=_("Answers per weekly wave"),
         )
     )
     async with job_transaction(context):
