@@ -33,6 +33,7 @@ from bot.features.impact_map import handlers as impact_map
 from bot.features.onboarding import handlers as onboarding
 from bot.features.onboarding.joining import InviteAttempts
 from bot.features.privacy import handlers as privacy
+from bot.features.reports import handlers as reports
 from bot.features.steps import handlers as steps
 from bot.features.summaries import handlers as summaries
 from bot.features.workshops import handlers as workshops
@@ -56,6 +57,7 @@ FEATURES = (
     steps,
     checkins,
     summaries,
+    reports,
     workshops,
 )
 COMMANDS: tuple[Command, ...] = tuple(
