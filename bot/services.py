@@ -81,6 +81,16 @@ class Services:
     def _pseudonym_key(self) -> bytes:
         return self._subkey("pseudonym")
 
+    @cached_property
+    def _export_key(self) -> bytes:
+        return self._subkey("export pseudonym")
+
+    def export_pseudonym(self, pilot_id: int, pseudonym: str) -> str:
+        """A member's name in the pilot's exports: the same in each export of the pilot, and
+        linkable neither to the bot's pseudonym nor to another pilot's exports."""
+        name = hmac.new(self._export_key, f"{pilot_id}:{pseudonym}".encode(), hashlib.sha256)
+        return "m" + name.hexdigest()[:16]
+
     def pseudonym(self, telegram_id: int) -> str:
         """HMAC-SHA256 of the Telegram id: the only identity analysis tables hold."""
         return hmac.new(self._pseudonym_key, str(telegram_id).encode(), hashlib.sha256).hexdigest()

@@ -7,11 +7,14 @@ then sent in order per chat.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, NamedTuple
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, TelegramError
 
 from bot.chat import callbacks
 from bot.chat.caller import Caller
@@ -175,3 +178,25 @@ async def acknowledge(
         # Answered already (a redelivery after a crash) or older than Telegram keeps it.
         if "query is too old" not in str(error).lower():
             raise
+
+
+# Telegram shows a chat action for about 5 seconds: it is renewed before that.
+ACTION_RENEWAL_SECONDS = 4.0
+
+
+async def _keep_showing(context: BotContext, chat_id: int, action: ChatAction) -> None:
+    while True:
+        # Only a hint: a failure to show it must not stop the work it announces.
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_chat_action(chat_id, action)
+        await asyncio.sleep(ACTION_RENEWAL_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def showing(context: BotContext, chat_id: int, action: ChatAction) -> AsyncIterator[None]:
+    """Telegram's "sending a file…" (or another action) in the chat while the block runs."""
+    task = asyncio.create_task(_keep_showing(context, chat_id, action))
+    try:
+        yield
+    finally:
+        task.cancel()

@@ -46,18 +46,20 @@ class AnalysisReads(Repository):
             for row in rows
         ]
 
-    async def answers(
-        self, pilot_id: int, waves: Sequence[WaveStatus]
-    ) -> list[tuple[str, str, str, str]]:
-        """(pseudonym, period, item, value) of the answers of these waves, skips left out."""
-        rows = await self.db.fetch_all(
-            "SELECT pseudonym, period, item, value FROM checkin_answers "
-            "WHERE pilot_id = ? AND derived = 0 AND value IS NOT NULL "
-            "AND module || ' ' || period IN (SELECT value FROM json_each(?)) "
-            "ORDER BY period, pseudonym, item",
+    async def export_rows(self, pilot_id: int, waves: Sequence[WaveStatus]) -> list[aiosqlite.Row]:
+        """Every stored answer of these waves (skips as NULL, derived values too), with the
+        script asked and the member's traits, by script, member and period."""
+        return await self.db.fetch_all(
+            "SELECT pr.script, a.pseudonym, a.period, a.item, a.value, m.stakeholder_group, "
+            "m.distance_band FROM checkin_answers a JOIN checkin_prompts pr "
+            "ON pr.pilot_id = a.pilot_id AND pr.pseudonym = a.pseudonym AND pr.module = a.module "
+            "AND pr.period = a.period "
+            "LEFT JOIN members m ON m.pilot_id = a.pilot_id AND m.pseudonym = a.pseudonym "
+            "WHERE a.pilot_id = ? "
+            "AND a.module || ' ' || a.period IN (SELECT value FROM json_each(?)) "
+            "ORDER BY pr.script, a.pseudonym, a.period",
             (pilot_id, _wave_keys(waves)),
         )
-        return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def aggregates(self, pilot_id: int, waves: Sequence[WaveStatus]) -> Aggregates:
         """The answers of these waves per member, as the SEROI+ derivations read them.
