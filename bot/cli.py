@@ -1,4 +1,4 @@
-"""The `seroi-bot` command: run, demo, report, export-observations, checkin-setup."""
+"""The `seroi-bot` command: run, demo, report, summary, export-observations, checkin-setup."""
 
 from __future__ import annotations
 
@@ -99,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument(
         "--support", metavar="TEXT", default=None, help="e.g. a crisis line; '' removes it"
     )
+    summary = commands.add_parser(
+        "summary",
+        help="a pilot's summary as a coordinator sees it after /summary: the text on "
+        "standard output, the charts as PNG files",
+    )
+    summary.add_argument("--pilot", metavar="SLUG", required=True, help="the pilot's short name")
+    summary.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help="default: SEROI_DEFAULT_LANGUAGE"
+    )
+    summary.add_argument(
+        "--out", metavar="DIR", default=None, help="where the charts go (default: summary-SLUG)"
+    )
     commands.add_parser(
         "rotate-key",
         help="change SEROI_PSEUDONYM_KEY on purpose: rewrite every pseudonym from the key in "
@@ -123,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return rotate_key()
     if args.command == "export-observations":
         return export_observations(args.pilot, args.out)
+    if args.command == "summary":
+        return summary_command(args.pilot, args.lang, Path(args.out or f"summary-{args.pilot}"))
     if args.command == "checkin-setup":
         return checkin_setup(args.pilot, args.wellbeing, args.support)
     return run_bot()
@@ -314,6 +328,32 @@ def checkin_setup(slug: str, wellbeing: str | None, support: str | None) -> int:
     return 0
 
 
+def summary_command(slug: str, lang: str | None, out: Path) -> int:
+    """Print a pilot's summary and write its charts; works while the bot runs."""
+    settings = settings_with_database()
+    if settings is None:
+        return EXIT_OPERATOR
+    from bot.features.summaries.summary import summary_of_pilot
+
+    language = lang or settings.default_language
+    try:
+        found = asyncio.run(on_services(settings, lambda s: summary_of_pilot(s, slug, language)))
+    except DatabaseUnavailableError as error:
+        print(f"seroi-bot: {error}", file=sys.stderr)
+        return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
+    if found is None:
+        print(f"seroi-bot: there is no pilot {slug!r} (see /pilots)", file=sys.stderr)
+        return EXIT_OPERATOR
+    built, pictures = found
+    print(built.text)
+    if pictures:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, png in pictures:
+            (out / name).write_bytes(png)
+        print(f"seroi-bot: {len(pictures)} charts written to {out}", file=sys.stderr)
+    return 0
+
+
 def has_database(settings: Settings) -> bool:
     """Whether SEROI_DB_PATH names a database; if not, says so."""
     if settings.db_path.is_file():
@@ -333,11 +373,14 @@ def settings_with_database() -> Settings | None:
 
 async def on_services(settings: Settings, use: Callable[[Services], Awaitable[T]]) -> T:
     """Run `use` on the services of the database the settings name, then close it."""
+    from bot.scheduling import Clock, FileClock
     from bot.services import Services
 
+    # The bot's own clock: a summary's closed waves are the ones the bot counts as closed.
+    clock = FileClock(settings.clock_file) if settings.clock_file else Clock()
     database = await Database.open(settings.db_path)
     try:
-        return await use(Services(settings=settings, db=database))
+        return await use(Services(settings=settings, db=database, clock=clock))
     finally:
         await database.close()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.demo.participants import Participant
 from bot.i18n import translator
 
@@ -401,3 +402,31 @@ async def test_summary_text_and_charts_do_not_hold_up_a_residents_reply(
     [reply] = await asyncio.wait_for(aino.command("help"), 10)
     assert reply["text"]
     await pilot.settled()
+
+
+async def test_the_command_line_prints_the_same_summary_and_writes_the_charts(
+    pilot: ClockedPilot,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    kaisa = await coordinator(pilot, language="en")
+    await map_uploaded(kaisa)
+    weeks_of(pilot, residents(pilot, 12))
+    in_chat, photos = await summary_of(kaisa, pilot)
+    monkeypatch.setenv("SEROI_TELEGRAM_TOKEN", pilot.settings.telegram_token.get_secret_value())
+    monkeypatch.setenv("SEROI_PSEUDONYM_KEY", pilot.settings.pseudonym_key.get_secret_value())
+    monkeypatch.setenv("SEROI_DB_PATH", str(pilot.settings.db_path))
+    clock_file = tmp_path / "clock.txt"
+    clock_file.write_text(pilot.clock.now().isoformat())
+    monkeypatch.setenv("SEROI_CLOCK_FILE", str(clock_file))
+    capsys.readouterr()
+    out = tmp_path / "charts"
+    command = ["summary", "--pilot", "laitila", "--lang", "en", "--out", str(out)]
+    assert await asyncio.to_thread(main, command) == 0
+    printed = capsys.readouterr().out
+    assert printed.strip() == in_chat.strip()
+    written = sorted(out.iterdir())
+    assert len(written) == len(photos)
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in written)
+    assert await asyncio.to_thread(main, ["summary", "--pilot", "nowhere"]) == 2

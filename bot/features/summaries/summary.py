@@ -87,6 +87,21 @@ async def render_charts(renderer: Renderer, summary: Summary) -> list[tuple[str,
     return [(name, png) for (name, _job), png in zip(summary.charts, pngs, strict=True)]
 
 
+async def summary_of_pilot(
+    services: Services, slug: str, lang: str
+) -> tuple[Summary, list[tuple[str, bytes]]] | None:
+    """A pilot's summary with its charts drawn (`seroi-bot summary`); None if no such pilot."""
+    pilot = await services.pilots.by_slug(slug)
+    if pilot is None:
+        return None
+    built = await build_summary(services, pilot, lang)
+    renderer = Renderer()
+    try:
+        return built, await render_charts(renderer, built)
+    finally:
+        renderer.close()
+
+
 def _participation_lines(
     services: Services,
     live: LiveAnalysis,
