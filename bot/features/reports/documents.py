@@ -69,8 +69,8 @@ class ExportContents:
     answers: Sequence[ScriptAnswers]
     impact_map_yaml: str | None
     workbook: bytes | None
-    # (outcome, derivation, forecast quantity, actual quantity, members or "" when hidden).
-    derived_quantities: Sequence[tuple[str, str, str, str, str]]
+    # (outcome, derivation, source, forecast, actual, members or "" when not shown).
+    derived_quantities: Sequence[tuple[str, ...]]
     readme: str
 
 
@@ -135,7 +135,14 @@ def export_zip(contents: ExportContents) -> bytes:
             codebook.extend(_codebook_rows(name, answers.script, columns))
         if contents.derived_quantities:
             name = "derived_quantities.csv"
-            header = ("outcome", "derivation", "forecast_quantity", "actual_quantity", "members")
+            header = (
+                "outcome",
+                "derivation",
+                "source",
+                "forecast_quantity",
+                "actual_quantity",
+                "members",
+            )
             archive.writestr(name, _csv([header, *contents.derived_quantities]))
             codebook.extend(
                 (name, column, "summary", "", "", *("",) * len(LANGUAGES), definition)
@@ -159,9 +166,10 @@ KEY_DEFINITIONS = {
 DERIVED_DEFINITIONS = (
     "the impact map's outcome id",
     "the SEROI+ derivation that computes its actual quantity (seroi/derivations.py)",
+    "observed; forecast (nothing to derive it from); suppressed (too few members to use it)",
     "the quantity the impact map forecasts",
     "the quantity used in the actual return (the forecast when it could not be observed)",
-    "members whose answers it comes from; empty when too few to show",
+    "members whose answers it comes from; empty unless observed from enough members to show",
 )
 
 

@@ -7,12 +7,6 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.i18n import local_date, translator
-from bot.live import LiveAnalysis, live_analysis
-from bot.rendering import Renderer, chart
-from bot.services import Services
-from bot.storage.models import Pilot
-from bot.storage.repositories.summaries import Summaries
 from bot.features.reports.documents import (
     ExportContents,
     ScriptAnswers,
@@ -20,7 +14,16 @@ from bot.features.reports.documents import (
     report_pdf,
     value_map_xlsx,
 )
+from bot.i18n import local_date, translator
+from bot.live import LiveAnalysis, live_analysis
+from bot.rendering import Renderer, chart
+from bot.services import Services
+from bot.storage.models import Pilot
+from bot.storage.repositories.summaries import Summaries
 from conversations.scripts import shipped
+from seroi.analysis import ActualQuantity
+from seroi.derivations import DERIVATIONS
+from seroi.disclosure import is_sensitive, may_show
 from seroi.report import forecast_and_actual, key_figures
 
 # Telegram takes documents of up to 50 MB from a bot (Bot API sendDocument).
@@ -73,7 +76,9 @@ def _waves_text(live: LiveAnalysis, lang: str) -> str:
     """Which waves the actual return reads, or when the first one closes."""
     _ = translator(lang)
     if live.closed_waves:
-        return _("Actual return from {count} closed check-in waves, the last about {period}.").format(
+        return _(
+            "Actual return from {count} closed check-in waves, the last about {period}."
+        ).format(
             count=len(live.closed_waves),
             period=local_date(max(wave.period for wave in live.closed_waves), lang),
         )
@@ -128,7 +133,9 @@ async def build_report(
         Documents(
             figures_text(live, pilot, lang),
             (
-                Document(f"{stem}.pdf", pdf, _("SEROI+ report of {pilot}").format(pilot=pilot.name)),
+                Document(
+                    f"{stem}.pdf", pdf, _("SEROI+ report of {pilot}").format(pilot=pilot.name)
+                ),
                 Document(
                     f"{stem}.xlsx", workbook, _("Value map of {pilot}").format(pilot=pilot.name)
                 ),
@@ -181,7 +188,23 @@ async def build_export(
     if missing is not None:
         text += "\n\n" + missing
     caption = _("Pseudonymised data of {pilot}, with its codebook").format(pilot=pilot.name)
-    return _sendable(Documents(text, (Document(f"seroi-{pilot.slug}-data.zip", data, caption),)), lang)
+    return _sendable(
+        Documents(text, (Document(f"seroi-{pilot.slug}-data.zip", data, caption),)), lang
+    )
+
+
+def _guarded_quantity(outcome_id: str, item: ActualQuantity) -> tuple[str, ...]:
+    """One derived quantity's row: its member count only when observed and big enough."""
+    sensitive = is_sensitive(DERIVATIONS[item.derivation].indicators)
+    shown = item.source == "observed" and may_show(item.members or 0, sensitive=sensitive)
+    return (
+        outcome_id,
+        item.derivation,
+        item.source,
+        repr(item.forecast_quantity),
+        repr(item.quantity),
+        str(item.members) if shown else "",
+    )
 
 
 async def _export_contents(
@@ -212,13 +235,7 @@ async def _export_contents(
             [chart(value_map_xlsx, live.analysis, live.impact_map, lang)]
         )
         derived = [
-            (
-                outcome_id,
-                item.derivation,
-                repr(item.forecast_quantity),
-                repr(item.quantity),
-                "" if item.members is None else str(item.members),
-            )
+            _guarded_quantity(outcome_id, item)
             for outcome_id, item in (live.analysis.derived_quantities or {}).items()
             if item.derivation is not None
         ]
