@@ -82,7 +82,8 @@ def album_media(reply: Reply) -> list[InputMediaPhoto]:
     for size, filename, caption in zip(
         params[ALBUM_SIZES], params["filenames"], params["captions"], strict=True
     ):
-        photo = InputFile(reply.file[start : start + size], filename=filename)
+        # attach: each photo its own part of the upload, named in its item (attach://…).
+        photo = InputFile(reply.file[start : start + size], filename=filename, attach=True)
         media.append(InputMediaPhoto(photo, caption=caption or None))
         start += size
     return media

@@ -26,7 +26,7 @@ from telegram import (
 
 from sandbox.core import Sandbox, SimUser
 from sandbox.wire import Upload
-from tests.sandbox.helpers import ok, png_header
+from tests.sandbox.helpers import api, ok, png_header
 
 
 @pytest.fixture
@@ -212,3 +212,20 @@ def test_media_group_messages(sb: Sandbox, aino: SimUser, bot: Bot):
     assert [m.message_id for m in sent] == [1, 2]
     assert sent[0].media_group_id == sent[1].media_group_id
     assert (sent[1].photo[-1].width, sent[1].photo[-1].height) == (200, 320)
+
+
+def test_an_album_takes_two_to_ten_items_each_naming_its_own_file(sb: Sandbox, aino: SimUser):
+    files = {"media": Upload("media", "one.png", "image/png", png_header(320, 200))}
+    photo = {"type": "photo", "media": "attach://media"}
+    for count in (1, 11):
+        status, body = api(sb, "sendMediaGroup", files, chat_id=aino.id, media=[photo] * count)
+        assert status == 400
+        assert "number of media" in body["description"]
+    # Files sent under the field name "media" without attach:// are no album items.
+    status, body = api(sb, "sendMediaGroup", files, chat_id=aino.id, media=[{"type": "photo"}] * 2)
+    assert status == 400
+    assert "no media" in body["description"]
+    long_caption = {**photo, "caption": "x" * 1025}
+    status, body = api(sb, "sendMediaGroup", files, chat_id=aino.id, media=[photo, long_caption])
+    assert status == 400
+    assert "caption is too long" in body["description"]

@@ -3,29 +3,20 @@ several) and /digest on|off."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-
 from telegram import Message, Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
 
 from bot.chat.callbacks import Press, id_argument
 from bot.chat.caller import Caller
 from bot.chat.commands import Button, Command
 from bot.chat.context import BotContext
-from bot.chat.render import button, keyboard, say, send_album
+from bot.chat.render import button, keyboard, say, send_album, showing
 from bot.features.summaries import digest
 from bot.features.summaries.summary import build_summary, render_charts, summaries_of
 from bot.i18n import N_
 from bot.storage.models import Pilot
 
-log = logging.getLogger(__name__)
-
 CHOOSE = "sum"
-# Telegram shows a chat action for about 5 seconds: renewed while the charts render.
-ACTION_SECONDS = 4.0
 
 
 async def _coordinated(context: BotContext, caller: Caller) -> list[Pilot]:
@@ -77,24 +68,12 @@ async def _send_summary(
     context: BotContext, caller: Caller, pilot: Pilot, *, replacing: Message | None = None
 ) -> None:
     """The summary's text, then its charts as one album, "sending photo" shown meanwhile."""
-    showing = asyncio.create_task(_show_action(context, caller.chat_id))
-    try:
+    async with showing(context, caller.chat_id, ChatAction.UPLOAD_PHOTO):
         built = await build_summary(context.services, pilot, caller.language)
         pictures = await render_charts(context.renderer, built)
-    finally:
-        showing.cancel()
     await say(context, caller, built.text, replacing=replacing)
     if pictures:
         await send_album(context, caller.chat_id, [(name, png, "") for name, png in pictures])
-
-
-async def _show_action(context: BotContext, chat_id: int) -> None:
-    """Telegram's "sending photo…" in the coordinator's chat until cancelled."""
-    while True:
-        # Only a hint: a failure to show it must not stop the summary.
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-        await asyncio.sleep(ACTION_SECONDS)
 
 
 async def digest_command(update: Update, context: BotContext) -> None:
