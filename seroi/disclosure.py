@@ -29,7 +29,7 @@ applies these rules (the reasons are in docs/privacy_guard.md):
 API in short: `guard_mean(count, value, sensitive=…) -> Guarded`, `guard_share(part, whole,
 sensitive=…) -> Share`, `guard_table(counts, sensitive=…) -> GuardedTable` (one or two traits),
 `may_show_both(a, b, sensitive=…)`, `change_between(before, after)`,
-`cumulative_waves(groups, sensitive=…)`. Everything is pure and deterministic: the same
+`cumulative_waves(answered, sensitive=…)`. Everything is pure and deterministic: the same
 data always gives the same published figures.
 """
 
@@ -256,10 +256,10 @@ def may_show_both(first: Set[str], second: Set[str], *, sensitive: bool) -> bool
     )
 
 
-def cumulative_waves(groups: Sequence[Set[str]], *, sensitive: bool) -> list[bool]:
-    """Which waves (the people who answered each, in order) may enter cumulative figures.
+def cumulative_waves(answered: Sequence[int], *, sensitive: bool) -> list[bool]:
+    """Which waves (how many answered each, in order) may enter cumulative figures.
 
     A figure over every wave so far, taken after a small wave and before it, would differ
     by that wave alone: a wave too small to show is left out of every cumulative figure.
     """
-    return [may_show(len(group), sensitive=sensitive) for group in groups]
+    return [may_show(count, sensitive=sensitive) for count in answered]

@@ -349,6 +349,23 @@ async def test_a_member_joining_between_two_requests_changes_no_result(
     assert re.search(r"Members: 14 joined", second)
 
 
+async def test_a_small_wave_closing_leaves_the_published_return_as_it_was(
+    pilot: ClockedPilot,
+) -> None:
+    """Otherwise the return before and after it would be that wave's three people alone."""
+    kaisa = await coordinator(pilot, language="en")
+    await map_uploaded(kaisa)
+    names = residents(pilot, 12)
+    weeks_of(pilot, names)
+    first, _photos = await summary_of(kaisa, pilot)
+    wave(pilot, OPEN_WEEK, {name: commuter(4, "100plus") for name in names[:3]}, prompted=names)
+    pilot.clock.set(MONDAY + timedelta(days=7))
+    second, _photos = await summary_of(kaisa, pilot)
+    returns = en("SEROI+ return")
+    assert second[second.index(returns) :] == first[first.index(returns) :]
+    assert "home_days: fewer than 5 answers in the last closed wave" in second
+
+
 async def test_the_next_wave_publishes_new_figures(pilot: ClockedPilot) -> None:
     """The published figures are kept per set of closed waves, not for ever."""
     kaisa = await coordinator(pilot, language="en")

@@ -164,7 +164,7 @@ def test_the_difference_between_two_consecutive_waves_does_not_give_a_hidden_wav
 def test_a_figure_over_all_waves_before_and_after_a_small_wave_cannot_be_subtracted():
     waves = [{f"m{i}" for i in range(12)}, {"m1", "m2", "m3"}, {f"m{i}" for i in range(11)}]
     answers = [[3] * 12, [0, 0, 5], [4] * 11]
-    used = cumulative_waves(waves, sensitive=False)
+    used = cumulative_waves([len(wave) for wave in waves], sensitive=False)
     assert used == [True, False, True]
     # The attacker compares the sum over waves as of the second wave with the first.
     as_of = [

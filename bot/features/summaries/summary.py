@@ -19,7 +19,14 @@ from bot.services import Services
 from bot.storage.models import Pilot
 from bot.storage.repositories.summaries import Summaries, WaveFigure, WaveParticipation
 from seroi import charts
-from seroi.disclosure import Guarded, change_between, guard_mean, is_sensitive, may_show
+from seroi.disclosure import (
+    Guarded,
+    change_between,
+    cumulative_waves,
+    guard_mean,
+    is_sensitive,
+    may_show,
+)
 from seroi.i18n import format_money, format_number, format_share
 from seroi.indicators import INDICATORS
 
@@ -299,11 +306,22 @@ class PublishedReturn(BaseModel):
     actual_by_stakeholder: dict[str, float] | None
     # Outcomes whose observed quantity came from too few members (their forecast is kept).
     suppressed: list[str]
+    # The closed waves big enough to show when it was published.
+    waves: int
 
 
 async def _published_return(services: Services, live: LiveAnalysis) -> PublishedReturn:
     analysis = live.analysis
     forecast, actual = analysis.forecast, analysis.actual
+    # Published anew only when a wave big enough to show has closed: the return before and
+    # after a small wave would differ by that wave alone (monthly waves are wellbeing).
+    shown = []
+    for module in ("weekly", "monthly"):
+        waves = [wave for wave in live.closed_waves if wave.module == module]
+        answered = [wave.answered for wave in waves]
+        used = cumulative_waves(answered, sensitive=module == "monthly")
+        shown += [wave for wave, use in zip(waves, used, strict=True) if use]
+    shown.sort(key=lambda wave: (wave.period, wave.module))
     now = PublishedReturn(
         currency=forecast.currency,
         forecast_ratio=forecast.ratio,
@@ -317,11 +335,12 @@ async def _published_return(services: Services, live: LiveAnalysis) -> Published
             for item in (analysis.derived_quantities or {}).values()
             if item.source == "suppressed"
         ],
+        waves=len(shown),
     )
     stored = await summaries_of(services).published_return(
         live.pilot_id,
         live.map_version.number,
-        [(wave.module, wave.period) for wave in live.closed_waves],
+        [(wave.module, wave.period) for wave in shown],
         now.model_dump_json(),
     )
     return PublishedReturn.model_validate_json(stored)
@@ -341,7 +360,7 @@ def _return_lines_and_charts(
     if figures.actual_by_dimension is not None:
         lines.append(
             _("Actual so far: {ratio} (from {waves} closed waves)").format(
-                ratio=_ratio(figures.actual_ratio, lang), waves=len(live.closed_waves)
+                ratio=_ratio(figures.actual_ratio, lang), waves=figures.waves
             )
         )
     lines.append(_("By dimension (forecast → actual):"))
