@@ -144,6 +144,15 @@ async def map_uploaded(kaisa: Participant) -> None:
     await kaisa.send_document(LAITILA.read_bytes(), "laitila.yaml")
 
 
+async def laitila_with_closed_weeks(pilot: ClockedPilot) -> tuple[Participant, list[str]]:
+    """Kaisa coordinates Laitila, whose map is uploaded; 12 residents answered 3 closed weeks."""
+    kaisa = await coordinator(pilot, language="en")
+    await map_uploaded(kaisa)
+    names = residents(pilot, 12)
+    weeks_of(pilot, names)
+    return kaisa, names
+
+
 def results_part(text: str) -> str:
     """The summary from the indicators on (what the closed waves say, not participation)."""
     return text[text.index(en("Indicators (closed waves)")) :]
@@ -152,10 +161,7 @@ def results_part(text: str) -> str:
 async def test_a_coordinator_gets_participation_indicators_the_return_and_an_album(
     pilot: ClockedPilot,
 ) -> None:
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    names = residents(pilot, 12)
-    weeks_of(pilot, names)
+    kaisa, names = await laitila_with_closed_weeks(pilot)
     wave(pilot, OPEN_WEEK, {name: commuter(2) for name in names[:7]}, prompted=names)
     text, photos = await summary_of(kaisa, pilot)
     assert text.startswith(en("Summary of {pilot}").format(pilot="Laitila"))
@@ -273,9 +279,7 @@ async def test_a_coordinator_of_two_pilots_chooses_by_button(pilot: ClockedPilot
 async def test_two_summaries_at_once_are_rendered_once_and_both_answered(
     pilot: ClockedPilot,
 ) -> None:
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    weeks_of(pilot, residents(pilot, 12))
+    kaisa, _names = await laitila_with_closed_weeks(pilot)
     renderer = pilot.application.bot_data["renderer"]
     before = len(kaisa.messages)
     pilot.sandbox.command(kaisa.user, "summary")
@@ -295,10 +299,7 @@ async def test_two_summaries_at_once_are_rendered_once_and_both_answered(
 async def test_a_small_wellbeing_wave_shows_neither_its_mean_nor_its_count_nor_a_change(
     pilot: ClockedPilot,
 ) -> None:
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    names = residents(pilot, 12)
-    weeks_of(pilot, names)
+    kaisa, names = await laitila_with_closed_weeks(pilot)
     # October: 12 answer life satisfaction 7; November: only three do, all with 2.
     wave(pilot, "2026-10-01", {n: {"ons_life_satisfaction": "7"} for n in names}, module="monthly")
     wave(
@@ -320,10 +321,7 @@ async def test_a_small_wellbeing_wave_shows_neither_its_mean_nor_its_count_nor_a
 async def test_a_member_leaving_between_two_requests_changes_no_published_figure(
     pilot: ClockedPilot,
 ) -> None:
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    names = residents(pilot, 12)
-    weeks_of(pilot, names)
+    kaisa, names = await laitila_with_closed_weeks(pilot)
     first, _photos = await summary_of(kaisa, pilot)
     # One resident is erased (their answers and prompts deleted, as /delete does).
     leaver = names[5]
@@ -336,10 +334,7 @@ async def test_a_member_leaving_between_two_requests_changes_no_published_figure
 async def test_a_member_joining_between_two_requests_changes_no_result(
     pilot: ClockedPilot,
 ) -> None:
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    names = residents(pilot, 12)
-    weeks_of(pilot, names)
+    kaisa, _names = await laitila_with_closed_weeks(pilot)
     first, _photos = await summary_of(kaisa, pilot)
     newcomer = await pilot.member("Uusi", "en")
     pilot_pseudonym = pilot.services.pseudonym(newcomer.user.id)
@@ -353,10 +348,7 @@ async def test_a_small_wave_closing_leaves_the_published_return_as_it_was(
     pilot: ClockedPilot,
 ) -> None:
     """Otherwise the return before and after it would be that wave's three people alone."""
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    names = residents(pilot, 12)
-    weeks_of(pilot, names)
+    kaisa, names = await laitila_with_closed_weeks(pilot)
     first, _photos = await summary_of(kaisa, pilot)
     wave(pilot, OPEN_WEEK, {name: commuter(4, "100plus") for name in names[:3]}, prompted=names)
     pilot.clock.set(MONDAY + timedelta(days=7))
@@ -368,10 +360,7 @@ async def test_a_small_wave_closing_leaves_the_published_return_as_it_was(
 
 async def test_the_next_wave_publishes_new_figures(pilot: ClockedPilot) -> None:
     """The published figures are kept per set of closed waves, not for ever."""
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    names = residents(pilot, 12)
-    weeks_of(pilot, names)
+    kaisa, names = await laitila_with_closed_weeks(pilot)
     first, _photos = await summary_of(kaisa, pilot)
     wave(pilot, OPEN_WEEK, {name: commuter(4) for name in names})
     pilot.clock.set(MONDAY + timedelta(days=7))
@@ -412,9 +401,7 @@ async def test_summary_text_and_charts_do_not_hold_up_a_residents_reply(
     pilot: ClockedPilot,
 ) -> None:
     """While a summary renders, another chat is answered (the charts draw in processes)."""
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    weeks_of(pilot, residents(pilot, 12))
+    kaisa, _names = await laitila_with_closed_weeks(pilot)
     aino = await pilot.member("Aino", "en")
     pilot.sandbox.command(kaisa.user, "summary")
     [reply] = await asyncio.wait_for(aino.command("help"), 10)
@@ -428,9 +415,7 @@ async def test_the_command_line_prints_the_same_summary_and_writes_the_charts(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    weeks_of(pilot, residents(pilot, 12))
+    kaisa, _names = await laitila_with_closed_weeks(pilot)
     in_chat, photos = await summary_of(kaisa, pilot)
     monkeypatch.setenv("SEROI_TELEGRAM_TOKEN", pilot.settings.telegram_token.get_secret_value())
     monkeypatch.setenv("SEROI_PSEUDONYM_KEY", pilot.settings.pseudonym_key.get_secret_value())

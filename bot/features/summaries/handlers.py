@@ -10,7 +10,8 @@ from bot.chat.callbacks import Press, id_argument
 from bot.chat.caller import Caller
 from bot.chat.commands import Button, Command
 from bot.chat.context import BotContext
-from bot.chat.render import button, keyboard, say, send_album, showing
+from bot.chat.pilot_choice import pilot_asked_for
+from bot.chat.render import say, send_album, showing
 from bot.features.summaries import digest
 from bot.features.summaries.summary import build_summary, render_charts, summaries_of
 from bot.i18n import N_
@@ -26,32 +27,14 @@ async def _coordinated(context: BotContext, caller: Caller) -> list[Pilot]:
     return await summaries_of(context.services).coordinated(caller.pseudonym)
 
 
-def _not_yours(caller: Caller, asked: str) -> str:
-    # The same words whether the pilot exists or not: nothing about other pilots leaks.
-    return caller._("You coordinate no pilot called “{name}”.").format(name=asked)
-
-
 async def summary(update: Update, context: BotContext) -> None:
     """/summary [pilot]: the pilot's summary, or buttons to choose one of several."""
     caller = context.caller
-    _ = caller._
     pilots = await _coordinated(context, caller)
-    asked = " ".join(context.args or ()).strip()
-    if asked:
-        wanted = asked.casefold()
-        chosen = [pilot for pilot in pilots if wanted in (pilot.slug, pilot.name.casefold())]
-        if not chosen:
-            await say(context, caller, _not_yours(caller, asked))
-            return
-        pilots = chosen
-    if not pilots:
-        await say(context, caller, _("Sorry, that command is not available to you."))
-        return
-    if len(pilots) > 1:
-        rows = [[button(caller, context, pilot.name, CHOOSE, str(pilot.id))] for pilot in pilots]
-        await say(context, caller, _("Which pilot's summary?"), keyboard(rows))
-        return
-    await _send_summary(context, caller, pilots[0])
+    question = caller._("Which pilot's summary?")
+    pilot = await pilot_asked_for(context, caller, pilots, CHOOSE, question)
+    if pilot is not None:
+        await _send_summary(context, caller, pilot)
 
 
 async def on_choose(update: Update, context: BotContext, caller: Caller, press: Press) -> bool:
