@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from bot.services import Services
@@ -35,9 +35,10 @@ class LiveAnalysis:
     - `analysis`: the SEROI+ forecast with sensitivity, and, once a wave has closed, the
       actual return (`analysis.actual`) and the derived quantities with the number of
       members behind each (`analysis.derived_quantities`). None without a valid map.
-    - `closed_waves`: the waves whose answers the actual return uses (every prompt of the
-      wave has closed, so their counts no longer change); `open_waves`: the waves still
-      running, which show participation alone.
+    - `closed_waves`: the waves whose answers the actual return uses (their closing time
+      has passed and none of their prompts is still open, so no answer can join them and
+      their counts no longer change); `open_waves`: the waves still running, which show
+      participation alone.
     - `next_close`: when the earliest open wave closes (UTC), None if none is open.
     - `missing`: what keeps the analysis from being complete, empty when nothing does.
     """
@@ -60,10 +61,10 @@ async def live_analysis(services: Services, pilot_id: int, *, lang: str) -> Live
     Reads committed data only (the read-only connection); the SEROI+ evaluation runs in a
     worker thread, so the event loop stays free while it computes.
     """
-    now = services.clock.now()
-    waves = await services.analysis.waves(pilot_id)
-    closed = tuple(wave for wave in waves if _closed(wave, now))
-    still_open = tuple(wave for wave in waves if not _closed(wave, now))
+    closed_waves, open_waves = await services.analysis.waves(
+        pilot_id, services.clock.now().astimezone(UTC).isoformat(timespec="seconds")
+    )
+    closed, still_open = tuple(closed_waves), tuple(open_waves)
     next_close = min((datetime.fromisoformat(wave.closes_at) for wave in still_open), default=None)
     missing: list[Missing] = [] if closed else ["closed_wave"]
     found = functools.partial(
@@ -122,7 +123,3 @@ def _forecast(yaml: str, number: int) -> tuple[ImpactMap, Analysis]:
     """
     impact_map = parse_impact_map(yaml, f"impact map version {number}")
     return impact_map, forecast_analysis(impact_map)
-
-
-def _closed(wave: WaveStatus, now: datetime) -> bool:
-    return datetime.fromisoformat(wave.closes_at) <= now

@@ -1,17 +1,24 @@
 """Reads for analysis: the pilot's check-in waves and its answers aggregated in SQL.
 
-Every query here runs on the read-only connection (never inside a transaction), so a long
-aggregation reads a committed snapshot while the writer goes on committing (WAL).
+They run on the read-only connections (never inside a transaction): a long aggregation
+reads a committed snapshot on the analysis connection while the writer goes on committing.
+
+A closed wave no longer changes (no prompt of it is open, so no answer can be stored in it)
+unless rows are erased, which migration 0014 counts per pilot. So the closed waves found and
+the aggregates computed over them are kept per pilot, and read again only when a wave has
+closed since or a row has been erased.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiosqlite
 
+from bot.storage.db import Database
 from bot.storage.repositories.base import Repository
 from seroi.derivations import Aggregates, MemberAggregate, usual_mode
 from seroi.indicators import COMMUTE_MODES, WHO5_ITEMS
@@ -19,32 +26,71 @@ from seroi.indicators import COMMUTE_MODES, WHO5_ITEMS
 
 @dataclass(frozen=True)
 class WaveStatus:
-    """One wave of a pilot (module and period) and when its last prompt closes (UTC ISO)."""
+    """One wave of a pilot (module and period): when its last prompt closes (UTC ISO), how
+    many were prompted, how many answered, and how many prompts are still open."""
 
     module: str
     period: str
     closes_at: str
     prompted: int
     answered: int
+    still_open: int = 0
+
+    def closed_at(self, now: str) -> bool:
+        """Whether the wave is over at `now` (UTC ISO): its answers no longer change."""
+        return self.still_open == 0 and self.closes_at <= now
+
+
+@dataclass
+class _Known:
+    """What is known of one pilot while no row of it is erased."""
+
+    erasures: int
+    # The longest run of waves, oldest first, that had all closed: nothing can change them.
+    closed: list[WaveStatus] = field(default_factory=list)
+    aggregates: tuple[tuple[WaveStatus, ...], Aggregates] | None = None
 
 
 class AnalysisReads(Repository):
     """The pilot's waves and answers, read for summaries, reports and exports."""
 
-    async def waves(self, pilot_id: int) -> list[WaveStatus]:
-        """Every wave of the pilot, oldest period first, with its prompts and answers."""
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._known: dict[int, _Known] = {}
+        self._computing: dict[tuple[int, tuple[WaveStatus, ...]], asyncio.Future[Aggregates]] = {}
+
+    async def _known_of(self, pilot_id: int) -> _Known:
+        row = await self.db.fetch_one(
+            "SELECT rows_deleted FROM analysis_erasures WHERE pilot_id = ?", (pilot_id,)
+        )
+        erasures = row["rows_deleted"] if row else 0
+        known = self._known.get(pilot_id)
+        if known is None or known.erasures != erasures:
+            # Erased rows change counts and aggregates: forget them, with what they held.
+            known = self._known[pilot_id] = _Known(erasures)
+        return known
+
+    async def waves(self, pilot_id: int, now: str) -> tuple[list[WaveStatus], list[WaveStatus]]:
+        """The pilot's closed waves and those still running at `now` (UTC ISO), oldest first."""
+        known = await self._known_of(pilot_id)
+        after = known.closed[-1].period if known.closed else ""
         rows = await self.db.fetch_all(
             "SELECT module, period, MAX(closes_at) AS closes_at, COUNT(*) AS prompted, "
-            "SUM(status = 'answered') AS answered FROM checkin_prompts WHERE pilot_id = ? "
-            "GROUP BY module, period ORDER BY period, module",
-            (pilot_id,),
+            "SUM(status = 'answered') AS answered, SUM(status = 'open') AS still_open "
+            "FROM checkin_prompts WHERE pilot_id = ? AND period > ? "
+            "GROUP BY period, module ORDER BY period, module",
+            (pilot_id, after),
         )
-        return [
-            WaveStatus(
-                row["module"], row["period"], row["closes_at"], row["prompted"], row["answered"]
-            )
-            for row in rows
-        ]
+        recent = [WaveStatus(**dict(row)) for row in rows]
+        fresh = 0
+        while fresh < len(recent) and recent[fresh].closed_at(now):
+            fresh += 1
+        # Only whole periods join the run (another module's wave of the period may follow).
+        while fresh and fresh < len(recent) and recent[fresh].period == recent[fresh - 1].period:
+            fresh -= 1
+        known.closed.extend(recent[:fresh])
+        closed = [*known.closed, *(wave for wave in recent[fresh:] if wave.closed_at(now))]
+        return closed, [wave for wave in recent[fresh:] if not wave.closed_at(now)]
 
     async def export_rows(self, pilot_id: int, waves: Sequence[WaveStatus]) -> list[aiosqlite.Row]:
         """Every stored answer of these waves (skips as NULL, derived values too), with the
@@ -56,18 +102,37 @@ class AnalysisReads(Repository):
             "AND pr.period = a.period "
             "LEFT JOIN members m ON m.pilot_id = a.pilot_id AND m.pseudonym = a.pseudonym "
             "WHERE a.pilot_id = ? "
-            "AND a.module || ' ' || a.period IN (SELECT value FROM json_each(?)) "
+            "AND (a.module, a.period) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?)) "
             "ORDER BY pr.script, a.pseudonym, a.period",
             (pilot_id, _wave_keys(waves)),
         )
 
     async def aggregates(self, pilot_id: int, waves: Sequence[WaveStatus]) -> Aggregates:
-        """The answers of these waves per member, as the SEROI+ derivations read them.
+        """The answers of these (closed) waves per member, as the SEROI+ derivations read them.
 
         One pass over the pilot's answers in primary-key order: per member and period, then
-        per member. Python sees one row per member, never one per answer.
+        per member. Python sees one row per member, never one per answer. The result is kept
+        until a wave closes or a row is erased; two requests at once share one pass.
         """
-        rows = await self.db.fetch_all(_MEMBERS, (pilot_id, _wave_keys(waves)))
+        known = await self._known_of(pilot_id)
+        key = tuple(waves)
+        if known.aggregates is not None and known.aggregates[0] == key:
+            return known.aggregates[1]
+        computing = self._computing.get((pilot_id, key))
+        if computing is not None:
+            return await asyncio.shield(computing)
+        future = asyncio.ensure_future(self._aggregate(pilot_id, key))
+        self._computing[(pilot_id, key)] = future
+        try:
+            aggregates = await asyncio.shield(future)
+        finally:
+            self._computing.pop((pilot_id, key), None)
+        if self._known.get(pilot_id) is known:
+            known.aggregates = (key, aggregates)
+        return aggregates
+
+    async def _aggregate(self, pilot_id: int, waves: tuple[WaveStatus, ...]) -> Aggregates:
+        rows = await self.db.fetch_all_long(_MEMBERS, (pilot_id, _wave_keys(waves)))
         answered = frozenset(
             item for item in _ANSWERED if any(row[f"answered_{item}"] for row in rows)
         )
@@ -75,7 +140,11 @@ class AnalysisReads(Repository):
 
 
 def _wave_keys(waves: Sequence[WaveStatus]) -> str:
-    return json.dumps([f"{wave.module} {wave.period}" for wave in waves])
+    return json.dumps([[wave.module, wave.period] for wave in waves])
+
+
+# The answers of the waves given as JSON [[module, period], ...].
+_IN_WAVES = "(module, period) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))"
 
 
 # Per member and period: the answers of the items the derivations read, one column each.
@@ -94,10 +163,10 @@ _PERIODS = (
         f"CAST(MAX(CASE item WHEN '{item}' THEN value END) AS REAL) AS {item}"
         for item in WHO5_ITEMS
     )
-    + """
+    + f"""
     FROM checkin_answers
     WHERE pilot_id = ? AND derived = 0 AND value IS NOT NULL
-        AND module || ' ' || period IN (SELECT value FROM json_each(?))
+        AND {_IN_WAVES}
     GROUP BY pseudonym, period
     """
 )
