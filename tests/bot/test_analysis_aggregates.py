@@ -183,3 +183,97 @@ def test_sql_aggregates_agree_with_the_core_on_generated_answers(
         aggregates = asyncio.run(sql_aggregates(Path(folder), observations))
     assert aggregates == aggregate_observations(observations)
     assert_same_results(aggregates, observations)
+
+
+async def _pilot_with_two_weeks(folder: Path) -> tuple[Database, Services, int]:
+    """Members a–f answered the week of 3 March (closed); the week of 10 March is open."""
+    config = make_settings(folder / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://x/f")
+    db = await Database.open(config.db_path)
+    services = Services(settings=config, db=db)
+    members = list("abcdef")
+    async with db.transaction():
+        pilot = await services.pilots.create("Laitila", "Leader")
+        for number, member in enumerate(members):
+            await services.people.ensure(member, 1000 + number, "fi")
+        for period, closes in (("2025-03-03", CLOSED), ("2025-03-10", OPEN)):
+            await db.executemany(
+                "INSERT INTO checkin_prompts (pilot_id, pseudonym, module, period, script, "
+                "state, status, prompted_at, closes_at) VALUES (?, ?, 'weekly', ?, 'x', '', "
+                "'answered', ?, ?)",
+                [(pilot.id, member, period, CLOSED, closes) for member in members],
+            )
+            await services.checkins.store_answers(
+                [
+                    (pilot.id, member, "weekly", period, "work_days", "5", 0, CLOSED)
+                    for member in members
+                ]
+            )
+    return db, services, pilot.id
+
+
+async def test_an_erasure_or_a_wave_closing_is_seen_by_the_next_request(tmp_path: Path) -> None:
+    db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
+    try:
+        closed, running = await services.analysis.waves(pilot_id, NOW)
+        assert [wave.period for wave in closed] == ["2025-03-03"]
+        assert [wave.period for wave in running] == ["2025-03-10"]
+        first = await services.analysis.aggregates(pilot_id, closed)
+        assert {member.member for member in first.members} == set("abcdef")
+        assert all(member.weeks == 1 for member in first.members)
+        # Member c is erased (/delete): neither their wave counts nor their answers stay.
+        async with db.transaction():
+            await services.personal_data.erase("c")
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        assert closed[0].prompted == 5
+        after = await services.analysis.aggregates(pilot_id, closed)
+        assert {member.member for member in after.members} == set("abdef")
+        # The second week closes: its answers join.
+        async with db.transaction():
+            await db.execute("UPDATE checkin_prompts SET closes_at = ?", (CLOSED,))
+        closed, running = await services.analysis.waves(pilot_id, NOW)
+        assert [wave.period for wave in closed] == ["2025-03-03", "2025-03-10"]
+        assert running == []
+        both = await services.analysis.aggregates(pilot_id, closed)
+        assert all(member.weeks == 2 for member in both.members)
+    finally:
+        await db.close()
+
+
+async def test_a_wave_with_a_prompt_still_open_is_not_closed(tmp_path: Path) -> None:
+    db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
+    try:
+        # Past its close, but the tick has not ended member a's prompt: answers may still come.
+        async with db.transaction():
+            await db.execute("UPDATE checkin_prompts SET closes_at = ?", (CLOSED,))
+            await db.execute(
+                "UPDATE checkin_prompts SET status = 'open' WHERE pseudonym = 'a' "
+                "AND period = '2025-03-10'"
+            )
+        closed, running = await services.analysis.waves(pilot_id, NOW)
+        assert [wave.period for wave in closed] == ["2025-03-03"]
+        assert [wave.period for wave in running] == ["2025-03-10"]
+    finally:
+        await db.close()
+
+
+async def test_requests_at_once_share_one_pass_over_the_answers(tmp_path: Path) -> None:
+    db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
+    passes = 0
+    read = db.fetch_all_long
+
+    async def counted(sql: str, parameters: tuple = ()) -> list:
+        nonlocal passes
+        passes += 1
+        return await read(sql, parameters)
+
+    db.fetch_all_long = counted
+    try:
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        results = await asyncio.gather(
+            *(services.analysis.aggregates(pilot_id, closed) for _ in range(4))
+        )
+        assert passes == 1
+        assert all(result == results[0] for result in results)
+        assert len(results[0].members) == 6
+    finally:
+        await db.close()
