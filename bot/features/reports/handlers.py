@@ -12,7 +12,8 @@ from bot.chat.callbacks import Press, id_argument
 from bot.chat.caller import Caller
 from bot.chat.commands import Button, Command
 from bot.chat.context import BotContext
-from bot.chat.render import button, keyboard, say, send_file, showing
+from bot.chat.pilot_choice import pilot_asked_for
+from bot.chat.render import say, send_file, showing
 from bot.features.reports import use_cases as use
 from bot.i18n import N_
 from bot.storage.models import Pilot
@@ -35,30 +36,12 @@ async def _build_export(context: BotContext, caller: Caller, pilot: Pilot) -> us
 BUILDERS: dict[str, Build] = {REPORT: _build_report, EXPORT: _build_export}
 
 
-def _not_yours(caller: Caller, asked: str) -> str:
-    # The same words whether the pilot exists, has data, or is someone else's.
-    return caller._("You coordinate no pilot called “{name}”.").format(name=asked)
-
-
 async def _command(context: BotContext, action: str, question: str) -> None:
     caller = context.caller
-    _ = caller._
     pilots = await use.coordinated(context.services, caller.pseudonym)
-    asked = " ".join(context.args or ()).strip()
-    if asked:
-        wanted = asked.casefold()
-        pilots = [pilot for pilot in pilots if wanted in (pilot.slug, pilot.name.casefold())]
-        if not pilots:
-            await say(context, caller, _not_yours(caller, asked))
-            return
-    if not pilots:
-        await say(context, caller, _("Sorry, that command is not available to you."))
-        return
-    if len(pilots) > 1:
-        rows = [[button(caller, context, pilot.name, action, str(pilot.id))] for pilot in pilots]
-        await say(context, caller, question, keyboard(rows))
-        return
-    await _send(context, caller, action, pilots[0])
+    pilot = await pilot_asked_for(context, caller, pilots, action, question)
+    if pilot is not None:
+        await _send(context, caller, action, pilot)
 
 
 async def report(update: Update, context: BotContext) -> None:
