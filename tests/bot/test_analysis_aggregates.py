@@ -62,9 +62,14 @@ def stored_as(observation: Observation) -> tuple[str, str]:
 
 
 async def sql_aggregates(
-    folder: Path, observations: Sequence[Observation], open_periods: frozenset[str] = frozenset()
+    folder: Path,
+    observations: Sequence[Observation],
+    open_periods: frozenset[str] = frozenset(),
+    *,
+    wave_by_wave: bool = False,
 ) -> Aggregates:
-    """Store the observations as a pilot's check-in answers and aggregate them in SQL."""
+    """Store the observations as a pilot's check-in answers and aggregate them in SQL (at
+    once, or `wave_by_wave` as each wave closes)."""
     config = make_settings(folder / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://127.0.0.1:9/f")
     db = await Database.open(config.db_path)
     services = Services(settings=config, db=db)
@@ -92,6 +97,9 @@ async def sql_aggregates(
             )
         closed, _running = await services.analysis.waves(pilot.id, NOW)
         assert all(wave.closes_at == CLOSED for wave in closed)
+        if wave_by_wave:
+            for count in range(1, len(closed)):
+                await services.analysis.aggregates(pilot.id, closed[:count])
         return await services.analysis.aggregates(pilot.id, closed)
     finally:
         await db.close()
@@ -118,6 +126,12 @@ async def test_sql_aggregates_give_the_example_observations_results(tmp_path: Pa
     assert aggregates == aggregate_observations(observations)
     assert_same_results(aggregates, observations)
     assert len(aggregates.members) == len({o.member for o in observations})
+
+
+async def test_sums_added_wave_by_wave_equal_one_pass_over_every_wave(tmp_path: Path) -> None:
+    observations = load_observations(SYNTHETIC)
+    added = await sql_aggregates(tmp_path, observations, wave_by_wave=True)
+    assert added == aggregate_observations(observations)
 
 
 async def test_answers_of_an_open_wave_do_not_count(tmp_path: Path) -> None:

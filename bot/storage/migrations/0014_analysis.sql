@@ -1,8 +1,8 @@
--- Analysis reads: a covering index for a pilot's waves (which have closed, and their counts),
--- and a count per pilot of check-in rows deleted (an erasure), so a summary computed over
--- closed waves is known to be still true without reading those waves again.
+-- Analysis reads: a covering index for a pilot's waves (which have closed, their counts and
+-- reminders), and a count per pilot of check-in rows deleted (an erasure), so a summary
+-- computed over closed waves is known to be still true without reading those waves again.
 CREATE INDEX checkin_prompts_by_wave_status
-    ON checkin_prompts (pilot_id, period, module, status, closes_at);
+    ON checkin_prompts (pilot_id, period, module, status, closes_at, reminders);
 
 -- No foreign key: the rows deleted with a pilot are counted too.
 CREATE TABLE analysis_erasures (

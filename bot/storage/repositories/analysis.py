@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiosqlite
 
@@ -48,6 +49,8 @@ class _Known:
     erasures: int
     # The longest run of waves, oldest first, that had all closed: nothing can change them.
     closed: list[WaveStatus] = field(default_factory=list)
+    # Per member, the SQL sums over these closed waves (a new wave adds its own sums).
+    summed: tuple[frozenset[WaveStatus], dict[str, dict[str, Any]]] | None = None
     aggregates: tuple[tuple[WaveStatus, ...], Aggregates] | None = None
 
 
@@ -110,9 +113,10 @@ class AnalysisReads(Repository):
     async def aggregates(self, pilot_id: int, waves: Sequence[WaveStatus]) -> Aggregates:
         """The answers of these (closed) waves per member, as the SEROI+ derivations read them.
 
-        One pass over the pilot's answers in primary-key order: per member and period, then
-        per member. Python sees one row per member, never one per answer. The result is kept
-        until a wave closes or a row is erased; two requests at once share one pass.
+        One pass over the answers in primary-key order: per member and period, then per
+        member, so Python sees one row per member, never one per answer. The sums are kept:
+        after a wave closes, only its answers are read and added; after an erasure,
+        everything is read again. Two requests at once share one pass.
         """
         known = await self._known_of(pilot_id)
         key = tuple(waves)
@@ -121,7 +125,7 @@ class AnalysisReads(Repository):
         computing = self._computing.get((pilot_id, key))
         if computing is not None:
             return await asyncio.shield(computing)
-        future = asyncio.ensure_future(self._aggregate(pilot_id, key))
+        future = asyncio.ensure_future(self._aggregate(pilot_id, key, known))
         self._computing[(pilot_id, key)] = future
         try:
             aggregates = await asyncio.shield(future)
@@ -131,12 +135,47 @@ class AnalysisReads(Repository):
             known.aggregates = (key, aggregates)
         return aggregates
 
-    async def _aggregate(self, pilot_id: int, waves: tuple[WaveStatus, ...]) -> Aggregates:
-        rows = await self.db.fetch_all_long(_MEMBERS, (pilot_id, _wave_keys(waves)))
+    async def _aggregate(
+        self, pilot_id: int, waves: tuple[WaveStatus, ...], known: _Known
+    ) -> Aggregates:
+        wanted = frozenset(waves)
+        summed_waves, summed = known.summed or (frozenset(), {})
+        if not summed_waves <= wanted:
+            summed_waves, summed = frozenset(), {}
+        new = [wave for wave in waves if wave not in summed_waves]
+        if new:
+            rows = await self.db.fetch_all_long(_MEMBERS, (pilot_id, _wave_keys(new)))
+            summed = _added(summed, rows)
+            known.summed = (wanted, summed)
         answered = frozenset(
-            item for item in _ANSWERED if any(row[f"answered_{item}"] for row in rows)
+            item for item in _ANSWERED if any(sums[f"answered_{item}"] for sums in summed.values())
         )
-        return Aggregates(tuple(_member(row) for row in rows), answered)
+        return Aggregates(tuple(_member(summed[member]) for member in sorted(summed)), answered)
+
+
+def _added(summed: dict[str, dict[str, Any]], rows: list[aiosqlite.Row]) -> dict[str, dict]:
+    """Per member, the sums of two sets of waves: counts and totals add up, the first and
+    latest answers (kept as `period || value`) are the smaller and the larger."""
+    result = dict(summed)
+    for row in rows:
+        sums = dict(row)
+        before = result.get(sums["pseudonym"])
+        if before is not None:
+            sums = {name: _combined(name, before[name], value) for name, value in sums.items()}
+        result[sums["pseudonym"]] = sums
+    return result
+
+
+def _combined(name: str, before: Any, after: Any) -> Any:
+    if name == "pseudonym":
+        return before
+    if before is None or after is None:
+        return after if before is None else before
+    if name.endswith("_first"):
+        return min(before, after)
+    if name.startswith(_LATEST):
+        return max(before, after)
+    return before + after
 
 
 def _wave_keys(waves: Sequence[WaveStatus]) -> str:
@@ -227,9 +266,11 @@ _ANSWERED = (
     *WHO5_ITEMS,
 )
 _PERIOD_LENGTH = len("2025-03-03")
+# Columns that hold the latest of something (the rest are counts and totals, or firsts).
+_LATEST = ("mode_last_", "band", "life_last", "who5_last", "answered_")
 
 
-def _member(row: aiosqlite.Row) -> MemberAggregate:
+def _member(row: Mapping[str, Any]) -> MemberAggregate:
     modes = {
         mode: (row[f"mode_answers_{number}"], row[f"mode_last_{number}"])
         for number, mode in enumerate(COMMUTE_MODES)
@@ -253,7 +294,7 @@ def _member(row: aiosqlite.Row) -> MemberAggregate:
     )
 
 
-def _first_and_last(row: aiosqlite.Row, name: str) -> tuple[float, float] | None:
+def _first_and_last(row: Mapping[str, Any], name: str) -> tuple[float, float] | None:
     """(first, last) of a member's answers, kept as `period || value`; None below two."""
     count = row["life_answers" if name == "life" else "who5_waves"]
     if count < 2:
