@@ -3,6 +3,8 @@
 -- computed over closed waves is known to be still true without reading those waves again.
 CREATE INDEX checkin_prompts_by_wave_status
     ON checkin_prompts (pilot_id, period, module, status, closes_at, reminders);
+-- A newly closed wave's answers, read alone to be added to the sums kept of the others.
+CREATE INDEX checkin_answers_by_period ON checkin_answers (pilot_id, period);
 
 -- No foreign key: the rows deleted with a pilot are counted too.
 CREATE TABLE analysis_erasures (

@@ -144,7 +144,10 @@ class AnalysisReads(Repository):
             summed_waves, summed = frozenset(), {}
         new = [wave for wave in waves if wave not in summed_waves]
         if new:
-            rows = await self.db.fetch_all_long(_MEMBERS, (pilot_id, _wave_keys(new)))
+            # The first time, one pass over every answer in key order; then, through the
+            # period index, the new waves' answers alone.
+            sql = _MEMBERS_OF_NEW_WAVES if summed else _MEMBERS
+            rows = await self.db.fetch_all_long(sql, (pilot_id, _wave_keys(new)))
             summed = _added(summed, rows)
             known.summed = (wanted, summed)
         answered = frozenset(
@@ -183,7 +186,9 @@ def _wave_keys(waves: Sequence[WaveStatus]) -> str:
 
 
 # The answers of the waves given as JSON [[module, period], ...].
-_IN_WAVES = "(module, period) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))"
+_IN_WAVES = "(module, period) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?2))"
+# The same, in a form the period index serves.
+_IN_WAVE_PERIODS = f"period IN (SELECT value ->> 1 FROM json_each(?2)) AND {_IN_WAVES}"
 
 
 # Per member and period: the answers of the items the derivations read, one column each.
@@ -202,10 +207,10 @@ _PERIODS = (
         f"CAST(MAX(CASE item WHEN '{item}' THEN value END) AS REAL) AS {item}"
         for item in WHO5_ITEMS
     )
-    + f"""
-    FROM checkin_answers
-    WHERE pilot_id = ? AND derived = 0 AND value IS NOT NULL
-        AND {_IN_WAVES}
+    + """
+    FROM checkin_answers {index}
+    WHERE pilot_id = ?1 AND derived = 0 AND value IS NOT NULL
+        AND {in_waves}
     GROUP BY pseudonym, period
     """
 )
@@ -218,7 +223,7 @@ _WEEKS = f"""
         CASE WHEN work IS NULL THEN COALESCE(home, 0)
             ELSE MIN(COALESCE(home, 0), work) END AS home_only,
         {" + ".join(WHO5_ITEMS)} AS who5_sum
-    FROM ({_PERIODS})
+    FROM ({{periods}})
 """
 
 
@@ -231,8 +236,8 @@ def _mode_columns(mode: str, number: int) -> str:
     )
 
 
-# Per member (in primary-key order, so SQLite streams it without sorting).
-_MEMBERS = f"""
+# Per member.
+_MEMBERS_TEMPLATE = f"""
     SELECT pseudonym,
         SUM(weekly) AS weeks,
         TOTAL(CASE WHEN weekly THEN COALESCE(work, 0) END) AS work_days,
@@ -253,9 +258,21 @@ _MEMBERS = f"""
         MAX(band IS NOT NULL) AS answered_distance_band,
         MAX(life IS NOT NULL) AS answered_ons_life_satisfaction,
         {", ".join(f"MAX({item} IS NOT NULL) AS answered_{item}" for item in WHO5_ITEMS)}
-    FROM ({_WEEKS})
+    FROM ({{weeks}})
     GROUP BY pseudonym
 """
+
+
+def _members_sql(index: str, in_waves: str) -> str:
+    """The per-member sums, reading the answers through `index` (empty: the primary key)."""
+    periods = _PERIODS.format(index=index, in_waves=in_waves)
+    return _MEMBERS_TEMPLATE.format(weeks=_WEEKS.format(periods=periods))
+
+
+# One pass over all the answers in key order (many waves).
+_MEMBERS = _members_sql("", _IN_WAVES)
+# The answers of a few new waves, through the period index rather than a pass over all.
+_MEMBERS_OF_NEW_WAVES = _members_sql("INDEXED BY checkin_answers_by_period", _IN_WAVE_PERIODS)
 _ANSWERED = (
     "work_days",
     "home_days",
