@@ -1,4 +1,5 @@
-"""The `seroi-bot` command: run, demo, report, summary, export-observations, checkin-setup."""
+"""The `seroi-bot` command: run, demo, report, summary, export, export-observations,
+checkin-setup."""
 
 from __future__ import annotations
 
@@ -89,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--out", metavar="FILE.csv", default=None, help="write here (default: standard output)"
     )
+    data = commands.add_parser(
+        "export",
+        help="write a pilot's export as /export sends it: a ZIP of pseudonymised wide CSVs, "
+        "a codebook, the impact map and the workbook (recorded in the audit log)",
+    )
+    data.add_argument("--pilot", metavar="SLUG", required=True, help="the pilot's short name")
+    data.add_argument("--out", metavar="FILE.zip", required=True, help="where the ZIP goes")
+    data.add_argument("--lang", choices=LANGUAGES, default=None, help="the codebook's notes")
     setup = commands.add_parser(
         "checkin-setup",
         help="a pilot's check-ins: the monthly wellbeing module (WHO-5 or ONS4) and the "
@@ -137,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export_observations(args.pilot, args.out)
     if args.command == "summary":
         return summary_command(args.pilot, args.lang, Path(args.out or f"summary-{args.pilot}"))
+    if args.command == "export":
+        return export_command(args.pilot, args.lang, Path(args.out))
     if args.command == "checkin-setup":
         return checkin_setup(args.pilot, args.wellbeing, args.support)
     return run_bot()
@@ -351,6 +362,30 @@ def summary_command(slug: str, lang: str | None, out: Path) -> int:
         for name, png in pictures:
             (out / name).write_bytes(png)
         print(f"seroi-bot: {len(pictures)} charts written to {out}", file=sys.stderr)
+    return 0
+
+
+def export_command(slug: str, lang: str | None, out: Path) -> int:
+    """Write a pilot's export ZIP, as /export builds it; works while the bot runs."""
+    settings = settings_with_database()
+    if settings is None:
+        return EXIT_OPERATOR
+    from bot.features.reports.use_cases import export_of_pilot
+
+    language = lang or settings.default_language
+    try:
+        found = asyncio.run(on_services(settings, lambda s: export_of_pilot(s, slug, language)))
+    except DatabaseUnavailableError as error:
+        print(f"seroi-bot: {error}", file=sys.stderr)
+        return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
+    if found is None:
+        print(f"seroi-bot: there is no pilot {slug!r} (see /pilots)", file=sys.stderr)
+        return EXIT_OPERATOR
+    print(found.text)
+    if not found.documents:
+        return EXIT_OPERATOR
+    out.write_bytes(found.documents[0].data)
+    print(f"seroi-bot: the export is in {out}", file=sys.stderr)
     return 0
 
 

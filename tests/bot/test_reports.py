@@ -7,6 +7,7 @@ documents go through the sandbox, and are read back as a coordinator would open 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -18,6 +19,7 @@ import formulas
 import pdfplumber
 import pytest
 
+from bot.cli import main
 from bot.demo.participants import Participant
 from bot.i18n import translator
 from bot.live import live_analysis
@@ -348,3 +350,36 @@ async def test_the_export_holds_pseudonymised_wide_csvs_a_codebook_the_map_and_t
     # A second export names the same members the same way.
     _text, [(_name, again, _caption)] = await ask(kaisa, pilot, "export")
     assert {row["member"] for row in _table(_files(again), "checkins_work_travel.csv")} == members
+
+
+async def test_the_command_line_writes_the_same_export_and_audits_it(
+    pilot: ClockedPilot,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    kaisa = await laitila_with_waves(pilot)
+    _text, [(_name, in_chat, _caption)] = await ask(kaisa, pilot, "export")
+    monkeypatch.setenv("SEROI_TELEGRAM_TOKEN", pilot.settings.telegram_token.get_secret_value())
+    monkeypatch.setenv("SEROI_PSEUDONYM_KEY", pilot.settings.pseudonym_key.get_secret_value())
+    monkeypatch.setenv("SEROI_DB_PATH", str(pilot.settings.db_path))
+    clock_file = tmp_path / "clock.txt"
+    clock_file.write_text(pilot.clock.now().isoformat())
+    monkeypatch.setenv("SEROI_CLOCK_FILE", str(clock_file))
+    out = tmp_path / "laitila.zip"
+    command = ["export", "--pilot", "laitila", "--lang", "en", "--out", str(out)]
+    assert await asyncio.to_thread(main, command) == 0
+    assert "12 members' answers in 3 closed waves" in capsys.readouterr().out
+    written, sent = _files(out.read_bytes()), _files(in_chat)
+    assert set(written) == set(sent)
+    # The same tables (the workbook's own file dates differ).
+    assert {name: data for name, data in written.items() if name != "value_map.xlsx"} == {
+        name: data for name, data in sent.items() if name != "value_map.xlsx"
+    }
+    assert pilot.rows("SELECT actor FROM audit_log WHERE action = 'export' ORDER BY id") == [
+        (pilot.services.pseudonym(kaisa.user.id),),
+        (None,),
+    ]
+    unknown = ["export", "--pilot", "nowhere", "--out", str(tmp_path / "x.zip")]
+    assert await asyncio.to_thread(main, unknown) == 2
+    assert not (tmp_path / "x.zip").exists()

@@ -159,9 +159,10 @@ def _sendable(documents: Documents, lang: str) -> Documents:
 
 
 async def build_export(
-    services: Services, renderer: Renderer, pilot: Pilot, actor: str, lang: str
+    services: Services, renderer: Renderer, pilot: Pilot, actor: str | None, lang: str
 ) -> Documents:
-    """The pilot's export ZIP over its closed waves, recorded in the audit log."""
+    """The pilot's export ZIP over its closed waves, recorded in the audit log (by `actor`,
+    a coordinator's pseudonym; None: the operator's command line)."""
     _ = translator(lang)
     live = await live_analysis(services, pilot.id, lang=lang)
     if not live.closed_waves:
@@ -179,7 +180,7 @@ async def build_export(
             actor=actor,
             pilot_id=pilot.id,
             detail=f"{len(members)} members, {len(live.closed_waves)} closed waves, "
-            f"{len(data)} bytes",
+            f"{len(data)} bytes" + ("" if actor else ", from the command line"),
         )
     text = _("The data of {pilot}: {members} members' answers in {waves} closed waves.").format(
         pilot=pilot.name, members=len(members), waves=len(live.closed_waves)
@@ -205,6 +206,18 @@ def _guarded_quantity(outcome_id: str, item: ActualQuantity) -> tuple[str, ...]:
         repr(item.quantity),
         str(item.members) if shown else "",
     )
+
+
+async def export_of_pilot(services: Services, slug: str, lang: str) -> Documents | None:
+    """`seroi-bot export`: the pilot's export as /export builds it; None if no such pilot."""
+    pilot = await services.pilots.by_slug(slug)
+    if pilot is None:
+        return None
+    renderer = Renderer()
+    try:
+        return await build_export(services, renderer, pilot, None, lang)
+    finally:
+        renderer.close()
 
 
 async def _export_contents(
