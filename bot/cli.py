@@ -341,20 +341,11 @@ def checkin_setup(slug: str, wellbeing: str | None, support: str | None) -> int:
 
 def summary_command(slug: str, lang: str | None, out: Path) -> int:
     """Print a pilot's summary and write its charts; works while the bot runs."""
-    settings = settings_with_database()
-    if settings is None:
-        return EXIT_OPERATOR
     from bot.features.summaries.summary import summary_of_pilot
 
-    language = lang or settings.default_language
-    try:
-        found = asyncio.run(on_services(settings, lambda s: summary_of_pilot(s, slug, language)))
-    except DatabaseUnavailableError as error:
-        print(f"seroi-bot: {error}", file=sys.stderr)
-        return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
-    if found is None:
-        print(f"seroi-bot: there is no pilot {slug!r} (see /pilots)", file=sys.stderr)
-        return EXIT_OPERATOR
+    found = for_pilot(slug, lambda s, language: summary_of_pilot(s, slug, lang or language))
+    if isinstance(found, int):
+        return found
     built, pictures = found
     print(built.text)
     if pictures:
@@ -367,26 +358,36 @@ def summary_command(slug: str, lang: str | None, out: Path) -> int:
 
 def export_command(slug: str, lang: str | None, out: Path) -> int:
     """Write a pilot's export ZIP, as /export builds it; works while the bot runs."""
-    settings = settings_with_database()
-    if settings is None:
-        return EXIT_OPERATOR
     from bot.features.reports.use_cases import export_of_pilot
 
-    language = lang or settings.default_language
-    try:
-        found = asyncio.run(on_services(settings, lambda s: export_of_pilot(s, slug, language)))
-    except DatabaseUnavailableError as error:
-        print(f"seroi-bot: {error}", file=sys.stderr)
-        return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
-    if found is None:
-        print(f"seroi-bot: there is no pilot {slug!r} (see /pilots)", file=sys.stderr)
-        return EXIT_OPERATOR
+    found = for_pilot(slug, lambda s, language: export_of_pilot(s, slug, lang or language))
+    if isinstance(found, int):
+        return found
     print(found.text)
     if not found.documents:
         return EXIT_OPERATOR
     out.write_bytes(found.documents[0].data)
     print(f"seroi-bot: the export is in {out}", file=sys.stderr)
     return 0
+
+
+def for_pilot(slug: str, use: Callable[[Services, str], Awaitable[T | None]]) -> T | int:
+    """What `use` (given the services and the default language) finds for the pilot, or the
+    exit status after saying why there is nothing: no database, storage down, no pilot."""
+    settings = settings_with_database()
+    if settings is None:
+        return EXIT_OPERATOR
+    try:
+        found = asyncio.run(
+            on_services(settings, lambda services: use(services, settings.default_language))
+        )
+    except DatabaseUnavailableError as error:
+        print(f"seroi-bot: {error}", file=sys.stderr)
+        return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
+    if found is None:
+        print(f"seroi-bot: there is no pilot {slug!r} (see /pilots)", file=sys.stderr)
+        return EXIT_OPERATOR
+    return found
 
 
 def has_database(settings: Settings) -> bool:
