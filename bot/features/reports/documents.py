@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from bot.i18n import N_, Translate, translator
 from conversations.script import Scale, Script, SingleChoice, WholeNumber, YesNo
 from seroi import charts
 from seroi.analysis import Analysis
@@ -72,6 +73,7 @@ class ExportContents:
     # (outcome, derivation, source, forecast, actual, members or "" when not shown).
     derived_quantities: Sequence[tuple[str, ...]]
     readme: str
+    lang: str  # of the codebook's definitions
 
 
 class Column(NamedTuple):
@@ -118,6 +120,7 @@ def _csv(rows: Sequence[Sequence[str]]) -> bytes:
 
 def export_zip(contents: ExportContents) -> bytes:
     """The ZIP: one wide CSV per check-in script, the codebook, the map, the workbook."""
+    _ = translator(contents.lang)
     codebook: list[tuple[str, ...]] = [CODEBOOK_HEADER]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -132,7 +135,7 @@ def export_zip(contents: ExportContents) -> bytes:
                     + [_cell(column, items) for column in columns]
                 )
             archive.writestr(name, _csv(rows))
-            codebook.extend(_codebook_rows(name, answers.script, columns))
+            codebook.extend(_codebook_rows(name, answers.script, columns, _))
         if contents.derived_quantities:
             name = "derived_quantities.csv"
             header = (
@@ -145,7 +148,7 @@ def export_zip(contents: ExportContents) -> bytes:
             )
             archive.writestr(name, _csv([header, *contents.derived_quantities]))
             codebook.extend(
-                (name, column, "summary", "", "", *("",) * len(LANGUAGES), definition)
+                (name, column, "summary", "", "", *("",) * len(LANGUAGES), _(definition))
                 for column, definition in zip(header, DERIVED_DEFINITIONS, strict=True)
             )
         archive.writestr("codebook.csv", _csv(codebook))
@@ -158,35 +161,41 @@ def export_zip(contents: ExportContents) -> bytes:
 
 
 KEY_DEFINITIONS = {
-    "member": "pseudonym of the member, the same in every export of this pilot; not a Telegram id",
-    "period": "the period a check-in is about: the Monday of its week, the first day of its month",
-    "stakeholder_group": "the member's stakeholder group code (onboarding)",
-    "distance_band": "the member's current one-way commute distance band (km)",
+    "member": N_(
+        "pseudonym of the member, the same in every export of this pilot; not a Telegram id"
+    ),
+    "period": N_(
+        "the period a check-in is about: the Monday of its week, the first day of its month"
+    ),
+    "stakeholder_group": N_("the member's stakeholder group code (onboarding)"),
+    "distance_band": N_("the member's current one-way commute distance band (km)"),
 }
 DERIVED_DEFINITIONS = (
-    "the impact map's outcome id",
-    "the SEROI+ derivation that computes its actual quantity (seroi/derivations.py)",
-    "observed; forecast (nothing to derive it from); suppressed (too few members to use it)",
-    "the quantity the impact map forecasts",
-    "the quantity used in the actual return (the forecast when it could not be observed)",
-    "members whose answers it comes from; empty unless observed from enough members to show",
+    N_("the impact map's outcome id"),
+    N_("the SEROI+ derivation that computes its actual quantity (seroi/derivations.py)"),
+    N_("observed; forecast (nothing to derive it from); suppressed (too few members to use it)"),
+    N_("the quantity the impact map forecasts"),
+    N_("the quantity used in the actual return (the forecast when it could not be observed)"),
+    N_("members whose answers it comes from; empty unless observed from enough members to show"),
 )
 
 
-def _codebook_rows(name: str, script: Script, columns: list[Column]) -> list[tuple[str, ...]]:
+def _codebook_rows(
+    name: str, script: Script, columns: list[Column], _: Translate
+) -> list[tuple[str, ...]]:
     blank = ("",) * len(LANGUAGES)
     rows = [
-        (name, column, "key" if column in KEY_COLUMNS else "trait", "", "", *blank, definition)
+        (name, column, "key" if column in KEY_COLUMNS else "trait", "", "", *blank, _(definition))
         for column, definition in KEY_DEFINITIONS.items()
     ]
     formulas = {derived.id: derived.value for derived in script.derived}
     for column in columns:
         if column.kind == "question":
-            definition = "the answer (a code or a number); empty when skipped or not asked"
+            definition = _("the answer (a code or a number); empty when skipped or not asked")
         elif column.kind == "option":
-            definition = "1 if this option was chosen, 0 if not; empty when skipped or not asked"
+            definition = _("1 if this option was chosen, 0 if not; empty when skipped or not asked")
         else:
-            definition = f"derived: {formulas[column.item]}"
+            definition = _("derived: {formula}").format(formula=formulas[column.item])
         wording = (column.texts.get(lang, "") for lang in LANGUAGES)
         rows.append(
             (name, column.name, column.kind, column.item, column.option, *wording, definition)

@@ -264,4 +264,5 @@ async def _export_contents(
         workbook=workbook,
         derived_quantities=derived,
         readme=readme + "\n",
+        lang=lang,
     )
