@@ -229,3 +229,25 @@ def test_an_album_takes_two_to_ten_items_each_naming_its_own_file(sb: Sandbox, a
     status, body = api(sb, "sendMediaGroup", files, chat_id=aino.id, media=[photo, long_caption])
     assert status == 400
     assert "caption is too long" in body["description"]
+
+
+def test_a_document_keeps_telegrams_limits(sb: Sandbox, aino: SimUser):
+    """sendDocument as the Bot API takes it: a caption of up to 1,024 characters, files of up
+    to 50 MB (a larger upload is refused as too large, and nothing is delivered)."""
+    small = {
+        "document": Upload("document", "data.zip", "application/zip", b"PK\x05\x06" + bytes(18))
+    }
+    status, body = api(sb, "sendDocument", small, chat_id=aino.id, caption="x" * 1025)
+    assert status == 400
+    assert "caption is too long" in body["description"]
+    sent = ok(sb, "sendDocument", small, chat_id=aino.id, caption="x" * 1024)
+    assert sent["document"]["file_name"] == "data.zip"
+    assert len(sent["caption"]) == 1024
+    large = Upload("document", "big.zip", "application/zip", bytes(50_000_001))
+    status, _body = api(sb, "sendDocument", {"document": large}, chat_id=aino.id)
+    assert status == 413
+    assert [m["document"]["file_name"] for m in sb.bot_messages(aino.id) if "document" in m] == [
+        "data.zip"
+    ]
+    status, body = api(sb, "sendChatAction", chat_id=aino.id, action="upload_document")
+    assert (status, body["result"]) == (200, True)
