@@ -17,7 +17,7 @@ from bot.live import LiveAnalysis, live_analysis
 from bot.rendering import Chart, Renderer, chart
 from bot.services import Services
 from bot.storage.models import Pilot
-from bot.storage.repositories.summaries import Summaries, WaveFigure, WaveParticipation
+from bot.storage.repositories.summaries import Summaries, WaveParticipation
 from seroi import charts
 from seroi.disclosure import (
     Guarded,
@@ -199,30 +199,26 @@ async def _indicator_series(
     )
     if not items:
         return []
-    waves = [(wave.module, wave.period) for wave in live.closed_waves]
-    figures = await summaries_of(services).wave_figures(pilot.id, waves, items)
     series = []
-    for item in items:
-        # An item is asked in one module (weekly or monthly): its waves are those it has.
-        mine = [figure for figure in figures if figure.item == item]
-        module = _module_of(mine)
-        mine = [figure for figure in mine if figure.module == module]
-        sensitive = is_sensitive([item])
-        series.append(
-            IndicatorSeries(
-                item,
-                [figure.period for figure in mine],
-                [guard_mean(figure.answered, figure.mean, sensitive=sensitive) for figure in mine],
+    # Wellbeing items are asked in the monthly waves, the others in the weekly ones.
+    for module, wellbeing in (("weekly", False), ("monthly", True)):
+        asked = [item for item in items if INDICATORS[item].wellbeing == wellbeing]
+        waves = [(wave.module, wave.period) for wave in live.closed_waves if wave.module == module]
+        if not waves:
+            series += [IndicatorSeries(item, [], []) for item in asked]
+            continue
+        figures = await summaries_of(services).wave_figures(pilot.id, waves, asked)
+        for item in asked:
+            mine = [figure for figure in figures if figure.item == item]
+            sensitive = is_sensitive([item])
+            series.append(
+                IndicatorSeries(
+                    item,
+                    [figure.period for figure in mine],
+                    [guard_mean(f.answered, f.mean, sensitive=sensitive) for f in mine],
+                )
             )
-        )
     return series
-
-
-def _module_of(figures: list[WaveFigure]) -> str:
-    answered = {figure.module: 0 for figure in figures}
-    for figure in figures:
-        answered[figure.module] += figure.answered
-    return max(answered, key=lambda module: (answered[module], module == "weekly"), default="")
 
 
 def _indicator_lines(live: LiveAnalysis, series: list[IndicatorSeries], lang: str) -> list[str]:
@@ -235,10 +231,10 @@ def _indicator_lines(live: LiveAnalysis, series: list[IndicatorSeries], lang: st
     }
     for one in series:
         outcome = outcomes[one.item]
-        if not one.figures:
-            continue
-        latest = one.figures[-1]
-        if latest.shown:
+        latest = one.figures[-1] if one.figures else None
+        if latest is None:
+            text = _("{item}: no closed wave has asked it yet").format(item=one.item)
+        elif latest.shown:
             text = _("{item}: {value} (n = {count})").format(
                 item=one.item,
                 value=format_number(latest.value, lang, decimals=1),
