@@ -32,8 +32,8 @@ from seroi.indicators import INDICATORS
 
 # How many waves the participation lines show (the newest).
 WAVES_LISTED = 4
-# Telegram's caption limit is 1,024 characters: captions stay short.
-CAPTION_LIMIT = 1024
+# Telegram's limit on a message's text; a summary of a very large map is cut short.
+MESSAGE_LIMIT = 4096
 
 
 def summaries_of(services: Services) -> Summaries:
@@ -85,7 +85,10 @@ async def build_summary(services: Services, pilot: Pilot, lang: str) -> Summary:
         jobs = return_jobs + jobs
         forecast_ratio, actual_ratio = figures.forecast_ratio, figures.actual_ratio
     lines += await _proposal_lines(services, pilot, lang)
-    return Summary("\n".join(lines), jobs[:10], forecast_ratio, actual_ratio)
+    text = "\n".join(lines)
+    if len(text) > MESSAGE_LIMIT:
+        text = text[: MESSAGE_LIMIT - 1] + "…"
+    return Summary(text, jobs[:10], forecast_ratio, actual_ratio)
 
 
 async def render_charts(renderer: Renderer, summary: Summary) -> list[tuple[str, bytes]]:
