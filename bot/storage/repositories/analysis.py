@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,25 +161,35 @@ def _added(summed: dict[str, dict[str, Any]], rows: list[aiosqlite.Row]) -> dict
     """Per member, the sums of two sets of waves: counts and totals add up, the first and
     latest answers (kept as `period || value`) are the smaller and the larger."""
     result = dict(summed)
+    if not rows:
+        return result
+    names = rows[0].keys()
+    combine = [_combination(name) for name in names]
     for row in rows:
-        sums = dict(row)
-        before = result.get(sums["pseudonym"])
-        if before is not None:
-            sums = {name: _combined(name, before[name], value) for name, value in sums.items()}
-        result[sums["pseudonym"]] = sums
+        before = result.get(row["pseudonym"])
+        if before is None:
+            result[row["pseudonym"]] = dict(zip(names, row, strict=True))
+        else:
+            result[row["pseudonym"]] = {
+                name: join(before[name], value)
+                for name, join, value in zip(names, combine, row, strict=True)
+            }
     return result
 
 
-def _combined(name: str, before: Any, after: Any) -> Any:
+def _combination(name: str) -> Callable[[Any, Any], Any]:
+    """How a column of two sets of waves combines (None: nothing in that set)."""
     if name == "pseudonym":
-        return before
-    if before is None or after is None:
-        return after if before is None else before
+        return lambda before, _after: before
     if name.endswith("_first"):
-        return min(before, after)
-    if name.startswith(_LATEST):
-        return max(before, after)
-    return before + after
+        join = min
+    elif name.startswith(_LATEST):
+        join = max
+    else:
+        join = operator.add
+    return lambda before, after: (
+        after if before is None else before if after is None else join(before, after)
+    )
 
 
 def _wave_keys(waves: Sequence[WaveStatus]) -> str:
