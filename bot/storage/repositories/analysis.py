@@ -149,12 +149,18 @@ class AnalysisReads(Repository):
             # period index, the new waves' answers alone.
             sql = _MEMBERS_OF_NEW_WAVES if summed else _MEMBERS
             rows = await self.db.fetch_all_long(sql, (pilot_id, _wave_keys(new)))
-            summed = _added(summed, rows)
+            # Thousands of members: added up in a worker thread, so the event loop goes on.
+            summed = await asyncio.to_thread(_added, summed, rows)
             known.summed = (wanted, summed)
-        answered = frozenset(
-            item for item in _ANSWERED if any(sums[f"answered_{item}"] for sums in summed.values())
-        )
-        return Aggregates(tuple(_member(summed[member]) for member in sorted(summed)), answered)
+        return await asyncio.to_thread(_aggregates_of, summed)
+
+
+def _aggregates_of(summed: dict[str, dict[str, Any]]) -> Aggregates:
+    """The derivations' view of each member's sums."""
+    answered = frozenset(
+        item for item in _ANSWERED if any(sums[f"answered_{item}"] for sums in summed.values())
+    )
+    return Aggregates(tuple(_member(summed[member]) for member in sorted(summed)), answered)
 
 
 def _added(summed: dict[str, dict[str, Any]], rows: list[aiosqlite.Row]) -> dict[str, dict]:
