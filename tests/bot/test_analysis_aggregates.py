@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import math
 import tempfile
+import threading
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -289,5 +290,36 @@ async def test_requests_at_once_share_one_pass_over_the_answers(tmp_path: Path) 
         assert passes == 1
         assert all(result == results[0] for result in results)
         assert len(results[0].members) == 6
+    finally:
+        await db.close()
+
+
+async def test_a_long_analysis_read_holds_up_neither_the_writer_nor_other_reads(
+    tmp_path: Path,
+) -> None:
+    db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
+    started = threading.Event()
+    try:
+        await db.fetch_all_long("SELECT 1")  # opens the analysis connection
+        # SQLite calls this while the long read runs: from then on it is under way.
+        await db._long_reader.set_progress_handler(lambda: started.set() or 0, 1000)
+        long_read = asyncio.ensure_future(
+            db.fetch_all_long(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                "WHERE i < 20000000) SELECT COUNT(*) FROM n"
+            )
+        )
+        assert await asyncio.to_thread(started.wait, 10)
+        async with db.transaction():
+            await services.checkins.store_answers(
+                [(pilot_id, "a", "weekly", "2025-03-10", "home_days", "2", 0, CLOSED)]
+            )
+        row = await db.fetch_one(
+            "SELECT value FROM checkin_answers WHERE pseudonym = 'a' AND item = 'home_days'"
+        )
+        assert row["value"] == "2"
+        assert not long_read.done(), "the write and the read waited for the long read"
+        [(count,)] = await long_read
+        assert count == 20_000_000
     finally:
         await db.close()
