@@ -33,10 +33,13 @@ from bot.features.impact_map import handlers as impact_map
 from bot.features.onboarding import handlers as onboarding
 from bot.features.onboarding.joining import InviteAttempts
 from bot.features.privacy import handlers as privacy
+from bot.features.reports import handlers as reports
 from bot.features.steps import handlers as steps
+from bot.features.summaries import handlers as summaries
 from bot.features.workshops import handlers as workshops
 from bot.outbox import Outbox
 from bot.pseudonym_keys import check_key
+from bot.rendering import Renderer
 from bot.scheduling import Clock, FileClock, tick
 from bot.services import Services, services_of
 from bot.settings import Settings
@@ -45,7 +48,18 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 # The features, in the order their commands appear in menus and /help.
-FEATURES = (onboarding, help_feature, privacy, admin, impact_map, steps, checkins, workshops)
+FEATURES = (
+    onboarding,
+    help_feature,
+    privacy,
+    admin,
+    impact_map,
+    steps,
+    checkins,
+    summaries,
+    reports,
+    workshops,
+)
 COMMANDS: tuple[Command, ...] = tuple(
     unique_by((row for feature in FEATURES for row in feature.COMMANDS), "name").values()
 )
@@ -154,6 +168,7 @@ async def _open(application: Application) -> None:
         settings=settings, db=database, clock=application.bot_data["clock"]
     )
     await check_key(services)
+    application.bot_data["renderer"] = Renderer()
     outbox = application.bot_data["outbox"] = Outbox(database, application.bot, services.button_key)
     outbox.record_sent("checkin", services.checkins.record_message)
     outbox.on_poll_sent = workshops.poll_sent_hook(services, outbox)
@@ -172,6 +187,8 @@ async def _forget_old_updates(context: BotContext) -> None:
 
 
 async def _close(application: Application) -> None:
+    if "renderer" in application.bot_data:
+        application.bot_data["renderer"].close()
     if "outbox" in application.bot_data:
         await application.bot_data["outbox"].stop()
     if "services" in application.bot_data:

@@ -1,4 +1,5 @@
-"""The `seroi-bot` command: run, demo, report, export-observations, checkin-setup."""
+"""The `seroi-bot` command: run, demo, report, summary, export, export-observations,
+checkin-setup."""
 
 from __future__ import annotations
 
@@ -89,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--out", metavar="FILE.csv", default=None, help="write here (default: standard output)"
     )
+    data = commands.add_parser(
+        "export",
+        help="write a pilot's export as /export sends it: a ZIP of pseudonymised wide CSVs, "
+        "a codebook, the impact map and the workbook (recorded in the audit log)",
+    )
+    data.add_argument("--pilot", metavar="SLUG", required=True, help="the pilot's short name")
+    data.add_argument("--out", metavar="FILE.zip", required=True, help="where the ZIP goes")
+    data.add_argument("--lang", choices=LANGUAGES, default=None, help="the codebook's notes")
     setup = commands.add_parser(
         "checkin-setup",
         help="a pilot's check-ins: the monthly wellbeing module (WHO-5 or ONS4) and the "
@@ -98,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--wellbeing", choices=("who5", "ons4"), default=None)
     setup.add_argument(
         "--support", metavar="TEXT", default=None, help="e.g. a crisis line; '' removes it"
+    )
+    summary = commands.add_parser(
+        "summary",
+        help="a pilot's summary as a coordinator sees it after /summary: the text on "
+        "standard output, the charts as PNG files",
+    )
+    summary.add_argument("--pilot", metavar="SLUG", required=True, help="the pilot's short name")
+    summary.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help="default: SEROI_DEFAULT_LANGUAGE"
+    )
+    summary.add_argument(
+        "--out", metavar="DIR", default=None, help="where the charts go (default: summary-SLUG)"
     )
     commands.add_parser(
         "rotate-key",
@@ -123,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return rotate_key()
     if args.command == "export-observations":
         return export_observations(args.pilot, args.out)
+    if args.command == "summary":
+        return summary_command(args.pilot, args.lang, Path(args.out or f"summary-{args.pilot}"))
+    if args.command == "export":
+        return export_command(args.pilot, args.lang, Path(args.out))
     if args.command == "checkin-setup":
         return checkin_setup(args.pilot, args.wellbeing, args.support)
     return run_bot()
@@ -314,6 +339,57 @@ def checkin_setup(slug: str, wellbeing: str | None, support: str | None) -> int:
     return 0
 
 
+def summary_command(slug: str, lang: str | None, out: Path) -> int:
+    """Print a pilot's summary and write its charts; works while the bot runs."""
+    from bot.features.summaries.summary import summary_of_pilot
+
+    found = for_pilot(slug, lambda s, language: summary_of_pilot(s, slug, lang or language))
+    if isinstance(found, int):
+        return found
+    built, pictures = found
+    print(built.text)
+    if pictures:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, png in pictures:
+            (out / name).write_bytes(png)
+        print(f"seroi-bot: {len(pictures)} charts written to {out}", file=sys.stderr)
+    return 0
+
+
+def export_command(slug: str, lang: str | None, out: Path) -> int:
+    """Write a pilot's export ZIP, as /export builds it; works while the bot runs."""
+    from bot.features.reports.use_cases import export_of_pilot
+
+    found = for_pilot(slug, lambda s, language: export_of_pilot(s, slug, lang or language))
+    if isinstance(found, int):
+        return found
+    print(found.text)
+    if not found.documents:
+        return EXIT_OPERATOR
+    out.write_bytes(found.documents[0].data)
+    print(f"seroi-bot: the export is in {out}", file=sys.stderr)
+    return 0
+
+
+def for_pilot(slug: str, use: Callable[[Services, str], Awaitable[T | None]]) -> T | int:
+    """What `use` (given the services and the default language) finds for the pilot, or the
+    exit status after saying why there is nothing: no database, storage down, no pilot."""
+    settings = settings_with_database()
+    if settings is None:
+        return EXIT_OPERATOR
+    try:
+        found = asyncio.run(
+            on_services(settings, lambda services: use(services, settings.default_language))
+        )
+    except DatabaseUnavailableError as error:
+        print(f"seroi-bot: {error}", file=sys.stderr)
+        return EXIT_TRANSIENT if error.transient else EXIT_OPERATOR
+    if found is None:
+        print(f"seroi-bot: there is no pilot {slug!r} (see /pilots)", file=sys.stderr)
+        return EXIT_OPERATOR
+    return found
+
+
 def has_database(settings: Settings) -> bool:
     """Whether SEROI_DB_PATH names a database; if not, says so."""
     if settings.db_path.is_file():
@@ -333,11 +409,14 @@ def settings_with_database() -> Settings | None:
 
 async def on_services(settings: Settings, use: Callable[[Services], Awaitable[T]]) -> T:
     """Run `use` on the services of the database the settings name, then close it."""
+    from bot.scheduling import Clock, FileClock
     from bot.services import Services
 
+    # The bot's own clock: a summary's closed waves are the ones the bot counts as closed.
+    clock = FileClock(settings.clock_file) if settings.clock_file else Clock()
     database = await Database.open(settings.db_path)
     try:
-        return await use(Services(settings=settings, db=database))
+        return await use(Services(settings=settings, db=database, clock=clock))
     finally:
         await database.close()
 

@@ -38,13 +38,13 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, InputFile
+from telegram import Bot, InputFile, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from bot.chat import callbacks
 from bot.storage.db import Database
-from bot.storage.models import POLL_ROW, SIGNED_FOR, Reply, StoredReply
+from bot.storage.models import ALBUM_SIZES, POLL_ROW, SIGNED_FOR, Reply, StoredReply
 from bot.storage.repositories.outbox import MAX_ROWS_PER_STATEMENT, Row, encode
 from bot.storage.repositories.outbox import Outbox as OutboxRows
 from bot.storage.repositories.people import People
@@ -77,6 +77,20 @@ warnings.filterwarnings(
 
 # Records the message id of a sent reply (argument, message id), inside a transaction.
 Recorder = Callable[[str, int], Awaitable[None]]
+
+
+def album_media(reply: Reply) -> list[InputMediaPhoto]:
+    """The photos of an "album" reply, cut from its file by their sizes."""
+    media, start = [], 0
+    params = reply.params
+    for size, filename, caption in zip(
+        params[ALBUM_SIZES], params["filenames"], params["captions"], strict=True
+    ):
+        # attach: each photo its own part of the upload, named in its item (attach://…).
+        photo = InputFile(reply.file[start : start + size], filename=filename, attach=True)
+        media.append(InputMediaPhoto(photo, caption=caption or None))
+        start += size
+    return media
 
 
 class UpdateNotStoredError(Exception):
@@ -437,6 +451,8 @@ class Outbox:
                     InputFile(reply.file, filename=params["filename"]),
                     caption=params.get("caption"),
                 )
+            elif reply.kind == "album":
+                await self._bot.send_media_group(reply.chat_id, album_media(reply))
             elif reply.kind == "edit":
                 await self._edit_or_send(reply)
             elif reply.kind == "poll":

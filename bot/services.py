@@ -13,6 +13,7 @@ from bot.scheduling import Clock
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.repositories.actions import Actions
+from bot.storage.repositories.analysis import AnalysisReads
 from bot.storage.repositories.audit import Audit
 from bot.storage.repositories.checkins import Checkins
 from bot.storage.repositories.consents import Consents
@@ -48,6 +49,7 @@ class Services:
     checkins: Checkins = field(init=False)
     proposals: Proposals = field(init=False)
     workshops: Workshops = field(init=False)
+    analysis: AnalysisReads = field(init=False)
 
     def __post_init__(self) -> None:
         self.pilots = Pilots(self.db)
@@ -63,6 +65,7 @@ class Services:
         self.checkins = Checkins(self.db)
         self.proposals = Proposals(self.db)
         self.workshops = Workshops(self.db)
+        self.analysis = AnalysisReads(self.db)
 
     def _subkey(self, purpose: str) -> bytes:
         # One secret in settings, a separate key per use, so neither use weakens the other.
@@ -77,6 +80,16 @@ class Services:
     @cached_property
     def _pseudonym_key(self) -> bytes:
         return self._subkey("pseudonym")
+
+    @cached_property
+    def _export_key(self) -> bytes:
+        return self._subkey("export pseudonym")
+
+    def export_pseudonym(self, pilot_id: int, pseudonym: str) -> str:
+        """A member's name in the pilot's exports: the same in each export of the pilot, and
+        linkable neither to the bot's pseudonym nor to another pilot's exports."""
+        name = hmac.new(self._export_key, f"{pilot_id}:{pseudonym}".encode(), hashlib.sha256)
+        return "m" + name.hexdigest()[:16]
 
     def pseudonym(self, telegram_id: int) -> str:
         """HMAC-SHA256 of the Telegram id: the only identity analysis tables hold."""

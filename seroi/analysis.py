@@ -4,12 +4,18 @@ observations, the actual (evaluative) return."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from seroi.derivations import DERIVATIONS, derive_quantity
+from seroi.derivations import (
+    DERIVATIONS,
+    Aggregates,
+    MemberAggregate,
+    aggregate_observations,
+    derive_from_aggregates,
+)
 from seroi.disclosure import is_sensitive, may_show, minimum_group
 from seroi.impact_map import ImpactMap
 from seroi.observations import Observation, validate_observations
@@ -89,13 +95,16 @@ def validate_observations_for_map(
     Warnings name outcomes whose derivation reads indicators no observation answers.
     """
     validate_observations(observations)
-    answered = {observation.indicator for observation in observations}
+    return _unanswered(impact_map, {observation.indicator for observation in observations})
+
+
+def _unanswered(impact_map: ImpactMap, answered: Collection[str]) -> list[str]:
     warnings = []
     for outcome in impact_map.outcomes:
         if outcome.derive is None:
             continue
         needed = DERIVATIONS[outcome.derive.name].indicators
-        if not answered.intersection(needed):
+        if not set(answered).intersection(needed):
             warnings.append(
                 f"{outcome.id}: derivation {outcome.derive.name} needs {', '.join(needed)}, "
                 "but no observation answers any of them"
@@ -104,7 +113,7 @@ def validate_observations_for_map(
 
 
 def actual_quantities(
-    impact_map: ImpactMap, observations: Sequence[Observation]
+    impact_map: ImpactMap, members: Sequence[MemberAggregate]
 ) -> dict[str, ActualQuantity]:
     """Per outcome, the observed quantity from its derivation, else its forecast (flagged)."""
     result = {}
@@ -121,20 +130,20 @@ def actual_quantities(
                 note="no derivation in the impact map: forecast quantity kept",
             )
             continue
-        derived = derive_quantity(outcome.derive.name, outcome.derive.params, observations)
+        derived = derive_from_aggregates(outcome.derive.name, outcome.derive.params, members)
         sensitive = is_sensitive(DERIVATIONS[outcome.derive.name].indicators)
         if derived.quantity is None:
-            source, quantity, members = "forecast", forecast, 0
+            source, quantity, members_shown = "forecast", forecast, 0
             note = "no usable observations: forecast quantity kept"
         elif not may_show(derived.members, sensitive=sensitive):
             # A quantity from a handful of villagers would describe them: not used or shown.
-            source, quantity, members = "suppressed", forecast, None
+            source, quantity, members_shown = "suppressed", forecast, None
             note = (
                 f"fewer than {minimum_group(sensitive=sensitive)} members answered: "
                 "forecast quantity kept"
             )
         else:
-            source, quantity, members = "observed", derived.quantity, derived.members
+            source, quantity, members_shown = "observed", derived.quantity, derived.members
             note = f"derived from observations of {derived.members} members"
         result[outcome.id] = ActualQuantity(
             outcome_id=outcome.id,
@@ -142,7 +151,7 @@ def actual_quantities(
             forecast_quantity=forecast,
             source=source,
             derivation=outcome.derive.name,
-            members=members,
+            members=members_shown,
             note=note,
         )
     return result
@@ -156,25 +165,36 @@ def analyse(
     seed: int = 0,
 ) -> Analysis:
     """Forecast return with sensitivity; with observations, also the actual return."""
-    actual = derived = None
-    if observations is not None:
-        warnings = validate_observations_for_map(impact_map, observations)
-        derived = actual_quantities(impact_map, observations)
-        actual = evaluate(
-            impact_map, {outcome_id: item.quantity for outcome_id, item in derived.items()}
-        )
-        kept = [item.outcome_id for item in derived.values() if item.source != "observed"]
-        if kept:
-            actual.notes.append(
-                "Forecast quantities kept (not observed) for: " + ", ".join(kept) + "."
-            )
-        actual.notes.extend(warnings)
+    forecast = forecast_analysis(impact_map, draws=draws, seed=seed)
+    if observations is None:
+        return forecast
+    validate_observations(observations)
+    return with_actual(forecast, impact_map, aggregate_observations(observations))
+
+
+def forecast_analysis(impact_map: ImpactMap, *, draws: int = 10_000, seed: int = 0) -> Analysis:
+    """The forecast return with its sensitivity: what depends on the impact map alone."""
     return Analysis(
         forecast=evaluate(impact_map),
         switching_values=switching_values(impact_map),
         tornado=tornado(impact_map),
         scenarios=scenarios(impact_map),
         monte_carlo=monte_carlo(impact_map, draws=draws, seed=seed),
-        actual=actual,
-        derived_quantities=derived,
     )
+
+
+def with_actual(forecast: Analysis, impact_map: ImpactMap, aggregates: Aggregates) -> Analysis:
+    """`forecast` (of this map) with the actual return over the members' aggregates.
+
+    The actual return's notes name the outcomes whose forecast quantity was kept, and those
+    whose derivation reads no indicator that was answered.
+    """
+    derived = actual_quantities(impact_map, aggregates.members)
+    actual = evaluate(
+        impact_map, {outcome_id: item.quantity for outcome_id, item in derived.items()}
+    )
+    kept = [item.outcome_id for item in derived.values() if item.source != "observed"]
+    if kept:
+        actual.notes.append("Forecast quantities kept (not observed) for: " + ", ".join(kept) + ".")
+    actual.notes.extend(_unanswered(impact_map, aggregates.answered))
+    return forecast.model_copy(update={"actual": actual, "derived_quantities": derived})

@@ -237,6 +237,11 @@ def _dimension_rows(evaluation: Evaluation, fmt: _Formatter) -> list[tuple[str, 
     ]
 
 
+def forecast_and_actual(analysis: Analysis, lang: str) -> list[tuple[str, str, str]]:
+    """(label, forecast, actual) as the PDF's summary shows them; empty without an actual."""
+    return _comparison_rows(analysis, _Formatter(lang, analysis.forecast.currency))
+
+
 def _comparison_rows(analysis: Analysis, fmt: _Formatter) -> list[tuple[str, str, str]]:
     """(label, forecast, actual) rows; empty when there is no actual return."""
     actual = analysis.actual

@@ -10,6 +10,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.chat.caller import Caller
 from bot.chat.commands import Command
 from bot.outbox import Outbox
+from bot.rendering import Renderer
 from bot.services import Services, services_of
 
 # Shows a person the onboarding question they are at (while joining, or one added since
@@ -34,6 +35,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     def outbox(self) -> Outbox:
         """Where replies go to be sent."""
         return self.application.bot_data["outbox"]
+
+    @property
+    def renderer(self) -> Renderer:
+        """Where charts are drawn, outside the event loop."""
+        return self.application.bot_data["renderer"]
 
     @property
     def commands(self) -> tuple[Command, ...]:

@@ -7,7 +7,9 @@ then sent in order per chat.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, Literal, NamedTuple
 
 from telegram import (
@@ -17,12 +19,13 @@ from telegram import (
     InlineKeyboardMarkup,
     Message,
 )
-from telegram.error import BadRequest
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, TelegramError
 
 from bot.chat import callbacks
 from bot.chat.caller import Caller
 from bot.chat.context import BotContext
-from bot.storage.models import POLL_ROW, Reply
+from bot.storage.models import ALBUM_SIZES, POLL_ROW, Reply
 
 
 def button(
@@ -120,6 +123,30 @@ async def send_file(
     await context.outbox.post(Reply(chat_id=caller.chat_id, kind=kind, params=params, file=data))
 
 
+async def send_album(
+    context: BotContext,
+    chat_id: int,
+    photos: Sequence[tuple[str, bytes, str]],
+) -> None:
+    """Photos (filename, PNG, caption) as one album, or as a photo when there is only one.
+
+    Telegram takes 2 to 10 photos in an album; more are sent as further albums.
+    """
+    for start in range(0, len(photos), 10):
+        part = list(photos[start : start + 10])
+        if len(part) == 1:
+            [(filename, data, caption)] = part
+            await send_file_in(context, chat_id, data, filename=filename, caption=caption)
+            continue
+        params = {
+            ALBUM_SIZES: [len(data) for _name, data, _caption in part],
+            "filenames": [filename for filename, _data, _caption in part],
+            "captions": [caption for _name, _data, caption in part],
+        }
+        data = b"".join(data for _name, data, _caption in part)
+        await context.outbox.post(Reply(chat_id=chat_id, kind="album", params=params, file=data))
+
+
 class Answer(NamedTuple):
     """How a button's handler wants its press answered (instead of a silent answer)."""
 
@@ -161,3 +188,25 @@ async def acknowledge(
         # Answered already (a redelivery after a crash) or older than Telegram keeps it.
         if "query is too old" not in str(error).lower():
             raise
+
+
+# Telegram shows a chat action for about 5 seconds: it is renewed before that.
+ACTION_RENEWAL_SECONDS = 4.0
+
+
+async def _keep_showing(context: BotContext, chat_id: int, action: ChatAction) -> None:
+    while True:
+        # Only a hint: a failure to show it must not stop the work it announces.
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_chat_action(chat_id, action)
+        await asyncio.sleep(ACTION_RENEWAL_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def showing(context: BotContext, chat_id: int, action: ChatAction) -> AsyncIterator[None]:
+    """Telegram's "sending a file…" (or another action) in the chat while the block runs."""
+    task = asyncio.create_task(_keep_showing(context, chat_id, action))
+    try:
+        yield
+    finally:
+        task.cancel()

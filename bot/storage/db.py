@@ -4,7 +4,10 @@ Updates of different chats are handled concurrently, so two handlers must never 
 transaction or read each other's uncommitted writes. Writes therefore go through
 `transaction()` only (a write outside one raises), one transaction at a time on the
 writer connection; a read inside a transaction sees that transaction's own writes, and
-every other read goes to a separate read-only connection, which sees committed data.
+every other read goes to a separate read-only connection, which sees committed data. Long
+analysis reads (summaries over every answer of a pilot) have a read-only connection of
+their own, so the reads behind residents' replies never queue behind them; in WAL mode no
+reader holds up the writer.
 """
 
 from __future__ import annotations
@@ -148,9 +151,14 @@ def _read_only_uri(path: Path | str) -> str:
 class Database:
     """A writer connection (WAL) behind `transaction()`, and a reader for everything else."""
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path | str
+    ) -> None:
         self._writer = writer
         self._reader = reader
+        self._path = path
+        self._long_reader: aiosqlite.Connection | None = None
+        self._long_reader_opening = asyncio.Lock()
         self._write_lock = asyncio.Lock()
         # Telegram numbers a bot's updates in increasing order, so only ids up to the last
         # one stored before this start can be redeliveries; later ones need no lookup.
@@ -179,7 +187,7 @@ class Database:
             connections.append(reader)
             reader.row_factory = aiosqlite.Row
             await reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
-            database = cls(writer, reader)
+            database = cls(writer, reader, path)
             await database.migrate()
             await database.forget_old_updates()
             row = await database.fetch_one("SELECT MAX(update_id) AS last FROM processed_updates")
@@ -194,7 +202,9 @@ class Database:
         return database
 
     async def close(self) -> None:
-        """Close both connections."""
+        """Close every connection."""
+        if self._long_reader is not None:
+            await self._long_reader.close()
         await self._reader.close()
         await self._writer.close()
 
@@ -278,6 +288,19 @@ class Database:
         # One trip to aiosqlite's thread instead of three (execute, fetch, close): those
         # trips, not SQLite, are most of the cost of a query.
         return list(await connection.execute_fetchall(sql, parameters))
+
+    async def fetch_all_long(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
+        """All rows of a long read, as committed, on the analysis connection (opened on first
+        use), so the other reads go on meanwhile."""
+        async with self._long_reader_opening:
+            if self._long_reader is None:
+                reader = await aiosqlite.connect(
+                    _read_only_uri(self._path), uri=True, isolation_level=None
+                )
+                reader.row_factory = aiosqlite.Row
+                await reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+                self._long_reader = reader
+        return list(await self._long_reader.execute_fetchall(sql, parameters))
 
     async def atomic(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
         """One write statement as a transaction of its own: one trip, not three.

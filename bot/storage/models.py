@@ -20,7 +20,10 @@ STAKEHOLDER_GROUPS: tuple[str, ...] = (
 )
 
 
-ReplyKind = Literal["send", "edit", "keyboard", "photo", "document", "poll", "stop_poll"]
+ReplyKind = Literal["send", "edit", "keyboard", "photo", "document", "poll", "stop_poll", "album"]
+# In an "album" reply's params: the byte length of each photo, whose bytes follow one
+# another in `file`, with "filenames" and "captions" (sendMediaGroup, 2 to 10 photos).
+ALBUM_SIZES = "sizes"
 # In a "poll" reply's params: our id of the poll, reported back with Telegram's once sent.
 POLL_ROW = "seroi_poll_row"
 # In a reply's params: the Telegram id its buttons are for. Their callback data is stored

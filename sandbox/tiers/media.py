@@ -199,7 +199,11 @@ class MediaTier:
         prepared = []
         for item in media:
             caption, entities = self._caption(item)
-            source = self._input_file(item.get("media"), files, "media")
+            # In an album each item names its own file (a file_id or attach://<name>); an
+            # upload under the plain field name "media" would be the same for every item.
+            if not isinstance(item.get("media"), str) or not item["media"]:
+                raise bad_request("there is no media in an album item")
+            source = self._input_file(item["media"], files, "media")
             if item["type"] == "photo":
                 content: dict[str, Any] = {"photo": self._photo_sizes(source, chat["id"])}
             else:

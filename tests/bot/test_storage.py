@@ -142,6 +142,8 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
         "question_votes": 0,
         "workshop_attendance": 0,
         "workshops_facilitated": 0,
+        "digest_subscribers": 0,
+        "digests_sent": 0,
     }
     async with services.db.transaction():
         await services.personal_data.erase(someone)

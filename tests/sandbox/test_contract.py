@@ -27,7 +27,7 @@ from telegram import (
 
 from sandbox.core import Sandbox, SimUser
 from sandbox.wire import Upload
-from tests.sandbox.helpers import ok, png_header
+from tests.sandbox.helpers import api, ok, png_header
 
 
 @pytest.fixture
@@ -233,3 +233,42 @@ def test_the_bot_restricted_and_let_write_again(sb: Sandbox, aino: SimUser, bot:
         "restricted",
         "member",
     )
+
+
+def test_an_album_takes_two_to_ten_items_each_naming_its_own_file(sb: Sandbox, aino: SimUser):
+    files = {"media": Upload("media", "one.png", "image/png", png_header(320, 200))}
+    photo = {"type": "photo", "media": "attach://media"}
+    for count in (1, 11):
+        status, body = api(sb, "sendMediaGroup", files, chat_id=aino.id, media=[photo] * count)
+        assert status == 400
+        assert "number of media" in body["description"]
+    # Files sent under the field name "media" without attach:// are no album items.
+    status, body = api(sb, "sendMediaGroup", files, chat_id=aino.id, media=[{"type": "photo"}] * 2)
+    assert status == 400
+    assert "no media" in body["description"]
+    long_caption = {**photo, "caption": "x" * 1025}
+    status, body = api(sb, "sendMediaGroup", files, chat_id=aino.id, media=[photo, long_caption])
+    assert status == 400
+    assert "caption is too long" in body["description"]
+
+
+def test_a_document_keeps_telegrams_limits(sb: Sandbox, aino: SimUser):
+    """sendDocument as the Bot API takes it: a caption of up to 1,024 characters, files of up
+    to 50 MB (a larger upload is refused as too large, and nothing is delivered)."""
+    small = {
+        "document": Upload("document", "data.zip", "application/zip", b"PK\x05\x06" + bytes(18))
+    }
+    status, body = api(sb, "sendDocument", small, chat_id=aino.id, caption="x" * 1025)
+    assert status == 400
+    assert "caption is too long" in body["description"]
+    sent = ok(sb, "sendDocument", small, chat_id=aino.id, caption="x" * 1024)
+    assert sent["document"]["file_name"] == "data.zip"
+    assert len(sent["caption"]) == 1024
+    large = Upload("document", "big.zip", "application/zip", bytes(50_000_001))
+    status, _body = api(sb, "sendDocument", {"document": large}, chat_id=aino.id)
+    assert status == 413
+    assert [m["document"]["file_name"] for m in sb.bot_messages(aino.id) if "document" in m] == [
+        "data.zip"
+    ]
+    status, body = api(sb, "sendChatAction", chat_id=aino.id, action="upload_document")
+    assert (status, body["result"]) == (200, True)

@@ -1,12 +1,14 @@
 """Derivations on tiny observation sets whose answers are worked out by hand below."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from seroi.derivations import DERIVATIONS, derive_quantity
-from seroi.observations import Observation
+from seroi.observations import Observation, load_observations
 
+SYNTHETIC = Path(__file__).parents[2] / "examples" / "observations_synthetic.csv"
 WEEK1, WEEK2 = date(2025, 3, 3), date(2025, 3, 10)
 
 
@@ -140,3 +142,26 @@ def test_every_derivation_documents_its_formula_and_inputs():
     for derivation in DERIVATIONS.values():
         assert len(derivation.formula) > 40
         assert derivation.indicators
+
+
+# Each derivation over examples/observations_synthetic.csv, as computed before the
+# derivations were rewritten over the per-member view (MemberAggregate).
+BEFORE_THE_MEMBER_VIEW = [
+    ("avoided_car_co2_tonnes", {}, 10.7379525, 21),
+    ("avoided_commute_km", {}, 111382.70238095237, 40),
+    ("commute_km_by_mode", {"modes": ["car_driver"]}, 145264.7142857143, 21),
+    ("remote_workers", {}, 34.0, 40),
+    ("remote_work_share", {}, 0.30016863406408095, 40),
+    ("life_satisfaction_gain", {}, 6.0, 40),
+    ("wellbeing_improved", {}, 13.0, 40),
+    ("extra_home_energy_days", {}, 1751.8333333333333, 40),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "quantity", "members"), BEFORE_THE_MEMBER_VIEW)
+def test_the_example_observations_give_the_same_results_as_before(
+    name: str, params: dict, quantity: float, members: int
+) -> None:
+    result = derive_quantity(name, params, load_observations(SYNTHETIC))
+    assert result.quantity == pytest.approx(quantity, rel=1e-12)
+    assert result.members == members

@@ -11,6 +11,8 @@ class PersonalData(Repository):
 
     # Tables keyed by pseudonym; erasure walks them in this order (children first).
     _TABLES = (
+        "digests_sent",
+        "digest_subscribers",
         "map_edits",
         "supports",
         "dots",

@@ -1,0 +1,1 @@
+"""Coordinators' summaries: /summary, the weekly digest and `seroi-bot summary`."""

@@ -1,0 +1,325 @@
+"""The per-member aggregates the bot computes in SQL are the ones the SEROI+ core computes
+from the same answers as observations, so the actual return has one definition: on the
+example observations, on generated ones, and with the open wave's answers left out."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import tempfile
+import threading
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.services import Services
+from bot.storage.db import Database
+from bot.storage.repositories.analysis import WaveStatus
+from seroi.derivations import (
+    Aggregates,
+    aggregate_observations,
+    derive_from_aggregates,
+    derive_quantity,
+)
+from seroi.indicators import COMMUTE_MODES, DISTANCE_BANDS, WHO5_ITEMS
+from seroi.observations import Observation, load_observations
+
+from .conftest import make_settings
+
+SYNTHETIC = Path(__file__).parents[2] / "examples" / "observations_synthetic.csv"
+WEEKLY_ITEMS = ("work_days", "home_days", "hub_days", "commute_mode", "distance_band")
+CLOSED = "2000-01-01T00:00:00+00:00"
+OPEN = "2999-01-01T00:00:00+00:00"
+NOW = "2026-12-01T00:00:00+00:00"
+# Every derivation, with parameters that take each of their branches.
+DERIVATIONS_UNDER_TEST = [
+    ("avoided_car_co2_tonnes", {}),
+    ("avoided_car_co2_tonnes", {"include_hub_days": False}),
+    ("avoided_commute_km", {}),
+    ("avoided_commute_km", {"modes": ["bicycle", "car_driver"]}),
+    ("commute_km_by_mode", {"modes": ["car_driver"]}),
+    ("commute_km_by_mode", {"modes": ["bus", "bicycle", "walking"]}),
+    ("remote_workers", {}),
+    ("remote_workers", {"min_days_per_week": 2, "include_hub_days": False}),
+    ("remote_work_share", {}),
+    ("remote_work_share", {"include_hub_days": False}),
+    ("life_satisfaction_gain", {}),
+    ("life_satisfaction_gain", {"measure": "persons"}),
+    ("wellbeing_improved", {}),
+    ("wellbeing_improved", {"min_gain_percentage_points": 4}),
+    ("extra_home_energy_days", {}),
+]
+
+
+def stored_as(observation: Observation) -> tuple[str, str]:
+    """(module, period) the bot stores an answer under: a weekly item under its week's Monday."""
+    if observation.indicator in WEEKLY_ITEMS:
+        monday = observation.date - timedelta(days=observation.date.weekday())
+        return "weekly", monday.isoformat()
+    return "monthly", observation.date.isoformat()
+
+
+async def sql_aggregates(
+    folder: Path,
+    observations: Sequence[Observation],
+    open_periods: frozenset[str] = frozenset(),
+    *,
+    wave_by_wave: bool = False,
+) -> Aggregates:
+    """Store the observations as a pilot's check-in answers and aggregate them in SQL (at
+    once, or `wave_by_wave` as each wave closes)."""
+    config = make_settings(folder / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://127.0.0.1:9/f")
+    db = await Database.open(config.db_path)
+    services = Services(settings=config, db=db)
+    try:
+        members = sorted({observation.member for observation in observations})
+        waves = {stored_as(observation) for observation in observations}
+        async with db.transaction():
+            pilot = await services.pilots.create("Laitila", "Leader")
+            for number, member in enumerate(members):
+                await services.people.ensure(member, 1000 + number, "fi")
+            await db.executemany(
+                "INSERT INTO checkin_prompts (pilot_id, pseudonym, module, period, script, "
+                "state, status, prompted_at, closes_at) VALUES (?, ?, ?, ?, 'x', '', "
+                "'answered', ?, ?)",
+                [
+                    (pilot.id, members[0], module, period, CLOSED, _closes(period, open_periods))
+                    for module, period in waves
+                ],
+            )
+            await services.checkins.store_answers(
+                [
+                    (pilot.id, o.member, *stored_as(o), o.indicator, str(o.value), 0, CLOSED)
+                    for o in sorted(observations, key=lambda item: item.date)
+                ]
+            )
+        closed, _running = await services.analysis.waves(pilot.id, NOW)
+        assert all(wave.closes_at == CLOSED for wave in closed)
+        if wave_by_wave:
+            for count in range(1, len(closed)):
+                await services.analysis.aggregates(pilot.id, closed[:count])
+        return await services.analysis.aggregates(pilot.id, closed)
+    finally:
+        await db.close()
+
+
+def _closes(period: str, open_periods: frozenset[str]) -> str:
+    return OPEN if period in open_periods else CLOSED
+
+
+def assert_same_results(aggregates: Aggregates, observations: Sequence[Observation]) -> None:
+    for name, params in DERIVATIONS_UNDER_TEST:
+        expected = derive_quantity(name, params, observations)
+        found = derive_from_aggregates(name, params, aggregates.members)
+        assert found.members == expected.members, (name, params)
+        if expected.quantity is None:
+            assert found.quantity is None, (name, params)
+        else:
+            assert math.isclose(found.quantity, expected.quantity, rel_tol=1e-12), (name, params)
+
+
+async def test_sql_aggregates_give_the_example_observations_results(tmp_path: Path) -> None:
+    observations = load_observations(SYNTHETIC)
+    aggregates = await sql_aggregates(tmp_path, observations)
+    assert aggregates == aggregate_observations(observations)
+    assert_same_results(aggregates, observations)
+    assert len(aggregates.members) == len({o.member for o in observations})
+
+
+async def test_sums_added_wave_by_wave_equal_one_pass_over_every_wave(tmp_path: Path) -> None:
+    observations = load_observations(SYNTHETIC)
+    added = await sql_aggregates(tmp_path, observations, wave_by_wave=True)
+    assert added == aggregate_observations(observations)
+
+
+async def test_answers_of_an_open_wave_do_not_count(tmp_path: Path) -> None:
+    observations = load_observations(SYNTHETIC)
+    last_week = max(stored_as(o)[1] for o in observations if o.indicator == "work_days")
+    aggregates = await sql_aggregates(tmp_path, observations, frozenset({last_week}))
+    closed_only = [o for o in observations if stored_as(o)[1] != last_week]
+    assert aggregates == aggregate_observations(closed_only)
+    assert aggregates != aggregate_observations(observations)
+
+
+async def test_no_closed_wave_means_no_members(tmp_path: Path) -> None:
+    config = make_settings(tmp_path / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://x/f")
+    db = await Database.open(config.db_path)
+    try:
+        services = Services(settings=config, db=db)
+        nothing: list[WaveStatus] = []
+        aggregates = await services.analysis.aggregates(1, nothing)
+        assert aggregates.members == ()
+        assert aggregates.answered == frozenset()
+    finally:
+        await db.close()
+
+
+ITEMS = ("work_days", "home_days", "hub_days", "commute_mode", "distance_band")
+WELLBEING = ("ons_life_satisfaction", *WHO5_ITEMS)
+
+
+def _value(item: str) -> st.SearchStrategy[float | str]:
+    if item == "commute_mode":
+        return st.sampled_from(COMMUTE_MODES)
+    if item == "distance_band":
+        return st.sampled_from(DISTANCE_BANDS)
+    top = 7 if item in ITEMS else 10 if item == "ons_life_satisfaction" else 5
+    return st.integers(0, top).map(float)
+
+
+def _answer(member: str, day: int, item: str) -> st.SearchStrategy[Observation]:
+    start = date(2025, 3, 3)
+    # Weekly answers about Mondays (the bot's periods), wellbeing on the first of a month.
+    when = start + timedelta(weeks=day) if item in ITEMS else date(2025, 3 + day % 9, 1)
+    return _value(item).map(
+        lambda value: Observation(member=member, date=when, indicator=item, value=value)
+    )
+
+
+answers = st.lists(
+    st.tuples(
+        st.sampled_from("abcdefg"), st.integers(0, 12), st.sampled_from(ITEMS + WELLBEING)
+    ).flatmap(lambda drawn: _answer(*drawn)),
+    max_size=150,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers)
+def test_sql_aggregates_agree_with_the_core_on_generated_answers(
+    drawn: list[Observation],
+) -> None:
+    # One answer per member, date and item: the bot's last answer in a wave wins.
+    observations = list({(o.member, o.date, o.indicator): o for o in drawn}.values())
+    with tempfile.TemporaryDirectory() as folder:
+        aggregates = asyncio.run(sql_aggregates(Path(folder), observations))
+    assert aggregates == aggregate_observations(observations)
+    assert_same_results(aggregates, observations)
+
+
+async def _pilot_with_two_weeks(folder: Path) -> tuple[Database, Services, int]:
+    """Members a–f answered the week of 3 March (closed); the week of 10 March is open."""
+    config = make_settings(folder / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://x/f")
+    db = await Database.open(config.db_path)
+    services = Services(settings=config, db=db)
+    members = list("abcdef")
+    async with db.transaction():
+        pilot = await services.pilots.create("Laitila", "Leader")
+        for number, member in enumerate(members):
+            await services.people.ensure(member, 1000 + number, "fi")
+        for period, closes in (("2025-03-03", CLOSED), ("2025-03-10", OPEN)):
+            await db.executemany(
+                "INSERT INTO checkin_prompts (pilot_id, pseudonym, module, period, script, "
+                "state, status, prompted_at, closes_at) VALUES (?, ?, 'weekly', ?, 'x', '', "
+                "'answered', ?, ?)",
+                [(pilot.id, member, period, CLOSED, closes) for member in members],
+            )
+            await services.checkins.store_answers(
+                [
+                    (pilot.id, member, "weekly", period, "work_days", "5", 0, CLOSED)
+                    for member in members
+                ]
+            )
+    return db, services, pilot.id
+
+
+async def test_an_erasure_or_a_wave_closing_is_seen_by_the_next_request(tmp_path: Path) -> None:
+    db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
+    try:
+        closed, running = await services.analysis.waves(pilot_id, NOW)
+        assert [wave.period for wave in closed] == ["2025-03-03"]
+        assert [wave.period for wave in running] == ["2025-03-10"]
+        first = await services.analysis.aggregates(pilot_id, closed)
+        assert {member.member for member in first.members} == set("abcdef")
+        assert all(member.weeks == 1 for member in first.members)
+        # Member c is erased (/delete): neither their wave counts nor their answers stay.
+        async with db.transaction():
+            await services.personal_data.erase("c")
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        assert closed[0].prompted == 5
+        after = await services.analysis.aggregates(pilot_id, closed)
+        assert {member.member for member in after.members} == set("abdef")
+        # The second week closes: its answers join.
+        async with db.transaction():
+            await db.execute("UPDATE checkin_prompts SET closes_at = ?", (CLOSED,))
+        closed, running = await services.analysis.waves(pilot_id, NOW)
+        assert [wave.period for wave in closed] == ["2025-03-03", "2025-03-10"]
+        assert running == []
+        both = await services.analysis.aggregates(pilot_id, closed)
+        assert all(member.weeks == 2 for member in both.members)
+    finally:
+        await db.close()
+
+
+async def test_a_wave_with_a_prompt_still_open_is_not_closed(tmp_path: Path) -> None:
+    db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
+    try:
+        # Past its close, but the tick has not ended member a's prompt: answers may still come.
+        async with db.transaction():
+            await db.execute("UPDATE checkin_prompts SET closes_at = ?", (CLOSED,))
+            await db.execute(
+                "UPDATE checkin_prompts SET status = 'open' WHERE pseudonym = 'a' "
+                "AND period = '2025-03-10'"
+            )
+        closed, running = await services.analysis.waves(pilot_id, NOW)
+        assert [wave.period for wave in closed] == ["2025-03-03"]
+        assert [wave.period for wave in running] == ["2025-03-10"]
+    finally:
+        await db.close()
+
+
+async def test_requests_at_once_share_one_pass_over_the_answers(tmp_path: Path) -> None:
+    db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
+    passes = 0
+    read = db.fetch_all_long
+
+    async def counted(sql: str, parameters: tuple = ()) -> list:
+        nonlocal passes
+        passes += 1
+        return await read(sql, parameters)
+
+    db.fetch_all_long = counted
+    try:
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        results = await asyncio.gather(
+            *(services.analysis.aggregates(pilot_id, closed) for _ in range(4))
+        )
+        assert passes == 1
+        assert all(result == results[0] for result in results)
+        assert len(results[0].members) == 6
+    finally:
+        await db.close()
+
+
+async def test_a_long_analysis_read_holds_up_neither_the_writer_nor_other_reads(
+    tmp_path: Path,
+) -> None:
+    db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
+    started = threading.Event()
+    try:
+        await db.fetch_all_long("SELECT 1")  # opens the analysis connection
+        # SQLite calls this while the long read runs: from then on it is under way.
+        await db._long_reader.set_progress_handler(lambda: started.set() or 0, 1000)
+        long_read = asyncio.ensure_future(
+            db.fetch_all_long(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                "WHERE i < 20000000) SELECT COUNT(*) FROM n"
+            )
+        )
+        assert await asyncio.to_thread(started.wait, 10)
+        async with db.transaction():
+            await services.checkins.store_answers(
+                [(pilot_id, "a", "weekly", "2025-03-10", "home_days", "2", 0, CLOSED)]
+            )
+        row = await db.fetch_one(
+            "SELECT value FROM checkin_answers WHERE pseudonym = 'a' AND item = 'home_days'"
+        )
+        assert row["value"] == "2"
+        assert not long_read.done(), "the write and the read waited for the long read"
+        [(count,)] = await long_read
+        assert count == 20_000_000
+    finally:
+        await db.close()
