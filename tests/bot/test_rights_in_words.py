@@ -84,6 +84,8 @@ async def test_mydata_says_in_the_persons_language_what_is_held_since_when_and_w
         "question_votes",
         "workshop_attendance",
         "workshops_facilitated",
+        "digest_subscribers",
+        "digests_sent",
     }
 
 
