@@ -8,6 +8,8 @@ the digest and `seroi-bot summary` all build their summary here.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
@@ -17,7 +19,7 @@ from bot.live import LiveAnalysis, live_analysis
 from bot.rendering import Chart, Renderer, chart
 from bot.services import Services
 from bot.storage.models import Pilot
-from bot.storage.repositories.summaries import Summaries, WaveParticipation
+from bot.storage.repositories.summaries import Summaries, WaveFigure, WaveParticipation
 from seroi import charts
 from seroi.disclosure import (
     Guarded,
@@ -60,31 +62,69 @@ class IndicatorSeries:
     figures: list[Guarded]
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What a summary is composed from, read from the database beforehand."""
+
+    pilot: Pilot
+    live: LiveAnalysis
+    waves: list[WaveParticipation]
+    joined: int
+    active: int
+    timezone: str
+    figures: list[WaveFigure] = field(default_factory=list)
+    published: PublishedReturn | None = None
+    proposals: dict[tuple[str, str], int] = field(default_factory=dict)
+    actions: dict[str, int] = field(default_factory=dict)
+
+
 async def build_summary(services: Services, pilot: Pilot, lang: str) -> Summary:
     """The pilot's summary in `lang`, with its charts described but not yet drawn."""
-    _ = translator(lang)
     live = await live_analysis(services, pilot.id, lang=lang)
-    joined, active = await summaries_of(services).members(pilot.id)
-    waves = await summaries_of(services).participation(pilot.id)
-    lines = [_("Summary of {pilot}").format(pilot=pilot.name), ""]
-    lines += _participation_lines(services, live, waves, joined, active, lang)
+    summaries = summaries_of(services)
+    joined, active = await summaries.members(pilot.id)
+    facts = _Facts(
+        pilot,
+        live,
+        await summaries.participation(pilot.id),
+        joined,
+        active,
+        services.settings.timezone,
+    )
+    if live.closed_waves:
+        facts = dataclasses.replace(
+            facts,
+            figures=await _wave_figures(summaries, pilot, live),
+            published=None if live.analysis is None else await _published_return(services, live),
+            proposals=await summaries.proposal_status(pilot.id),
+            actions=await summaries.action_status(pilot.id),
+        )
+    # Composing is Python over every wave, item and figure: in a worker thread, so the
+    # event loop goes on answering residents meanwhile.
+    return await asyncio.to_thread(_composed, facts, lang)
+
+
+def _composed(facts: _Facts, lang: str) -> Summary:
+    _ = translator(lang)
+    live = facts.live
+    lines = [_("Summary of {pilot}").format(pilot=facts.pilot.name), ""]
+    lines += _participation_lines(live, facts.waves, facts.joined, facts.active, lang)
     if not live.closed_waves:
-        lines += ["", _nothing_yet(services, live, lang)]
+        lines += ["", _nothing_yet(facts.timezone, live, lang)]
         lines += _map_problem_lines(live, lang)
         return Summary("\n".join(lines))
-    series = await _indicator_series(services, pilot, live)
+    series = _indicator_series(live, facts.figures)
     jobs: list[tuple[str, Chart]] = []
     lines += _indicator_lines(live, series, lang)
     jobs += _indicator_charts(live, series, lang)
     lines += _map_problem_lines(live, lang)
     forecast_ratio = actual_ratio = None
-    if live.analysis is not None:
-        figures = await _published_return(services, live)
-        return_lines, return_jobs = _return_lines_and_charts(live, figures, lang)
+    if facts.published is not None:
+        return_lines, return_jobs = _return_lines_and_charts(live, facts.published, lang)
         lines += return_lines
         jobs = return_jobs + jobs
-        forecast_ratio, actual_ratio = figures.forecast_ratio, figures.actual_ratio
-    lines += await _proposal_lines(services, pilot, lang)
+        forecast_ratio, actual_ratio = facts.published.forecast_ratio, facts.published.actual_ratio
+    lines += _proposal_lines(facts.proposals, facts.actions, lang)
     text = "\n".join(lines)
     if len(text) > MESSAGE_LIMIT:
         text = text[: MESSAGE_LIMIT - 1] + "…"
@@ -113,7 +153,6 @@ async def summary_of_pilot(
 
 
 def _participation_lines(
-    services: Services,
     live: LiveAnalysis,
     waves: list[WaveParticipation],
     joined: int,
@@ -157,11 +196,11 @@ def _wave_name(module: str, period: str, lang: str) -> str:
     return _("Month {month}").format(month=period[:7])
 
 
-def _nothing_yet(services: Services, live: LiveAnalysis, lang: str) -> str:
+def _nothing_yet(timezone: str, live: LiveAnalysis, lang: str) -> str:
     _ = translator(lang)
     if live.next_close is None:
         return _("Nothing to show yet: no check-in wave is running.")
-    day = format_day(live.next_close.isoformat(), lang, services.settings.timezone)
+    day = format_day(live.next_close.isoformat(), lang, timezone)
     return _("Nothing to show yet — the first wave closes on {day}.").format(day=day)
 
 
@@ -188,31 +227,43 @@ def _map_problem_lines(live: LiveAnalysis, lang: str) -> list[str]:
     return []
 
 
-async def _indicator_series(
-    services: Services, pilot: Pilot, live: LiveAnalysis
-) -> list[IndicatorSeries]:
+def _indicator_items(live: LiveAnalysis) -> list[str]:
+    """The map's indicators that a check-in asks (not the coded ones), in map order."""
     if live.impact_map is None:
         return []
-    items = list(
+    return list(
         dict.fromkeys(
             outcome.indicator
             for outcome in live.impact_map.outcomes
             if outcome.indicator in INDICATORS and INDICATORS[outcome.indicator].kind != "code"
         )
     )
-    if not items:
-        return []
-    series = []
-    # Wellbeing items are asked in the monthly waves, the others in the weekly ones.
-    for module, wellbeing in (("weekly", False), ("monthly", True)):
+
+
+# Wellbeing items are asked in the monthly waves, the others in the weekly ones.
+_MODULE_OF = {False: "weekly", True: "monthly"}
+
+
+async def _wave_figures(summaries: Summaries, pilot: Pilot, live: LiveAnalysis) -> list[WaveFigure]:
+    items = _indicator_items(live)
+    figures = []
+    for wellbeing, module in _MODULE_OF.items():
         asked = [item for item in items if INDICATORS[item].wellbeing == wellbeing]
         waves = [(wave.module, wave.period) for wave in live.closed_waves if wave.module == module]
-        if not waves:
-            series += [IndicatorSeries(item, [], []) for item in asked]
-            continue
-        figures = await summaries_of(services).wave_figures(pilot.id, waves, asked)
-        for item in asked:
-            mine = [figure for figure in figures if figure.item == item]
+        if asked and waves:
+            figures += await summaries.wave_figures(pilot.id, waves, asked)
+    return figures
+
+
+def _indicator_series(live: LiveAnalysis, figures: list[WaveFigure]) -> list[IndicatorSeries]:
+    by_item: dict[str, list[WaveFigure]] = {}
+    for figure in figures:
+        by_item.setdefault(figure.item, []).append(figure)
+    items = _indicator_items(live)
+    series = []
+    for wellbeing in _MODULE_OF:
+        for item in (item for item in items if INDICATORS[item].wellbeing == wellbeing):
+            mine = by_item.get(item, [])
             sensitive = is_sensitive([item])
             series.append(
                 IndicatorSeries(
@@ -434,10 +485,10 @@ def _ratio(ratio: float | None, lang: str) -> str:
 _PROPOSAL_STATUS = ("pending", "approved", "shortlisted", "action", "merged", "rejected")
 
 
-async def _proposal_lines(services: Services, pilot: Pilot, lang: str) -> list[str]:
+def _proposal_lines(
+    proposals: dict[tuple[str, str], int], actions: dict[str, int], lang: str
+) -> list[str]:
     _ = translator(lang)
-    proposals = await summaries_of(services).proposal_status(pilot.id)
-    actions = await summaries_of(services).action_status(pilot.id)
     if not proposals and not actions:
         return []
     status_names = {
