@@ -23,6 +23,7 @@ from bot.cli import main
 from bot.demo.participants import Participant
 from bot.i18n import translator
 from bot.live import live_analysis
+from seroi.analysis import with_actual
 from seroi.disclosure import MIN_GROUP
 from seroi.i18n import format_number
 from seroi.names import names_for
@@ -38,6 +39,7 @@ from .test_summaries import (
     commuter,
     map_uploaded,
     residents,
+    summary_of,
     wave,
     weeks_of,
     write,
@@ -135,6 +137,42 @@ def _workbook_ratio(xlsx: bytes, live, folder: Path) -> str:
     ratio = float(solution[f"'[sent.xlsx]{cells.sheet.upper()}'!{cells.ratio}"].value[0, 0])
     assert ratio == pytest.approx(live.analysis.forecast.ratio, abs=0.005)
     return f"{format_number(ratio, 'en')} : 1"
+
+
+async def test_after_an_erasure_summary_pdf_workbook_and_export_show_the_published_numbers(
+    pilot: ClockedPilot,
+) -> None:
+    """One set of numbers: chat, PDF, workbook and export agree, and an erasure between two
+    requests changes none of them (the difference would be the erased member)."""
+    kaisa = await laitila_with_waves(pilot)
+    _text, [(_name, pdf_before, _caption), _workbook] = await ask(kaisa, pilot, "report")
+    export_before = _files((await ask(kaisa, pilot, "export"))[1][0][1])
+    leaver = "r005"
+    for table in ("checkin_answers", "checkin_prompts", "members", "people"):
+        write(pilot, f"DELETE FROM {table} WHERE pseudonym = ?", [(leaver,)])
+    summary, _photos = await summary_of(kaisa, pilot)
+    text, [(_pdf_name, pdf, _c1), (_xlsx_name, xlsx, _c2)] = await ask(kaisa, pilot, "report")
+    export_after = _files((await ask(kaisa, pilot, "export"))[1][0][1])
+
+    live = await live_analysis(pilot.services, 1, lang="en")
+    left = await pilot.services.analysis.aggregates(1, live.used_waves)
+    recomputed = with_actual(live.analysis, live.impact_map, left)
+    assert recomputed.actual.ratio != live.analysis.actual.ratio, "the erasure changes nothing"
+    [actual_ratio] = re.findall(r"Actual so far: (\S+ : 1)", summary)
+    assert actual_ratio == f"{format_number(live.analysis.actual.ratio, 'en')} : 1"
+    ratio_line = en("{label}: forecast {forecast}, actual {actual}").format(
+        label=en("SROI ratio"),
+        forecast=f"{format_number(live.analysis.forecast.ratio, 'en')} : 1",
+        actual=actual_ratio,
+    )
+    assert ratio_line in text
+    assert actual_ratio in pdf_text(pdf)
+    assert pdf_text(pdf) == pdf_text(pdf_before)
+    forecast_ratio = _workbook_ratio(xlsx, live, Path(pilot.settings.db_path).parent)
+    assert en("Forecast: {ratio} of value per euro invested").format(ratio=forecast_ratio) in (
+        summary
+    )
+    assert export_after["derived_quantities.csv"] == export_before["derived_quantities.csv"]
 
 
 async def test_the_report_is_in_the_coordinators_language(pilot: ClockedPilot) -> None:

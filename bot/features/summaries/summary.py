@@ -12,8 +12,6 @@ import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
-
 from bot.i18n import format_day, translator
 from bot.live import LiveAnalysis, live_analysis
 from bot.rendering import Chart, Renderer, chart
@@ -24,7 +22,6 @@ from seroi import charts
 from seroi.disclosure import (
     Guarded,
     change_between,
-    cumulative_waves,
     guard_mean,
     is_sensitive,
     may_show,
@@ -73,7 +70,6 @@ class _Facts:
     active: int
     timezone: str
     figures: list[WaveFigure] = field(default_factory=list)
-    published: PublishedReturn | None = None
     proposals: dict[tuple[str, str], int] = field(default_factory=dict)
     actions: dict[str, int] = field(default_factory=dict)
 
@@ -95,7 +91,6 @@ async def build_summary(services: Services, pilot: Pilot, lang: str) -> Summary:
         facts = dataclasses.replace(
             facts,
             figures=await _wave_figures(summaries, pilot, live),
-            published=None if live.analysis is None else await _published_return(services, live),
             proposals=await summaries.proposal_status(pilot.id),
             actions=await summaries.action_status(pilot.id),
         )
@@ -119,11 +114,12 @@ def _composed(facts: _Facts, lang: str) -> Summary:
     jobs += _indicator_charts(live, series, lang)
     lines += _map_problem_lines(live, lang)
     forecast_ratio = actual_ratio = None
-    if facts.published is not None:
-        return_lines, return_jobs = _return_lines_and_charts(live, facts.published, lang)
+    if live.analysis is not None:
+        return_lines, return_jobs = _return_lines_and_charts(live, lang)
         lines += return_lines
         jobs = return_jobs + jobs
-        forecast_ratio, actual_ratio = facts.published.forecast_ratio, facts.published.actual_ratio
+        forecast_ratio = live.analysis.forecast.ratio
+        actual_ratio = live.analysis.actual.ratio if live.analysis.actual else None
     lines += _proposal_lines(facts.proposals, facts.actions, lang)
     text = "\n".join(lines)
     if len(text) > MESSAGE_LIMIT:
@@ -343,74 +339,21 @@ def _indicator_charts(
     return jobs
 
 
-class PublishedReturn(BaseModel):
-    """The SEROI+ figures a summary shows, as first published for a map version and a set
-    of closed waves (`Summaries.published_return`)."""
-
-    currency: str
-    forecast_ratio: float | None
-    actual_ratio: float | None
-    forecast_by_dimension: dict[str, float]
-    actual_by_dimension: dict[str, float] | None
-    forecast_by_stakeholder: dict[str, float]
-    actual_by_stakeholder: dict[str, float] | None
-    # Outcomes whose observed quantity came from too few members (their forecast is kept).
-    suppressed: list[str]
-    # The closed waves big enough to show when it was published.
-    waves: int
-
-
-async def _published_return(services: Services, live: LiveAnalysis) -> PublishedReturn:
-    analysis = live.analysis
-    forecast, actual = analysis.forecast, analysis.actual
-    # Published anew only when a wave big enough to show has closed: the return before and
-    # after a small wave would differ by that wave alone (monthly waves are wellbeing).
-    shown = []
-    for module in ("weekly", "monthly"):
-        waves = [wave for wave in live.closed_waves if wave.module == module]
-        answered = [wave.answered for wave in waves]
-        used = cumulative_waves(answered, sensitive=module == "monthly")
-        shown += [wave for wave, use in zip(waves, used, strict=True) if use]
-    shown.sort(key=lambda wave: (wave.period, wave.module))
-    now = PublishedReturn(
-        currency=forecast.currency,
-        forecast_ratio=forecast.ratio,
-        actual_ratio=actual.ratio if actual else None,
-        forecast_by_dimension=forecast.by_dimension,
-        actual_by_dimension=actual.by_dimension if actual else None,
-        forecast_by_stakeholder=forecast.by_stakeholder,
-        actual_by_stakeholder=actual.by_stakeholder if actual else None,
-        suppressed=[
-            item.outcome_id
-            for item in (analysis.derived_quantities or {}).values()
-            if item.source == "suppressed"
-        ],
-        waves=len(shown),
-    )
-    stored = await summaries_of(services).published_return(
-        live.pilot_id,
-        live.map_version.number,
-        [(wave.module, wave.period) for wave in shown],
-        now.model_dump_json(),
-    )
-    return PublishedReturn.model_validate_json(stored)
-
-
 def _return_lines_and_charts(
-    live: LiveAnalysis, figures: PublishedReturn, lang: str
+    live: LiveAnalysis, lang: str
 ) -> tuple[list[str], list[tuple[str, Chart]]]:
+    """The published return (`bot.live`): the same figures as the report's and export's."""
     _ = translator(lang)
-    names, currency = live.names, figures.currency
+    names, forecast, actual = live.names, live.analysis.forecast, live.analysis.actual
+    currency = forecast.currency
     lines = ["", _("SEROI+ return")]
     lines.append(
-        _("Forecast: {ratio} of value per euro invested").format(
-            ratio=_ratio(figures.forecast_ratio, lang)
-        )
+        _("Forecast: {ratio} of value per euro invested").format(ratio=_ratio(forecast.ratio, lang))
     )
-    if figures.actual_by_dimension is not None:
+    if actual is not None:
         lines.append(
             _("Actual so far: {ratio} (from {waves} closed waves)").format(
-                ratio=_ratio(figures.actual_ratio, lang), waves=figures.waves
+                ratio=_ratio(actual.ratio, lang), waves=len(live.used_waves)
             )
         )
     lines.append(_("By dimension (forecast → actual):"))
@@ -418,34 +361,39 @@ def _return_lines_and_charts(
         lines.append(
             f"• {charts.dimension_label(dimension, lang)}: "
             + _forecast_and_actual(
-                figures.forecast_by_dimension.get(dimension, 0.0),
-                (figures.actual_by_dimension or {}).get(dimension),
+                forecast.by_dimension.get(dimension, 0.0),
+                (actual.by_dimension if actual else {}).get(dimension),
                 currency,
                 lang,
             )
         )
     lines.append(_("By stakeholder (forecast → actual):"))
-    named_forecast = names.by_stakeholder(figures.forecast_by_stakeholder)
-    named_actual = names.by_stakeholder(figures.actual_by_stakeholder or {})
+    named_forecast = names.by_stakeholder(forecast.by_stakeholder)
+    named_actual = names.by_stakeholder(actual.by_stakeholder if actual else {})
     for name, before in named_forecast.items():
         after = named_actual.get(name)
         lines.append(f"• {name}: " + _forecast_and_actual(before, after, currency, lang))
-    if figures.suppressed:
-        outcomes = ", ".join(names.outcomes.get(outcome, outcome) for outcome in figures.suppressed)
+    suppressed = [
+        item.outcome_id
+        for item in (live.analysis.derived_quantities or {}).values()
+        if item.source == "suppressed"
+    ]
+    if suppressed:
+        outcomes = ", ".join(names.outcomes.get(outcome, outcome) for outcome in suppressed)
         lines.append(
             _("Too few members answered for {outcomes}: their forecast is kept.").format(
                 outcomes=outcomes
             )
         )
     jobs: list[tuple[str, Chart]] = []
-    if figures.actual_by_dimension is not None:
+    if actual is not None:
         jobs.append(
             (
                 "forecast-vs-actual.png",
                 chart(
                     charts.forecast_vs_actual_png,
-                    figures.forecast_by_dimension,
-                    figures.actual_by_dimension,
+                    forecast.by_dimension,
+                    actual.by_dimension,
                     lang=lang,
                     currency=currency,
                 ),

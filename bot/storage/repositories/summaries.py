@@ -152,6 +152,17 @@ class Summaries(Repository):
         )
         return [WaveFigure(*tuple(row)) for row in rows]
 
+    async def published_return_of(
+        self, pilot_id: int, map_version: int, waves: Sequence[tuple[str, str]]
+    ) -> str | None:
+        """The return published for this map version and these closed waves (JSON), if any."""
+        row = await self.db.fetch_one(
+            "SELECT figures FROM published_returns WHERE pilot_id = ? AND map_version = ? "
+            "AND waves = ?",
+            (pilot_id, map_version, _wave_keys(waves)),
+        )
+        return row["figures"] if row else None
+
     async def published_return(
         self, pilot_id: int, map_version: int, waves: Sequence[tuple[str, str]], figures: str
     ) -> str:
