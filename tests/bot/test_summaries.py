@@ -155,6 +155,18 @@ async def laitila_with_closed_weeks(pilot: ClockedPilot) -> tuple[Participant, l
     return kaisa, names
 
 
+def broken_map_version(pilot: ClockedPilot) -> None:
+    """Laitila's map stored as version 2 with a negative quantity, as an older bot could have
+    stored it: a current version that no longer validates."""
+    broken = LAITILA.read_text().replace("quantity: 4\n", "quantity: -4\n", 1)
+    write(
+        pilot,
+        "INSERT INTO impact_map_versions (pilot_id, number, yaml, source, created_at) "
+        "VALUES (1, 2, ?, 'upload', '2026-11-29T00:00:00+00:00')",
+        [(broken,)],
+    )
+
+
 def results_part(text: str) -> str:
     """The summary from the indicators on (what the closed waves say, not participation)."""
     return text[text.index(en("Indicators (closed waves)")) :]
@@ -220,13 +232,7 @@ async def test_a_map_that_no_longer_validates_is_named_and_participation_still_s
 ) -> None:
     kaisa = await coordinator(pilot, language="en")
     await map_uploaded(kaisa)
-    broken = LAITILA.read_text().replace("quantity: 4\n", "quantity: -4\n", 1)
-    write(
-        pilot,
-        "INSERT INTO impact_map_versions (pilot_id, number, yaml, source, created_at) "
-        "VALUES (1, 2, ?, 'upload', '2026-11-29T00:00:00+00:00')",
-        [(broken,)],
-    )
+    broken_map_version(pilot)
     names = residents(pilot, 10)
     weeks_of(pilot, names)
     text, _photos = await summary_of(kaisa, pilot)
