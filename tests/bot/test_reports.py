@@ -39,6 +39,7 @@ from .test_summaries import (
     OPEN_WEEK,
     broken_map_version,
     commuter,
+    laitila_with_closed_weeks,
     map_uploaded,
     residents,
     summary_of,
@@ -181,10 +182,7 @@ async def test_a_wave_too_small_to_show_stays_out_of_the_report_and_the_export(
     pilot: ClockedPilot,
 ) -> None:
     """Three answers in a wave: the return with and without it would be theirs alone."""
-    kaisa = await coordinator(pilot, language="en")
-    await map_uploaded(kaisa)
-    names = residents(pilot, 12)
-    weeks_of(pilot, names)
+    kaisa, names = await laitila_with_closed_weeks(pilot)
     before, [(_name, pdf_before, _caption), _workbook] = await ask(kaisa, pilot, "report")
     export_before = _files((await ask(kaisa, pilot, "export"))[1][0][1])
     wave(pilot, OPEN_WEEK, {name: commuter(4, "100plus") for name in names[:3]}, prompted=names)
