@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import multiprocessing
+import os
 import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -47,6 +48,15 @@ def _key(job: Chart) -> str:
     return hashlib.sha256(pickle.dumps(data)).hexdigest()
 
 
+# How much lower the workers' CPU priority is than the bot's: when charts and residents'
+# replies compete for the cores, the replies go first (charts can wait a little).
+WORKER_NICENESS = 10
+
+
+def _yield_to_the_bot() -> None:
+    os.nice(WORKER_NICENESS)
+
+
 def _run(job: Chart) -> bytes:
     return job.function(*job.args, **job.kwargs)
 
@@ -68,7 +78,9 @@ class Renderer:
         if self._pool is None:
             # "spawn": a fork of a process running threads (aiosqlite's) can deadlock.
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=context, initializer=_yield_to_the_bot
+            )
         return self._pool
 
     async def render(self, job: Chart) -> bytes:

@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import formulas
@@ -23,21 +24,25 @@ from bot.cli import main
 from bot.demo.participants import Participant
 from bot.i18n import translator
 from bot.live import live_analysis
+from seroi.analysis import with_actual
 from seroi.disclosure import MIN_GROUP
 from seroi.i18n import format_number
 from seroi.names import names_for
 from seroi.report import forecast_and_actual
 from seroi.workbook import write_workbook
 
-from .test_checkins_clock import ClockedPilot, buttons, clocked_pilot
+from .test_checkins_clock import MONDAY, ClockedPilot, buttons, clocked_pilot
 from .test_impact_map import coordinator
 from .test_summaries import (
     CLOSED_WEEKS,
     LAITILA,
     OPEN_WEEK,
+    broken_map_version,
     commuter,
+    laitila_with_closed_weeks,
     map_uploaded,
     residents,
+    summary_of,
     wave,
     weeks_of,
     write,
@@ -137,6 +142,64 @@ def _workbook_ratio(xlsx: bytes, live, folder: Path) -> str:
     return f"{format_number(ratio, 'en')} : 1"
 
 
+async def test_after_an_erasure_summary_pdf_workbook_and_export_show_the_published_numbers(
+    pilot: ClockedPilot,
+) -> None:
+    """One set of numbers: chat, PDF, workbook and export agree, and an erasure between two
+    requests changes none of them (the difference would be the erased member)."""
+    kaisa = await laitila_with_waves(pilot)
+    _text, [(_name, pdf_before, _caption), _workbook] = await ask(kaisa, pilot, "report")
+    export_before = _files((await ask(kaisa, pilot, "export"))[1][0][1])
+    leaver = "r005"
+    for table in ("checkin_answers", "checkin_prompts", "members", "people"):
+        write(pilot, f"DELETE FROM {table} WHERE pseudonym = ?", [(leaver,)])
+    summary, _photos = await summary_of(kaisa, pilot)
+    text, [(_pdf_name, pdf, _c1), (_xlsx_name, xlsx, _c2)] = await ask(kaisa, pilot, "report")
+    export_after = _files((await ask(kaisa, pilot, "export"))[1][0][1])
+
+    live = await live_analysis(pilot.services, 1, lang="en")
+    left = await pilot.services.analysis.aggregates(1, live.used_waves)
+    recomputed = with_actual(live.analysis, live.impact_map, left)
+    assert recomputed.actual.ratio != live.analysis.actual.ratio, "the erasure changes nothing"
+    [actual_ratio] = re.findall(r"Actual so far: (\S+ : 1)", summary)
+    assert actual_ratio == f"{format_number(live.analysis.actual.ratio, 'en')} : 1"
+    ratio_line = en("{label}: forecast {forecast}, actual {actual}").format(
+        label=en("SROI ratio"),
+        forecast=f"{format_number(live.analysis.forecast.ratio, 'en')} : 1",
+        actual=actual_ratio,
+    )
+    assert ratio_line in text
+    assert actual_ratio in pdf_text(pdf)
+    assert pdf_text(pdf) == pdf_text(pdf_before)
+    forecast_ratio = _workbook_ratio(xlsx, live, Path(pilot.settings.db_path).parent)
+    assert en("Forecast: {ratio} of value per euro invested").format(ratio=forecast_ratio) in (
+        summary
+    )
+    assert export_after["derived_quantities.csv"] == export_before["derived_quantities.csv"]
+
+
+async def test_a_wave_too_small_to_show_stays_out_of_the_report_and_the_export(
+    pilot: ClockedPilot,
+) -> None:
+    """Three answers in a wave: the return with and without it would be theirs alone."""
+    kaisa, names = await laitila_with_closed_weeks(pilot)
+    before, [(_name, pdf_before, _caption), _workbook] = await ask(kaisa, pilot, "report")
+    export_before = _files((await ask(kaisa, pilot, "export"))[1][0][1])
+    wave(pilot, OPEN_WEEK, {name: commuter(4, "100plus") for name in names[:3]}, prompted=names)
+    pilot.clock.set(MONDAY + timedelta(days=7))
+    after, [(_name, pdf, _caption), _workbook] = await ask(kaisa, pilot, "report")
+    export_after = _files((await ask(kaisa, pilot, "export"))[1][0][1])
+    live = await live_analysis(pilot.services, 1, lang="en")
+    assert [wave.period for wave in live.closed_waves] == [*CLOSED_WEEKS, OPEN_WEEK]
+    assert [wave.period for wave in live.used_waves] == list(CLOSED_WEEKS)
+    assert "3 closed check-in waves" in after
+    assert after == before
+    assert pdf_text(pdf) == pdf_text(pdf_before)
+    assert export_after["derived_quantities.csv"] == export_before["derived_quantities.csv"]
+    # The microdata for the controller has the small wave's answers: it is not a publication.
+    assert OPEN_WEEK in export_after["checkins_work_travel.csv"].decode()
+
+
 async def test_the_report_is_in_the_coordinators_language(pilot: ClockedPilot) -> None:
     kaisa = await laitila_with_waves(pilot, language="fi")
     text, documents = await ask(kaisa, pilot, "report")
@@ -192,13 +255,7 @@ async def test_without_an_impact_map_the_report_says_what_is_missing(pilot: Cloc
 async def test_an_invalid_impact_map_is_named_with_its_problems(pilot: ClockedPilot) -> None:
     kaisa = await coordinator(pilot, language="en")
     await map_uploaded(kaisa)
-    broken = LAITILA.read_text().replace("quantity: 4\n", "quantity: -4\n", 1)
-    write(
-        pilot,
-        "INSERT INTO impact_map_versions (pilot_id, number, yaml, source, created_at) "
-        "VALUES (1, 2, ?, 'upload', '2026-11-29T00:00:00+00:00')",
-        [(broken,)],
-    )
+    broken_map_version(pilot)
     weeks_of(pilot, residents(pilot, 10))
     text, documents = await ask(kaisa, pilot, "report")
     assert "(version 2) is not valid" in text

@@ -9,8 +9,10 @@ two summaries and must fail.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,6 +155,18 @@ async def laitila_with_closed_weeks(pilot: ClockedPilot) -> tuple[Participant, l
     return kaisa, names
 
 
+def broken_map_version(pilot: ClockedPilot) -> None:
+    """Laitila's map stored as version 2 with a negative quantity, as an older bot could have
+    stored it: a current version that no longer validates."""
+    broken = LAITILA.read_text().replace("quantity: 4\n", "quantity: -4\n", 1)
+    write(
+        pilot,
+        "INSERT INTO impact_map_versions (pilot_id, number, yaml, source, created_at) "
+        "VALUES (1, 2, ?, 'upload', '2026-11-29T00:00:00+00:00')",
+        [(broken,)],
+    )
+
+
 def results_part(text: str) -> str:
     """The summary from the indicators on (what the closed waves say, not participation)."""
     return text[text.index(en("Indicators (closed waves)")) :]
@@ -218,13 +232,7 @@ async def test_a_map_that_no_longer_validates_is_named_and_participation_still_s
 ) -> None:
     kaisa = await coordinator(pilot, language="en")
     await map_uploaded(kaisa)
-    broken = LAITILA.read_text().replace("quantity: 4\n", "quantity: -4\n", 1)
-    write(
-        pilot,
-        "INSERT INTO impact_map_versions (pilot_id, number, yaml, source, created_at) "
-        "VALUES (1, 2, ?, 'upload', '2026-11-29T00:00:00+00:00')",
-        [(broken,)],
-    )
+    broken_map_version(pilot)
     names = residents(pilot, 10)
     weeks_of(pilot, names)
     text, _photos = await summary_of(kaisa, pilot)
@@ -407,6 +415,61 @@ async def test_summary_text_and_charts_do_not_hold_up_a_residents_reply(
     [reply] = await asyncio.wait_for(aino.command("help"), 10)
     assert reply["text"]
     await pilot.settled()
+
+
+async def test_a_residents_answer_is_stored_while_a_slow_summary_computes_its_figures(
+    pilot: ClockedPilot,
+) -> None:
+    """The wave figures' read over every answer must not hold the one writer: a resident's
+    check-in answer is stored, and the press answered, while that read is still running."""
+    kaisa, _names = await laitila_with_closed_weeks(pilot)
+    aino = await pilot.member("Aino", "en")
+    await pilot.tick()
+    await pilot.later(hours=1)  # Aino's weekly check-in opens
+    db = pilot.services.db
+    reading, release = threading.Event(), threading.Event()
+
+    def slow_means(action: int, _table: str | None, function: str | None, *_rest) -> int:
+        # SQLite asks before it runs AVG: here the wave figures' read waits for the test,
+        # on whichever connection it runs (on the writer's, it would hold every write).
+        if action == sqlite3.SQLITE_FUNCTION and (function or "").lower() == "avg":
+            reading.set()
+            release.wait(15)
+        return sqlite3.SQLITE_OK
+
+    def answers_so_far() -> list[dict]:
+        """Aino's answers as her open check-in keeps them until its last question."""
+        connection = sqlite3.connect(pilot.settings.db_path)
+        try:
+            [(state,)] = connection.execute(
+                "SELECT state FROM checkin_prompts WHERE pseudonym = ? AND status = 'open'",
+                (pilot.services.pseudonym(aino.user.id),),
+            )
+        finally:
+            connection.close()
+        return json.loads(state)["path"]
+
+    await db.fetch_all_long("SELECT 1")  # the analysis connection, opened as it is lazily
+    for connection in (db._writer, db._long_reader):
+        await connection.set_authorizer(slow_means)
+    before = len(kaisa.messages)
+    try:
+        pilot.sandbox.command(kaisa.user, "summary")
+        assert await asyncio.to_thread(reading.wait, 10), "the summary never read its figures"
+        # Not `aino.press`: it waits for Telegram's confirmation, which follows the order of
+        # updates and so comes after the summary's.
+        message, button = aino.find_button("ck", "4")
+        query = pilot.sandbox.press_button(aino.user, message, button["callback_data"])
+        await pilot.sandbox.wait_for_async(
+            lambda: (pilot.sandbox.callback_answer(query["id"]) or {}).get("answered"), 5
+        )
+        assert answers_so_far() == [{"question": "work_days", "value": 4}]
+        assert len(kaisa.messages) == before, "the summary was still being computed"
+    finally:
+        release.set()
+    await pilot.sandbox.wait_for_async(lambda: len(kaisa.messages) > before, 10)
+    await pilot.settled()
+    assert kaisa.messages[before]["text"].startswith("Summary of Laitila")
 
 
 async def test_the_command_line_prints_the_same_summary_and_writes_the_charts(

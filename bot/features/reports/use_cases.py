@@ -75,12 +75,17 @@ def _missing_text(live: LiveAnalysis, pilot: Pilot, lang: str) -> str | None:
 def _waves_text(live: LiveAnalysis, lang: str) -> str:
     """Which waves the actual return reads, or when the first one closes."""
     _ = translator(lang)
-    if live.closed_waves:
+    if live.used_waves:
         return _(
             "Actual return from {count} closed check-in waves, the last about {period}."
         ).format(
-            count=len(live.closed_waves),
-            period=local_date(max(wave.period for wave in live.closed_waves), lang),
+            count=len(live.used_waves),
+            period=local_date(max(wave.period for wave in live.used_waves), lang),
+        )
+    if live.closed_waves:
+        return _(
+            "No closed check-in wave has had enough answers to show yet, so this is the "
+            "forecast only."
         )
     if live.next_close is not None:
         return _(

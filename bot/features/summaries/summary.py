@@ -8,21 +8,20 @@ the digest and `seroi-bot summary` all build their summary here.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from dataclasses import dataclass, field
-
-from pydantic import BaseModel
 
 from bot.i18n import format_day, translator
 from bot.live import LiveAnalysis, live_analysis
 from bot.rendering import Chart, Renderer, chart
 from bot.services import Services
 from bot.storage.models import Pilot
-from bot.storage.repositories.summaries import Summaries, WaveParticipation
+from bot.storage.repositories.summaries import Summaries, WaveFigure, WaveParticipation
 from seroi import charts
 from seroi.disclosure import (
     Guarded,
     change_between,
-    cumulative_waves,
     guard_mean,
     is_sensitive,
     may_show,
@@ -60,31 +59,68 @@ class IndicatorSeries:
     figures: list[Guarded]
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What a summary is composed from, read from the database beforehand."""
+
+    pilot: Pilot
+    live: LiveAnalysis
+    waves: list[WaveParticipation]
+    joined: int
+    active: int
+    timezone: str
+    figures: list[WaveFigure] = field(default_factory=list)
+    proposals: dict[tuple[str, str], int] = field(default_factory=dict)
+    actions: dict[str, int] = field(default_factory=dict)
+
+
 async def build_summary(services: Services, pilot: Pilot, lang: str) -> Summary:
     """The pilot's summary in `lang`, with its charts described but not yet drawn."""
-    _ = translator(lang)
     live = await live_analysis(services, pilot.id, lang=lang)
-    joined, active = await summaries_of(services).members(pilot.id)
-    waves = await summaries_of(services).participation(pilot.id)
-    lines = [_("Summary of {pilot}").format(pilot=pilot.name), ""]
-    lines += _participation_lines(services, live, waves, joined, active, lang)
+    summaries = summaries_of(services)
+    joined, active = await summaries.members(pilot.id)
+    facts = _Facts(
+        pilot,
+        live,
+        await summaries.participation(pilot.id),
+        joined,
+        active,
+        services.settings.timezone,
+    )
+    if live.closed_waves:
+        facts = dataclasses.replace(
+            facts,
+            figures=await _wave_figures(summaries, pilot, live),
+            proposals=await summaries.proposal_status(pilot.id),
+            actions=await summaries.action_status(pilot.id),
+        )
+    # Composing is Python over every wave, item and figure: in a worker thread, so the
+    # event loop goes on answering residents meanwhile.
+    return await asyncio.to_thread(_composed, facts, lang)
+
+
+def _composed(facts: _Facts, lang: str) -> Summary:
+    _ = translator(lang)
+    live = facts.live
+    lines = [_("Summary of {pilot}").format(pilot=facts.pilot.name), ""]
+    lines += _participation_lines(live, facts.waves, facts.joined, facts.active, lang)
     if not live.closed_waves:
-        lines += ["", _nothing_yet(services, live, lang)]
+        lines += ["", _nothing_yet(facts.timezone, live, lang)]
         lines += _map_problem_lines(live, lang)
         return Summary("\n".join(lines))
-    series = await _indicator_series(services, pilot, live)
+    series = _indicator_series(live, facts.figures)
     jobs: list[tuple[str, Chart]] = []
     lines += _indicator_lines(live, series, lang)
     jobs += _indicator_charts(live, series, lang)
     lines += _map_problem_lines(live, lang)
     forecast_ratio = actual_ratio = None
     if live.analysis is not None:
-        figures = await _published_return(services, live)
-        return_lines, return_jobs = _return_lines_and_charts(live, figures, lang)
+        return_lines, return_jobs = _return_lines_and_charts(live, lang)
         lines += return_lines
         jobs = return_jobs + jobs
-        forecast_ratio, actual_ratio = figures.forecast_ratio, figures.actual_ratio
-    lines += await _proposal_lines(services, pilot, lang)
+        forecast_ratio = live.analysis.forecast.ratio
+        actual_ratio = live.analysis.actual.ratio if live.analysis.actual else None
+    lines += _proposal_lines(facts.proposals, facts.actions, lang)
     text = "\n".join(lines)
     if len(text) > MESSAGE_LIMIT:
         text = text[: MESSAGE_LIMIT - 1] + "…"
@@ -113,7 +149,6 @@ async def summary_of_pilot(
 
 
 def _participation_lines(
-    services: Services,
     live: LiveAnalysis,
     waves: list[WaveParticipation],
     joined: int,
@@ -157,11 +192,11 @@ def _wave_name(module: str, period: str, lang: str) -> str:
     return _("Month {month}").format(month=period[:7])
 
 
-def _nothing_yet(services: Services, live: LiveAnalysis, lang: str) -> str:
+def _nothing_yet(timezone: str, live: LiveAnalysis, lang: str) -> str:
     _ = translator(lang)
     if live.next_close is None:
         return _("Nothing to show yet: no check-in wave is running.")
-    day = format_day(live.next_close.isoformat(), lang, services.settings.timezone)
+    day = format_day(live.next_close.isoformat(), lang, timezone)
     return _("Nothing to show yet — the first wave closes on {day}.").format(day=day)
 
 
@@ -188,31 +223,43 @@ def _map_problem_lines(live: LiveAnalysis, lang: str) -> list[str]:
     return []
 
 
-async def _indicator_series(
-    services: Services, pilot: Pilot, live: LiveAnalysis
-) -> list[IndicatorSeries]:
+def _indicator_items(live: LiveAnalysis) -> list[str]:
+    """The map's indicators that a check-in asks (not the coded ones), in map order."""
     if live.impact_map is None:
         return []
-    items = list(
+    return list(
         dict.fromkeys(
             outcome.indicator
             for outcome in live.impact_map.outcomes
             if outcome.indicator in INDICATORS and INDICATORS[outcome.indicator].kind != "code"
         )
     )
-    if not items:
-        return []
-    series = []
-    # Wellbeing items are asked in the monthly waves, the others in the weekly ones.
-    for module, wellbeing in (("weekly", False), ("monthly", True)):
+
+
+# Wellbeing items are asked in the monthly waves, the others in the weekly ones.
+_MODULE_OF = {False: "weekly", True: "monthly"}
+
+
+async def _wave_figures(summaries: Summaries, pilot: Pilot, live: LiveAnalysis) -> list[WaveFigure]:
+    items = _indicator_items(live)
+    figures = []
+    for wellbeing, module in _MODULE_OF.items():
         asked = [item for item in items if INDICATORS[item].wellbeing == wellbeing]
         waves = [(wave.module, wave.period) for wave in live.closed_waves if wave.module == module]
-        if not waves:
-            series += [IndicatorSeries(item, [], []) for item in asked]
-            continue
-        figures = await summaries_of(services).wave_figures(pilot.id, waves, asked)
-        for item in asked:
-            mine = [figure for figure in figures if figure.item == item]
+        if asked and waves:
+            figures += await summaries.wave_figures(pilot.id, waves, asked)
+    return figures
+
+
+def _indicator_series(live: LiveAnalysis, figures: list[WaveFigure]) -> list[IndicatorSeries]:
+    by_item: dict[str, list[WaveFigure]] = {}
+    for figure in figures:
+        by_item.setdefault(figure.item, []).append(figure)
+    items = _indicator_items(live)
+    series = []
+    for wellbeing in _MODULE_OF:
+        for item in (item for item in items if INDICATORS[item].wellbeing == wellbeing):
+            mine = by_item.get(item, [])
             sensitive = is_sensitive([item])
             series.append(
                 IndicatorSeries(
@@ -292,74 +339,21 @@ def _indicator_charts(
     return jobs
 
 
-class PublishedReturn(BaseModel):
-    """The SEROI+ figures a summary shows, as first published for a map version and a set
-    of closed waves (`Summaries.published_return`)."""
-
-    currency: str
-    forecast_ratio: float | None
-    actual_ratio: float | None
-    forecast_by_dimension: dict[str, float]
-    actual_by_dimension: dict[str, float] | None
-    forecast_by_stakeholder: dict[str, float]
-    actual_by_stakeholder: dict[str, float] | None
-    # Outcomes whose observed quantity came from too few members (their forecast is kept).
-    suppressed: list[str]
-    # The closed waves big enough to show when it was published.
-    waves: int
-
-
-async def _published_return(services: Services, live: LiveAnalysis) -> PublishedReturn:
-    analysis = live.analysis
-    forecast, actual = analysis.forecast, analysis.actual
-    # Published anew only when a wave big enough to show has closed: the return before and
-    # after a small wave would differ by that wave alone (monthly waves are wellbeing).
-    shown = []
-    for module in ("weekly", "monthly"):
-        waves = [wave for wave in live.closed_waves if wave.module == module]
-        answered = [wave.answered for wave in waves]
-        used = cumulative_waves(answered, sensitive=module == "monthly")
-        shown += [wave for wave, use in zip(waves, used, strict=True) if use]
-    shown.sort(key=lambda wave: (wave.period, wave.module))
-    now = PublishedReturn(
-        currency=forecast.currency,
-        forecast_ratio=forecast.ratio,
-        actual_ratio=actual.ratio if actual else None,
-        forecast_by_dimension=forecast.by_dimension,
-        actual_by_dimension=actual.by_dimension if actual else None,
-        forecast_by_stakeholder=forecast.by_stakeholder,
-        actual_by_stakeholder=actual.by_stakeholder if actual else None,
-        suppressed=[
-            item.outcome_id
-            for item in (analysis.derived_quantities or {}).values()
-            if item.source == "suppressed"
-        ],
-        waves=len(shown),
-    )
-    stored = await summaries_of(services).published_return(
-        live.pilot_id,
-        live.map_version.number,
-        [(wave.module, wave.period) for wave in shown],
-        now.model_dump_json(),
-    )
-    return PublishedReturn.model_validate_json(stored)
-
-
 def _return_lines_and_charts(
-    live: LiveAnalysis, figures: PublishedReturn, lang: str
+    live: LiveAnalysis, lang: str
 ) -> tuple[list[str], list[tuple[str, Chart]]]:
+    """The published return (`bot.live`): the same figures as the report's and export's."""
     _ = translator(lang)
-    names, currency = live.names, figures.currency
+    names, forecast, actual = live.names, live.analysis.forecast, live.analysis.actual
+    currency = forecast.currency
     lines = ["", _("SEROI+ return")]
     lines.append(
-        _("Forecast: {ratio} of value per euro invested").format(
-            ratio=_ratio(figures.forecast_ratio, lang)
-        )
+        _("Forecast: {ratio} of value per euro invested").format(ratio=_ratio(forecast.ratio, lang))
     )
-    if figures.actual_by_dimension is not None:
+    if actual is not None:
         lines.append(
             _("Actual so far: {ratio} (from {waves} closed waves)").format(
-                ratio=_ratio(figures.actual_ratio, lang), waves=figures.waves
+                ratio=_ratio(actual.ratio, lang), waves=len(live.used_waves)
             )
         )
     lines.append(_("By dimension (forecast → actual):"))
@@ -367,34 +361,39 @@ def _return_lines_and_charts(
         lines.append(
             f"• {charts.dimension_label(dimension, lang)}: "
             + _forecast_and_actual(
-                figures.forecast_by_dimension.get(dimension, 0.0),
-                (figures.actual_by_dimension or {}).get(dimension),
+                forecast.by_dimension.get(dimension, 0.0),
+                (actual.by_dimension if actual else {}).get(dimension),
                 currency,
                 lang,
             )
         )
     lines.append(_("By stakeholder (forecast → actual):"))
-    named_forecast = names.by_stakeholder(figures.forecast_by_stakeholder)
-    named_actual = names.by_stakeholder(figures.actual_by_stakeholder or {})
+    named_forecast = names.by_stakeholder(forecast.by_stakeholder)
+    named_actual = names.by_stakeholder(actual.by_stakeholder if actual else {})
     for name, before in named_forecast.items():
         after = named_actual.get(name)
         lines.append(f"• {name}: " + _forecast_and_actual(before, after, currency, lang))
-    if figures.suppressed:
-        outcomes = ", ".join(names.outcomes.get(outcome, outcome) for outcome in figures.suppressed)
+    suppressed = [
+        item.outcome_id
+        for item in (live.analysis.derived_quantities or {}).values()
+        if item.source == "suppressed"
+    ]
+    if suppressed:
+        outcomes = ", ".join(names.outcomes.get(outcome, outcome) for outcome in suppressed)
         lines.append(
             _("Too few members answered for {outcomes}: their forecast is kept.").format(
                 outcomes=outcomes
             )
         )
     jobs: list[tuple[str, Chart]] = []
-    if figures.actual_by_dimension is not None:
+    if actual is not None:
         jobs.append(
             (
                 "forecast-vs-actual.png",
                 chart(
                     charts.forecast_vs_actual_png,
-                    figures.forecast_by_dimension,
-                    figures.actual_by_dimension,
+                    forecast.by_dimension,
+                    actual.by_dimension,
                     lang=lang,
                     currency=currency,
                 ),
@@ -434,10 +433,10 @@ def _ratio(ratio: float | None, lang: str) -> str:
 _PROPOSAL_STATUS = ("pending", "approved", "shortlisted", "action", "merged", "rejected")
 
 
-async def _proposal_lines(services: Services, pilot: Pilot, lang: str) -> list[str]:
+def _proposal_lines(
+    proposals: dict[tuple[str, str], int], actions: dict[str, int], lang: str
+) -> list[str]:
     _ = translator(lang)
-    proposals = await summaries_of(services).proposal_status(pilot.id)
-    actions = await summaries_of(services).action_status(pilot.id)
     if not proposals and not actions:
         return []
     status_names = {

@@ -99,7 +99,7 @@ class AnalysisReads(Repository):
     async def export_rows(self, pilot_id: int, waves: Sequence[WaveStatus]) -> list[aiosqlite.Row]:
         """Every stored answer of these waves (skips as NULL, derived values too), with the
         script asked and the member's traits, by script, member and period."""
-        return await self.db.fetch_all(
+        return await self.db.fetch_all_long(
             "SELECT pr.script, a.pseudonym, a.period, a.item, a.value, m.stakeholder_group, "
             "m.distance_band FROM checkin_answers a JOIN checkin_prompts pr "
             "ON pr.pilot_id = a.pilot_id AND pr.pseudonym = a.pseudonym AND pr.module = a.module "

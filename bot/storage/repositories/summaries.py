@@ -78,8 +78,11 @@ class Summaries(Repository):
         return row["joined"], row["active"]
 
     async def participation(self, pilot_id: int) -> list[WaveParticipation]:
-        """Every wave of the pilot, oldest first, with its prompts, answers, reminders, blocks."""
-        rows = await self.db.fetch_all(
+        """Every wave of the pilot, oldest first, with its prompts, answers, reminders, blocks.
+
+        A pass over all the pilot's prompts: on the analysis connection, like the other long
+        reads, so the short reads of residents' updates do not queue behind it."""
+        rows = await self.db.fetch_all_long(
             "SELECT module, period, COUNT(*) AS prompted, SUM(status = 'answered') AS answered, "
             "SUM(reminders) AS reminders, SUM(status = 'blocked') AS blocked "
             "FROM checkin_prompts WHERE pilot_id = ? GROUP BY module, period "
@@ -93,41 +96,50 @@ class Summaries(Repository):
     ) -> list[WaveFigure]:
         """The published figures of these closed waves (module, period) for these items.
 
-        A wave asked for the first time is computed from its answers in SQL and stored in
-        the same transaction, so later requests show the same figures whatever is erased.
+        A wave asked for the first time is computed from its answers on the analysis
+        connection, outside any transaction (the writer is not held while every answer of
+        the waves is read), then stored in a short one. The first figures stored win, so
+        two requests at once publish one set, and later requests show the same figures
+        whatever is erased.
         """
         wanted = sorted(set(items))
+        published = await self._published(pilot_id, waves, wanted)
+        have = {(figure.module, figure.period, figure.item) for figure in published}
+        missing = [
+            (module, period)
+            for module, period in waves
+            if any((module, period, item) not in have for item in wanted)
+        ]
+        if not missing:
+            return published
+        rows = await self.db.fetch_all_long(
+            "SELECT module, period, item, COUNT(*), AVG(CAST(value AS REAL)) "
+            "FROM checkin_answers INDEXED BY checkin_answers_by_period WHERE pilot_id = ? "
+            "AND period IN (SELECT value ->> 1 FROM json_each(?2)) "
+            "AND (module, period) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?2)) "
+            "AND item IN (SELECT value FROM json_each(?3)) AND derived = 0 "
+            "AND value IS NOT NULL GROUP BY module, period, item",
+            (pilot_id, json.dumps(missing), json.dumps(wanted)),
+        )
+        computed = {(row[0], row[1], row[2]): (row[3], row[4]) for row in rows}
         async with self.db.transaction():
-            published = await self._published(pilot_id, waves, wanted)
-            have = {(figure.module, figure.period, figure.item) for figure in published}
-            missing = [
-                (module, period)
-                for module, period in waves
-                if any((module, period, item) not in have for item in wanted)
-            ]
-            if missing:
-                keys, items_json = _wave_keys(missing), json.dumps(wanted)
-                await self.db.execute(
-                    "INSERT OR IGNORE INTO wave_figures (pilot_id, module, period, item, "
-                    "answered, mean) SELECT pilot_id, module, period, item, COUNT(*), "
-                    "AVG(CAST(value AS REAL)) FROM checkin_answers WHERE pilot_id = ? "
-                    "AND derived = 0 AND value IS NOT NULL "
-                    "AND module || ' ' || period IN (SELECT value FROM json_each(?)) "
-                    "AND item IN (SELECT value FROM json_each(?)) GROUP BY module, period, item",
-                    (pilot_id, keys, items_json),
-                )
-                # An item nobody answered in a wave is published as such, not filled in later.
-                await self.db.executemany(
-                    "INSERT OR IGNORE INTO wave_figures (pilot_id, module, period, item, "
-                    "answered, mean) VALUES (?, ?, ?, ?, 0, NULL)",
-                    [
-                        (pilot_id, module, period, item)
-                        for module, period in missing
-                        for item in wanted
-                    ],
-                )
-                published = await self._published(pilot_id, waves, wanted)
-        return published
+            # An item nobody answered in a wave is published as such, not filled in later.
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO wave_figures (pilot_id, module, period, item, "
+                "answered, mean) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        pilot_id,
+                        module,
+                        period,
+                        item,
+                        *computed.get((module, period, item), (0, None)),
+                    )
+                    for module, period in missing
+                    for item in wanted
+                ],
+            )
+        return await self._published(pilot_id, waves, wanted)
 
     async def _published(
         self, pilot_id: int, waves: Sequence[tuple[str, str]], items: Sequence[str]
@@ -139,6 +151,17 @@ class Summaries(Repository):
             (pilot_id, _wave_keys(waves), json.dumps(list(items))),
         )
         return [WaveFigure(*tuple(row)) for row in rows]
+
+    async def published_return_of(
+        self, pilot_id: int, map_version: int, waves: Sequence[tuple[str, str]]
+    ) -> str | None:
+        """The return published for this map version and these closed waves (JSON), if any."""
+        row = await self.db.fetch_one(
+            "SELECT figures FROM published_returns WHERE pilot_id = ? AND map_version = ? "
+            "AND waves = ?",
+            (pilot_id, map_version, _wave_keys(waves)),
+        )
+        return row["figures"] if row else None
 
     async def published_return(
         self, pilot_id: int, map_version: int, waves: Sequence[tuple[str, str]], figures: str
