@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.services import Services
-from bot.storage.repositories.proposals import Round
+from bot.storage.repositories.proposals import Proposal, Round
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,18 @@ def is_open(found: Round, day: str) -> bool:
     return found.phase != "closed" and day <= found.closes_on
 
 
+async def goal_in_dot_voting(
+    services: Services, pilot_id: int, goal_id: int, day: str
+) -> tuple[Proposal, Round] | Refused:
+    """The pilot's goal and its round, if the round is open for dots (call in a transaction)."""
+    found = await services.proposals.in_pilot(goal_id, pilot_id)
+    if found is None:
+        return Refused("unknown")
+    if not is_open(found[1], day) or found[1].phase != "prioritising":
+        return Refused("closed")
+    return found
+
+
 async def move_dot(
     services: Services,
     pilot_id: int,
@@ -44,12 +56,10 @@ async def move_dot(
     """One dot put on (or taken off) an approved goal; never more than the round's N."""
     repo = services.proposals
     async with services.db.transaction(update_id):
-        found = await repo.in_pilot(goal_id, pilot_id)
-        if found is None:
-            return Refused("unknown")
+        found = await goal_in_dot_voting(services, pilot_id, goal_id, day)
+        if isinstance(found, Refused):
+            return found
         proposal, its_round = found
-        if not is_open(its_round, day) or its_round.phase != "prioritising":
-            return Refused("closed")
         if proposal.status != "approved":
             return Refused("not_votable")
         if not add:

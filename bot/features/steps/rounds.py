@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.priorities import Refused, is_open, today
+from bot.priorities import Refused, goal_in_dot_voting, is_open, today
 from bot.services import Services
 from bot.storage.repositories.proposals import Proposal, Recipient, Round, RoundKind
 
@@ -284,14 +284,11 @@ async def paper_dots(
     services: Services, pilot_id: int, goal_id: int, count: int, day: str, update_id: int | None
 ) -> Refused | None:
     """Dots from a paper or hands-up session, entered by a facilitator (no per-person limit)."""
-    repo = services.proposals
     async with services.db.transaction(update_id):
-        found = await repo.in_pilot(goal_id, pilot_id)
-        if found is None:
-            return Refused("unknown")
-        if not is_open(found[1], day) or found[1].phase != "prioritising":
-            return Refused("closed")
-        if not await repo.add_dots(found[1].id, goal_id, None, None, count, None):
+        found = await goal_in_dot_voting(services, pilot_id, goal_id, day)
+        if isinstance(found, Refused):
+            return found
+        if not await services.proposals.add_dots(found[1].id, goal_id, None, None, count, None):
             return Refused("not_votable")
     return None
 
