@@ -9,6 +9,7 @@ buttons and membership changes, then the catch-alls.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -27,6 +28,7 @@ from bot.chat.invite_card import invite_card
 from bot.chat.menus import set_default_menus
 from bot.features.admin import handlers as admin
 from bot.features.checkins import handlers as checkins
+from bot.features.checkins.screens import load_scripts as load_checkin_scripts
 from bot.features.contacts import handlers as contacts
 from bot.features.help import handlers as help_feature
 from bot.features.impact_map import handlers as impact_map
@@ -180,6 +182,11 @@ async def _open(application: Application) -> None:
         _forget_old_updates, interval=UPDATE_CLEANUP_INTERVAL, first=UPDATE_CLEANUP_INTERVAL
     )
     await set_default_menus(application.bot, COMMANDS, settings.default_language)
+    load_checkin_scripts()
+    # What lives now (modules, handlers, caches) lives as long as the bot: leave it out of
+    # the collector's full passes, which would otherwise walk it on every large tick.
+    gc.collect()
+    gc.freeze()
 
 
 async def _forget_old_updates(context: BotContext) -> None:
@@ -187,6 +194,7 @@ async def _forget_old_updates(context: BotContext) -> None:
 
 
 async def _close(application: Application) -> None:
+    gc.unfreeze()  # so a process that starts the bot again (tests) can collect this one
     if "renderer" in application.bot_data:
         application.bot_data["renderer"].close()
     if "outbox" in application.bot_data:

@@ -39,6 +39,12 @@ def script_of(name: str) -> Script:
     return shipped(name)
 
 
+def load_scripts() -> None:
+    """Load every check-in script now: a broken one stops the start, not a wave's tick."""
+    for name in TREND_ITEM:
+        script_of(name)
+
+
 # The engine is pure and its steps immutable, so members at the same point share one:
 # a wave's prompts start alike, and answers repeat across members.
 @lru_cache(maxsize=4096)
@@ -108,13 +114,12 @@ def question_message(
 
     The outbox signs its buttons as it sends them.
     """
-    layout = _layout(name, state, caller.language)
     keyboard = [
         [
-            {"text": label, "callback_data": callbacks.unsigned(action, f"{prompt_id}{rest}")}
-            for label, action, rest in row
+            {"text": label, "callback_data": f"{data_before}{prompt_id}{data_after}"}
+            for label, data_before, data_after in row
         ]
-        for row in layout
+        for row in _layout(name, state, caller.language)
     ]
     return {
         "text": question_text(caller, script_of(name), resumed(name, state), before),
@@ -124,8 +129,11 @@ def question_message(
     }
 
 
-# A button as laid out for any prompt at a question: label, action, argument after the id.
+# A button as laid out for any prompt at a question: its label, and its (unsigned) callback
+# data before and after the prompt's id.
 _Layout = tuple[tuple[tuple[str, str, str], ...], ...]
+# SQLite's largest row id: callback data checked to fit with it fits with any prompt's id.
+_LONGEST_ID = str(2**63 - 1)
 
 
 @lru_cache(maxsize=4096)
@@ -141,8 +149,12 @@ def _layout(name: str, state: str, language: str) -> _Layout:
     question = step.question
     at = position_of(script, step)
 
+    def laid_out(label: str, action: str, rest: str) -> tuple[str, str, str]:
+        data_before, data_after = callbacks.unsigned(action, _LONGEST_ID + rest).split(_LONGEST_ID)
+        return (label, data_before, data_after)
+
     def answer(label: str, code: str) -> tuple[str, str, str]:
-        return (label, ANSWER, f":{code}:{at}")
+        return laid_out(label, ANSWER, f":{code}:{at}")
 
     rows: list[list[tuple[str, str, str]]] = []
     if isinstance(question, Note):
@@ -164,11 +176,11 @@ def _layout(name: str, state: str, language: str) -> _Layout:
         ]
     last = []
     if step.can_go_back:
-        last.append((_("◀ Back"), BACK, f":{at}"))
+        last.append(laid_out(_("◀ Back"), BACK, f":{at}"))
     if step.skippable:
         skip = _("Prefer not to say") if script.id != "work_travel" else _("Skip")
-        last.append((skip, SKIP, f":{at}"))
-    last.append((_("Later…"), LATER, ""))
+        last.append(laid_out(skip, SKIP, f":{at}"))
+    last.append(laid_out(_("Later…"), LATER, ""))
     rows.append(last)
     return tuple(tuple(row) for row in rows)
 
