@@ -53,6 +53,10 @@ log = logging.getLogger(__name__)
 
 # How long a sender waits before trying a reply again that Telegram could not take.
 RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 30.0)
+# Bot API calls prepared and under way at once. Telegram takes about 30 messages a second,
+# so more would only sign and encode replies to wait in the rate limiter: at a wave's start,
+# 500 prompts' worth of work in one burst, holding up the updates handled meanwhile.
+CALLS_IN_FLIGHT = 32
 # How long stopping waits for replies still being sent; the rest is sent at the next start.
 FLUSH_SECONDS = 5.0
 # The Bot API method of each kind of reply sent as stored (files go through PTB's methods).
@@ -136,8 +140,11 @@ class Outbox:
         self._people = People(db)
         self._queues: dict[int, deque[StoredReply]] = {}
         self._senders: dict[int, asyncio.Task] = {}
+        self._in_flight = asyncio.Semaphore(CALLS_IN_FLIGHT)
         # Sent replies whose rows are still to be deleted: deleted together, in one trip.
         self._sent: list[int] = []
+        # Message ids of tracked replies among them, recorded in the same transaction.
+        self._to_record: list[tuple[Recorder, str, int]] = []
         # Finished updates whose replies are to be stored together, in one statement.
         self._to_store: list[_Storing] = []
         self._storer: asyncio.Task | None = None
@@ -265,24 +272,14 @@ class Outbox:
         """Send replies stored by `store_in_transaction`, once their transaction committed."""
         self._enqueue(stored)
 
-    async def _record(self, item: StoredReply, sent: Any) -> None:
-        """Record a tracked reply's message id and forget its row, in one transaction."""
+    def _record_later(self, item: StoredReply, sent: Any) -> None:
+        """Record a tracked reply's message id as its row is forgotten (`_forget_sent`)."""
         name, _, argument = (item.reply.on_sent or "").partition(":")
         recorder = self._recorders.get(name)
         message_id = sent.get("message_id") if isinstance(sent, dict) else None
-        if recorder is None or message_id is None:
-            self._forget_later(item.id)
-            return
-        while True:
-            try:
-                async with self._db.transaction():
-                    await recorder(argument, message_id)
-                    await self._rows.forget_in_transaction(item.id)
-                return
-            except sqlite3.OperationalError as error:
-                # Sent already: only the record waits (a crash meanwhile sends it again).
-                log.warning("could not record a sent message (%s); trying again", error)
-                await asyncio.sleep(RETRY_SECONDS[0])
+        if recorder is not None and message_id is not None:
+            self._to_record.append((recorder, argument, message_id))
+        self._forget_later(item.id)
 
     async def _store(self, update_id: int | None, replies: list[Reply]) -> None:
         """Store replies (with no update, or marking theirs answered), then send them.
@@ -356,15 +353,25 @@ class Outbox:
             self._forgetting = asyncio.create_task(self._forget_sent())
 
     async def _forget_sent(self) -> None:
+        """Delete the rows of sent replies and record the tracked ones' message ids.
+
+        Everything sent meanwhile shares one transaction: at a wave's start, one for many
+        prompts instead of one each, so the tick and residents' answers seldom wait for it.
+        """
         try:
             while self._sent:
                 sent, self._sent = self._sent, []
+                recorded, self._to_record = self._to_record, []
                 try:
-                    await self._rows.forget(sent)
+                    async with self._db.transaction():
+                        for recorder, argument, message_id in recorded:
+                            await recorder(argument, message_id)
+                        await self._rows.forget_in_transaction(sent)
                 except sqlite3.OperationalError as error:
                     # Kept in memory meanwhile; after a crash they would be sent again.
-                    log.warning("could not delete sent replies (%s); trying again", error)
-                    self._sent.extend(sent)
+                    log.warning("could not forget sent replies (%s); trying again", error)
+                    self._sent[:0] = sent
+                    self._to_record[:0] = recorded
                     await asyncio.sleep(RETRY_SECONDS[0])
         finally:
             self._forgetting = None
@@ -385,9 +392,8 @@ class Outbox:
             while queue:
                 item = queue[0]
                 try:
-                    sent = await self._send(item.reply)
-                    if item.reply.on_sent is not None:
-                        await self._record(item, sent)
+                    async with self._in_flight:
+                        sent = await self._send(item.reply)
                 except Forbidden:
                     log.info("a person blocked the bot: contact marked inactive")
                     async with self._db.transaction():
@@ -404,8 +410,7 @@ class Outbox:
                     continue
                 attempt = 0
                 queue.popleft()
-                if item.reply.on_sent is None:
-                    self._forget_later(item.id)
+                self._record_later(item, sent)
         finally:
             if not queue:
                 del self._queues[chat_id]

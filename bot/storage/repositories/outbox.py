@@ -69,17 +69,13 @@ class Outbox(Repository):
             for row in rows
         ]
 
-    async def forget(self, reply_ids: Sequence[int]) -> None:
-        """Telegram has these replies (or refused them for good)."""
+    async def forget_in_transaction(self, reply_ids: Sequence[int]) -> None:
+        """Telegram has these replies (or refused them for good); in the current transaction."""
         # In chunks well under SQLite's limit on parameters in one statement.
         for start in range(0, len(reply_ids), 500):
             chunk = tuple(reply_ids[start : start + 500])
             marks = ", ".join("?" * len(chunk))
-            await self.db.atomic(f"DELETE FROM outbox WHERE id IN ({marks})", chunk)
-
-    async def forget_in_transaction(self, reply_id: int) -> None:
-        """Telegram has this reply; forgotten in the current transaction."""
-        await self.db.execute("DELETE FROM outbox WHERE id = ?", (reply_id,))
+            await self.db.execute(f"DELETE FROM outbox WHERE id IN ({marks})", chunk)
 
     async def forget_chat(self, chat_id: int) -> None:
         """Drop every reply to a chat (its person blocked the bot)."""
