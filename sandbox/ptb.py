@@ -20,13 +20,19 @@ from sandbox.wire import API_ROUTE, FILE_ROUTE, Reply, Upload, error_reply
 
 
 class SandboxRequest(BaseRequest):
-    """Route a PTB Bot's requests into a Sandbox in this process (any base_url works)."""
+    """Route a PTB Bot's requests into a Sandbox in this process (any base_url works).
 
-    __slots__ = ("_read_timeout", "_sandbox")
+    A fixed `latency` (seconds) delays every answer, as a round trip to Telegram would.
+    """
 
-    def __init__(self, sandbox: Sandbox, *, read_timeout: float | None = 5.0) -> None:
+    __slots__ = ("_latency", "_read_timeout", "_sandbox")
+
+    def __init__(
+        self, sandbox: Sandbox, *, read_timeout: float | None = 5.0, latency: float = 0.0
+    ) -> None:
         self._sandbox = sandbox
         self._read_timeout = read_timeout
+        self._latency = latency
 
     @property
     def read_timeout(self) -> float | None:
@@ -52,11 +58,12 @@ class SandboxRequest(BaseRequest):
         """Answer the request from the sandbox, honouring the read timeout like HTTP would."""
         timeout = self._read_timeout if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
         reply = await self._reply(url, request_data)
-        if reply.delay:
-            if timeout is not None and reply.delay > timeout:
+        delay = reply.delay + self._latency
+        if delay:
+            if timeout is not None and delay > timeout:
                 await asyncio.sleep(timeout)
                 raise TimedOut
-            await asyncio.sleep(reply.delay)
+            await asyncio.sleep(delay)
         return reply.status, reply.body
 
     async def _reply(self, url: str, request_data: RequestData | None) -> Reply:
