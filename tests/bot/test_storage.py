@@ -241,3 +241,44 @@ def test_migration_numbers_are_unique() -> None:
     """Two files with one number: the second would never be applied."""
     numbers = [int(path.name[:4]) for path in MIGRATIONS.glob("*.sql")]
     assert len(numbers) == len(set(numbers))
+
+
+async def test_a_pilot_s_waves_and_their_close_are_kept_from_its_prompts(tmp_path) -> None:
+    """Waves of prompts from before migration 0020 and after it: each closes with its last."""
+    path = tmp_path / "waves.db"
+    connection = sqlite3.connect(path)
+    for script in sorted(MIGRATIONS.glob("*.sql")):
+        number = int(script.name[:4])
+        if number < 20:
+            connection.executescript(
+                f"BEGIN;\n{script.read_text()}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+    prompt = (
+        "INSERT INTO checkin_prompts (pilot_id, pseudonym, module, period, script, state, "
+        "prompted_at, closes_at) VALUES (1, ?, ?, ?, 'work_travel', '{}', '', ?)"
+    )
+    connection.execute(
+        "INSERT INTO pilots (id, slug, name, controller, notice_version, created_at) "
+        "VALUES (1, 'laitila', 'Laitila', 'Leader Ravakka', '2026-12', '')"
+    )
+    connection.executemany(
+        "INSERT INTO people (pseudonym, language, created_at) VALUES (?, 'fi', '')",
+        [("a",), ("b",), ("c",)],
+    )
+    connection.executemany(
+        prompt,
+        [("a", "weekly", "2026-11-30", "2026-12-13"), ("b", "weekly", "2026-11-30", "2026-12-14")],
+    )
+    connection.commit()
+    connection.close()
+    database = await Database.open(path)
+    async with database.transaction():
+        # A late joiner in a time zone further west: the wave closes with their prompt.
+        await database.execute(prompt, ("c", "weekly", "2026-11-30", "2026-12-14T09:00"))
+        await database.execute(prompt, ("c", "monthly", "2026-12", "2026-12-15"))
+    rows = await database.fetch_all("SELECT * FROM checkin_waves ORDER BY module")
+    await database.close()
+    assert [tuple(row) for row in rows] == [
+        (1, "monthly", "2026-12", "2026-12-15"),
+        (1, "weekly", "2026-11-30", "2026-12-14T09:00"),
+    ]

@@ -221,11 +221,8 @@ class Summaries(Repository):
         does not send a backlog.
         """
         rows = await self.db.fetch_all(
-            "WITH closed AS (SELECT pilot_id, period, MAX(closes_at) AS closes_at "
-            "FROM checkin_prompts WHERE module = 'weekly' GROUP BY pilot_id, period "
-            "HAVING MAX(closes_at) <= ?), "
-            "latest AS (SELECT pilot_id, MAX(period) AS period, MAX(closes_at) AS closes_at "
-            "FROM closed GROUP BY pilot_id) "
+            "WITH latest AS (SELECT pilot_id, MAX(period) AS period, MAX(closes_at) AS closes_at "
+            "FROM checkin_waves WHERE module = 'weekly' AND closes_at <= ? GROUP BY pilot_id) "
             "SELECT s.pilot_id, s.pseudonym, c.chat_id, p.language, l.period "
             "FROM digest_subscribers s JOIN latest l ON l.pilot_id = s.pilot_id "
             "JOIN contacts c ON c.pseudonym = s.pseudonym AND c.active = 1 "
