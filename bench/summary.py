@@ -194,6 +194,14 @@ async def _forgotten(database: Database) -> None:
         await database.execute("DELETE FROM analysis_summed")
 
 
+async def _summed_before_last(services: Services) -> Services:
+    """The services with the sums of every closed wave but the last in memory (the waves
+    as they are now: an erasure changes their counts)."""
+    closed, _running = await services.analysis.waves(1, NOW_UTC)
+    await services.analysis.aggregates(1, closed[:-1])
+    return services
+
+
 async def aggregation(db: Path, repeats: int) -> dict[str, float]:
     """Part 1: live_analysis (first and later calls) against the bare GROUP BY."""
     database = await Database.open(db)
@@ -216,7 +224,6 @@ async def aggregation(db: Path, repeats: int) -> dict[str, float]:
         bare = await _timed(lambda: database.fetch_all(bare_sql), repeats)
         services = services_on(database)
         first = await _timed(lambda: live_analysis(services, 1, lang="en"), 1)
-        closed, _running = await services.analysis.waves(1, NOW_UTC)
         # The map's forecast is computed once per map version (and kept): from here on,
         # each timing is the aggregation and the actual return alone.
         fill = []
@@ -226,7 +233,7 @@ async def aggregation(db: Path, repeats: int) -> dict[str, float]:
             fill.append(await timed_on(database))
         # The sums on disk as they were before the last wave closed.
         await _forgotten(database)
-        await services_on(database).analysis.aggregates(1, closed[:-1])
+        await _summed_before_last(services_on(database))
         before_last = await KeptSums.taken(database)
         restart_added, restart_same, erasure_added, added = [], [], [], []
         members = [
@@ -251,16 +258,14 @@ async def aggregation(db: Path, repeats: int) -> dict[str, float]:
             restart_same.append(await timed_on(database))
             # In the running bot: a member is erased (/delete), then the last wave closes.
             await before_last.put_back(database)
-            running = services_on(database)
-            await running.analysis.aggregates(1, closed[:-1])
+            running = await _summed_before_last(services_on(database))
             async with database.transaction():
                 await running.personal_data.erase(leaver)
             erasure_added += await _timed(lambda r=running: live_analysis(r, 1, lang="en"), 1)
             # In the running bot, the last wave closes: its answers are added to the sums
             # in memory (and written to disk).
             await before_last.put_back(database)
-            running = services_on(database)
-            await running.analysis.aggregates(1, closed[:-1])
+            running = await _summed_before_last(services_on(database))
             added += await _timed(lambda r=running: live_analysis(r, 1, lang="en"), 1)
         # After an erasure within the wave: the published return is shown, no answer read.
         published = [await timed_on(database) for _ in range(repeats)]

@@ -169,23 +169,24 @@ class AnalysisReads(Repository):
     ) -> tuple[frozenset[WaveStatus], dict[str, dict[str, Any]]]:
         """The sums on disk and the waves they cover, if these are among `waves` (else none).
 
-        One statement, so the waves and the rows come from one committed snapshot.
+        One statement, so the waves and the rows come from one committed snapshot; the rows
+        as one JSON object, so Python parses one document, not one per member.
         """
-        rows = await self.db.fetch_all_long(
-            "SELECT NULL AS pseudonym, json_array(waves, names, layout) AS sums "
-            "FROM analysis_summed WHERE pilot_id = ?1 "
-            "UNION ALL SELECT pseudonym, sums FROM analysis_sums WHERE pilot_id = ?1",
+        stored = await self.db.fetch_all_long(
+            "SELECT waves, names, layout, (SELECT json_group_object(pseudonym, json(sums)) "
+            "FROM analysis_sums WHERE pilot_id = ?1) AS sums "
+            "FROM analysis_summed WHERE pilot_id = ?1",
             (pilot_id,),
         )
-        stored = next((row["sums"] for row in rows if row["pseudonym"] is None), None)
-        if stored is None:
+        if not stored or stored[0]["layout"] != _LAYOUT:
             return frozenset(), {}
-        covered, names, layout = json.loads(stored)
         by_key = {_stored_key(wave): wave for wave in waves}
-        keys = [tuple(key) for key in json.loads(covered)]
-        if layout != _LAYOUT or not all(key in by_key for key in keys):
+        keys = [tuple(key) for key in json.loads(stored[0]["waves"])]
+        if not all(key in by_key for key in keys):
             return frozenset(), {}
-        summed = await asyncio.to_thread(_decoded, json.loads(names), rows)
+        summed = await asyncio.to_thread(
+            _decoded, json.loads(stored[0]["names"]), stored[0]["sums"]
+        )
         return frozenset(by_key[key] for key in keys), summed
 
     async def _store_sums(
@@ -197,14 +198,16 @@ class AnalysisReads(Repository):
     ) -> None:
         """Keep the sums over `waves` on disk, in place of those kept before."""
         names = [name for name in next(iter(summed.values()), {}) if name != "pseudonym"]
-        rows = await asyncio.to_thread(_encoded, pilot_id, names, summed)
+        encoded = await asyncio.to_thread(_encoded, names, summed)
         async with self.db.transaction():
             if await self._erasures(pilot_id) != erasures:
                 # Rows were erased since the answers were read: these sums may hold them.
                 return
             await self.db.execute("DELETE FROM analysis_sums WHERE pilot_id = ?", (pilot_id,))
-            await self.db.executemany(
-                "INSERT INTO analysis_sums (pilot_id, pseudonym, sums) VALUES (?, ?, ?)", rows
+            await self.db.execute(
+                "INSERT INTO analysis_sums (pilot_id, pseudonym, sums) "
+                "SELECT ?, key, value FROM json_each(?)",
+                (pilot_id, encoded),
             )
             await self.db.execute(
                 "INSERT INTO analysis_summed (pilot_id, waves, names, layout) "
@@ -226,25 +229,16 @@ def _stored_key(wave: WaveStatus) -> tuple[str, str, str]:
     return (wave.module, wave.period, wave.closes_at)
 
 
-def _encoded(
-    pilot_id: int, names: list[str], summed: dict[str, dict[str, Any]]
-) -> list[tuple[int, str, str]]:
-    """(pilot, member, their sums as a JSON array in the order of `names`)."""
-    return [
-        (pilot_id, member, json.dumps([sums[name] for name in names]))
-        for member, sums in summed.items()
-    ]
+def _encoded(names: list[str], summed: dict[str, dict[str, Any]]) -> str:
+    """The sums as one JSON object: by member, an array in the order of `names`."""
+    return json.dumps({member: [sums[name] for name in names] for member, sums in summed.items()})
 
 
-def _decoded(names: list[str], rows: list[aiosqlite.Row]) -> dict[str, dict[str, Any]]:
-    """The sums of each member as `_encoded` stored them (the row without a member skipped)."""
+def _decoded(names: list[str], stored: str | None) -> dict[str, dict[str, Any]]:
+    """The sums of each member as `_encoded` stored them (None: no member)."""
     return {
-        row["pseudonym"]: {
-            "pseudonym": row["pseudonym"],
-            **dict(zip(names, json.loads(row["sums"]), strict=True)),
-        }
-        for row in rows
-        if row["pseudonym"] is not None
+        member: {"pseudonym": member, **dict(zip(names, values, strict=True))}
+        for member, values in json.loads(stored or "{}").items()
     }
 
 
