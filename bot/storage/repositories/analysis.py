@@ -160,9 +160,15 @@ class AnalysisReads(Repository):
             rows = await self.db.fetch_all_long(sql, (pilot_id, _wave_keys(new)))
             # Thousands of members: added up in a worker thread, so the event loop goes on.
             summed = await asyncio.to_thread(_added, summed, rows)
-            await self._store_sums(pilot_id, known.erasures, waves, summed)
         known.summed = (wanted, summed)
-        return await asyncio.to_thread(_aggregates_of, summed)
+        if not new:
+            return await asyncio.to_thread(_aggregates_of, summed)
+        # Written while the derivations' view is built (the write waits on SQLite mostly).
+        _stored, aggregates = await asyncio.gather(
+            self._store_sums(pilot_id, known.erasures, waves, summed),
+            asyncio.to_thread(_aggregates_of, summed),
+        )
+        return aggregates
 
     async def _stored_sums(
         self, pilot_id: int, waves: Sequence[WaveStatus]
@@ -173,8 +179,8 @@ class AnalysisReads(Repository):
         as one JSON object, so Python parses one document, not one per member.
         """
         stored = await self.db.fetch_all_long(
-            "SELECT waves, names, layout, (SELECT json_group_object(pseudonym, json(sums)) "
-            "FROM analysis_sums WHERE pilot_id = ?1) AS sums "
+            "SELECT waves, names, layout, (SELECT '{' || group_concat(json_quote(pseudonym) "
+            "|| ':' || sums, ',') || '}' FROM analysis_sums WHERE pilot_id = ?1) AS sums "
             "FROM analysis_summed WHERE pilot_id = ?1",
             (pilot_id,),
         )
@@ -237,7 +243,7 @@ def _encoded(names: list[str], summed: dict[str, dict[str, Any]]) -> str:
 def _decoded(names: list[str], stored: str | None) -> dict[str, dict[str, Any]]:
     """The sums of each member as `_encoded` stored them (None: no member)."""
     return {
-        member: {"pseudonym": member, **dict(zip(names, values, strict=True))}
+        member: dict(zip(names, values, strict=True), pseudonym=member)
         for member, values in json.loads(stored or "{}").items()
     }
 
