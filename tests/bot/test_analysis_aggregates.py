@@ -368,18 +368,41 @@ def _last_week(observations: Sequence[Observation]) -> str:
     return max(stored_as(o)[1] for o in observations if o.indicator == "work_days")
 
 
+async def restarted_after_summing(
+    folder: Path, observations: Sequence[Observation], open_periods: frozenset[str]
+) -> tuple[Services, int, Aggregates]:
+    """The services of a bot restarted after it had summed the pilot's closed waves (and
+    kept the sums on disk); the pilot, and what those sums gave."""
+    services, pilot_id = await stored_pilot(folder, observations, open_periods)
+    try:
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        summed = await services.analysis.aggregates(pilot_id, closed)
+    finally:
+        await services.db.close()
+    return await started(folder), pilot_id, summed
+
+
+async def aggregates_after_restart(
+    folder: Path, pilot_id: int, waves: Sequence[WaveStatus]
+) -> Aggregates:
+    """What another restart of the bot computes over these waves."""
+    services = await started(folder)
+    try:
+        return await services.analysis.aggregates(pilot_id, waves)
+    finally:
+        await services.db.close()
+
+
 async def test_after_a_restart_the_sums_on_disk_give_the_full_pass_numbers(
     tmp_path: Path,
 ) -> None:
     observations = load_observations(SYNTHETIC)
     last_week = _last_week(observations)
-    services, pilot_id = await stored_pilot(tmp_path, observations, frozenset({last_week}))
-    closed, _running = await services.analysis.waves(pilot_id, NOW)
-    await services.analysis.aggregates(pilot_id, closed)
-    await services.db.close()
-    # The bot restarts; the last week closes meanwhile.
-    services = await started(tmp_path)
+    services, pilot_id, _summed = await restarted_after_summing(
+        tmp_path, observations, frozenset({last_week})
+    )
     try:
+        # The last week closed while the bot was down.
         await close_wave(services, last_week)
         reads = answer_reads(services.db)
         closed, _running = await services.analysis.waves(pilot_id, NOW)
@@ -390,11 +413,7 @@ async def test_after_a_restart_the_sums_on_disk_give_the_full_pass_numbers(
         # The same, had nothing been on disk: one pass over every answer.
         async with services.db.transaction():
             await services.db.execute("DELETE FROM analysis_summed")
-        unkept = await started(tmp_path)
-        try:
-            fresh = await unkept.analysis.aggregates(pilot_id, closed)
-        finally:
-            await unkept.db.close()
+        fresh = await aggregates_after_restart(tmp_path, pilot_id, closed)
         assert fresh == kept
         assert fresh == aggregate_observations(observations)
         assert_same_results(kept, observations)
@@ -404,11 +423,7 @@ async def test_after_a_restart_the_sums_on_disk_give_the_full_pass_numbers(
 
 async def test_after_a_restart_with_no_new_wave_no_answer_is_read(tmp_path: Path) -> None:
     observations = load_observations(SYNTHETIC)
-    services, pilot_id = await stored_pilot(tmp_path, observations, frozenset())
-    closed, _running = await services.analysis.waves(pilot_id, NOW)
-    before = await services.analysis.aggregates(pilot_id, closed)
-    await services.db.close()
-    services = await started(tmp_path)
+    services, pilot_id, before = await restarted_after_summing(tmp_path, observations, frozenset())
     try:
         reads = answer_reads(services.db)
         closed, _running = await services.analysis.waves(pilot_id, NOW)
@@ -442,26 +457,19 @@ async def test_an_erasure_takes_the_members_sums_off_disk_and_needs_no_full_pass
         assert after == aggregate_observations(left)
         assert erased not in {member.member for member in after.members}
         # What a restart reads back is the same.
-        again = await started(tmp_path)
-        try:
-            assert await again.analysis.aggregates(pilot_id, closed) == after
-        finally:
-            await again.db.close()
+        assert await aggregates_after_restart(tmp_path, pilot_id, closed) == after
     finally:
         await services.db.close()
 
 
 async def test_sums_on_disk_over_waves_not_asked_for_are_computed_afresh(tmp_path: Path) -> None:
     observations = load_observations(SYNTHETIC)
-    services, pilot_id = await stored_pilot(tmp_path, observations, frozenset())
-    closed, _running = await services.analysis.waves(pilot_id, NOW)
-    await services.analysis.aggregates(pilot_id, closed)
-    await services.db.close()
-    # After a restart, the last wave is no longer asked for (say an erasure left it too
-    # small to show): the sums on disk hold it, so they cannot be used.
-    services = await started(tmp_path)
+    services, pilot_id, _summed = await restarted_after_summing(tmp_path, observations, frozenset())
     try:
+        # The last wave is no longer asked for (say an erasure left it too small to show):
+        # the sums on disk hold it, so they cannot be used.
         reads = answer_reads(services.db)
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
         fewer = await services.analysis.aggregates(pilot_id, closed[:-1])
         assert passes_over_every_answer(reads) == 1
         last = (closed[-1].module, closed[-1].period)
