@@ -1,4 +1,4 @@
-"""/summary over the per-member sums kept on disk (migration 0019), end to end.
+"""/summary over the per-member sums kept on disk (migration 0021), end to end.
 
 After a restart, and after a member's /delete, the next wave's summary adds that wave's
 answers to the sums on disk instead of reading every answer again; its numbers are the

@@ -7,7 +7,7 @@ A closed wave no longer changes (no prompt of it is open, so no answer can be st
 unless rows are erased, which migration 0014 counts per pilot. So the closed waves found and
 the aggregates computed over them are kept per pilot, and read again only when a wave has
 closed since or a row has been erased. The per-member sums are also kept on disk (migration
-0019): a restart or an erasure reads them back (an erased member's row goes with their
+0021): a restart or an erasure reads them back (an erased member's row goes with their
 answers) instead of passing over every answer again.
 """
 
