@@ -71,39 +71,52 @@ async def sql_aggregates(
 ) -> Aggregates:
     """Store the observations as a pilot's check-in answers and aggregate them in SQL (at
     once, or `wave_by_wave` as each wave closes)."""
-    config = make_settings(folder / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://127.0.0.1:9/f")
-    db = await Database.open(config.db_path)
-    services = Services(settings=config, db=db)
+    services, pilot_id = await stored_pilot(folder, observations, open_periods)
     try:
-        members = sorted({observation.member for observation in observations})
-        waves = {stored_as(observation) for observation in observations}
-        async with db.transaction():
-            pilot = await services.pilots.create("Laitila", "Leader")
-            for number, member in enumerate(members):
-                await services.people.ensure(member, 1000 + number, "fi")
-            await db.executemany(
-                "INSERT INTO checkin_prompts (pilot_id, pseudonym, module, period, script, "
-                "state, status, prompted_at, closes_at) VALUES (?, ?, ?, ?, 'x', '', "
-                "'answered', ?, ?)",
-                [
-                    (pilot.id, members[0], module, period, CLOSED, _closes(period, open_periods))
-                    for module, period in waves
-                ],
-            )
-            await services.checkins.store_answers(
-                [
-                    (pilot.id, o.member, *stored_as(o), o.indicator, str(o.value), 0, CLOSED)
-                    for o in sorted(observations, key=lambda item: item.date)
-                ]
-            )
-        closed, _running = await services.analysis.waves(pilot.id, NOW)
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
         assert all(wave.closes_at == CLOSED for wave in closed)
         if wave_by_wave:
             for count in range(1, len(closed)):
-                await services.analysis.aggregates(pilot.id, closed[:count])
-        return await services.analysis.aggregates(pilot.id, closed)
+                await services.analysis.aggregates(pilot_id, closed[:count])
+        return await services.analysis.aggregates(pilot_id, closed)
     finally:
-        await db.close()
+        await services.db.close()
+
+
+async def stored_pilot(
+    folder: Path, observations: Sequence[Observation], open_periods: frozenset[str]
+) -> tuple[Services, int]:
+    """A pilot whose check-in answers are the observations; the waves of `open_periods` are
+    still open. Its first member was prompted in every wave (so erase another)."""
+    services = await started(folder)
+    members = sorted({observation.member for observation in observations})
+    waves = {stored_as(observation) for observation in observations}
+    async with services.db.transaction():
+        pilot = await services.pilots.create("Laitila", "Leader")
+        for number, member in enumerate(members):
+            await services.people.ensure(member, 1000 + number, "fi")
+        await services.db.executemany(
+            "INSERT INTO checkin_prompts (pilot_id, pseudonym, module, period, script, "
+            "state, status, prompted_at, closes_at) VALUES (?, ?, ?, ?, 'x', '', "
+            "'answered', ?, ?)",
+            [
+                (pilot.id, members[0], module, period, CLOSED, _closes(period, open_periods))
+                for module, period in waves
+            ],
+        )
+        await services.checkins.store_answers(
+            [
+                (pilot.id, o.member, *stored_as(o), o.indicator, str(o.value), 0, CLOSED)
+                for o in sorted(observations, key=lambda item: item.date)
+            ]
+        )
+    return services, pilot.id
+
+
+async def started(folder: Path) -> Services:
+    """The bot's services on the database in `folder`, as a (re)started bot has them."""
+    config = make_settings(folder / "seroi.db", 1, "http://127.0.0.1:9/bot", "http://127.0.0.1:9/f")
+    return Services(settings=config, db=await Database.open(config.db_path))
 
 
 def _closes(period: str, open_periods: frozenset[str]) -> str:
@@ -278,7 +291,7 @@ async def test_requests_at_once_share_one_pass_over_the_answers(tmp_path: Path) 
 
     async def counted(sql: str, parameters: tuple = ()) -> list:
         nonlocal passes
-        passes += 1
+        passes += "FROM checkin_answers" in sql
         return await read(sql, parameters)
 
     db.fetch_all_long = counted
@@ -323,3 +336,143 @@ async def test_a_long_analysis_read_holds_up_neither_the_writer_nor_other_reads(
         assert count == 20_000_000
     finally:
         await db.close()
+
+
+def answer_reads(db: Database) -> list[str]:
+    """From now on, the SQL of each long read of the answers on `db`: a pass over every
+    answer reads them in key order, not INDEXED BY the period index."""
+    reads: list[str] = []
+    read = db.fetch_all_long
+
+    async def recorded(sql: str, parameters: tuple = ()) -> list:
+        if "FROM checkin_answers" in sql:
+            reads.append(sql)
+        return await read(sql, parameters)
+
+    db.fetch_all_long = recorded
+    return reads
+
+
+def passes_over_every_answer(reads: list[str]) -> int:
+    return sum("INDEXED BY" not in sql for sql in reads)
+
+
+async def close_wave(services: Services, period: str) -> None:
+    async with services.db.transaction():
+        await services.db.execute(
+            "UPDATE checkin_prompts SET closes_at = ? WHERE period = ?", (CLOSED, period)
+        )
+
+
+def _last_week(observations: Sequence[Observation]) -> str:
+    return max(stored_as(o)[1] for o in observations if o.indicator == "work_days")
+
+
+async def restarted_after_summing(
+    folder: Path, observations: Sequence[Observation], open_periods: frozenset[str]
+) -> tuple[Services, int, Aggregates]:
+    """The services of a bot restarted after it had summed the pilot's closed waves (and
+    kept the sums on disk); the pilot, and what those sums gave."""
+    services, pilot_id = await stored_pilot(folder, observations, open_periods)
+    try:
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        summed = await services.analysis.aggregates(pilot_id, closed)
+    finally:
+        await services.db.close()
+    return await started(folder), pilot_id, summed
+
+
+async def aggregates_after_restart(
+    folder: Path, pilot_id: int, waves: Sequence[WaveStatus]
+) -> Aggregates:
+    """What another restart of the bot computes over these waves."""
+    services = await started(folder)
+    try:
+        return await services.analysis.aggregates(pilot_id, waves)
+    finally:
+        await services.db.close()
+
+
+async def test_after_a_restart_the_sums_on_disk_give_the_full_pass_numbers(
+    tmp_path: Path,
+) -> None:
+    observations = load_observations(SYNTHETIC)
+    last_week = _last_week(observations)
+    services, pilot_id, _summed = await restarted_after_summing(
+        tmp_path, observations, frozenset({last_week})
+    )
+    try:
+        # The last week closed while the bot was down.
+        await close_wave(services, last_week)
+        reads = answer_reads(services.db)
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        assert last_week in {wave.period for wave in closed}
+        kept = await services.analysis.aggregates(pilot_id, closed)
+        assert passes_over_every_answer(reads) == 0
+        assert len(reads) == 1, "the new wave's answers, through the period index"
+        # The same, had nothing been on disk: one pass over every answer.
+        async with services.db.transaction():
+            await services.db.execute("DELETE FROM analysis_summed")
+        fresh = await aggregates_after_restart(tmp_path, pilot_id, closed)
+        assert fresh == kept
+        assert fresh == aggregate_observations(observations)
+        assert_same_results(kept, observations)
+    finally:
+        await services.db.close()
+
+
+async def test_after_a_restart_with_no_new_wave_no_answer_is_read(tmp_path: Path) -> None:
+    observations = load_observations(SYNTHETIC)
+    services, pilot_id, before = await restarted_after_summing(tmp_path, observations, frozenset())
+    try:
+        reads = answer_reads(services.db)
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        assert await services.analysis.aggregates(pilot_id, closed) == before
+        assert reads == []
+    finally:
+        await services.db.close()
+
+
+async def test_an_erasure_takes_the_members_sums_off_disk_and_needs_no_full_pass(
+    tmp_path: Path,
+) -> None:
+    observations = load_observations(SYNTHETIC)
+    last_week = _last_week(observations)
+    services, pilot_id = await stored_pilot(tmp_path, observations, frozenset({last_week}))
+    try:
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        await services.analysis.aggregates(pilot_id, closed)
+        erased = sorted({o.member for o in observations})[1]
+        kept_of = "SELECT COUNT(*) AS n FROM analysis_sums WHERE pseudonym = ?"
+        assert (await services.db.fetch_one(kept_of, (erased,)))["n"] == 1
+        async with services.db.transaction():
+            await services.personal_data.erase(erased)
+        assert (await services.db.fetch_one(kept_of, (erased,)))["n"] == 0
+        await close_wave(services, last_week)
+        reads = answer_reads(services.db)
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        after = await services.analysis.aggregates(pilot_id, closed)
+        assert passes_over_every_answer(reads) == 0
+        left = [o for o in observations if o.member != erased]
+        assert after == aggregate_observations(left)
+        assert erased not in {member.member for member in after.members}
+        # What a restart reads back is the same.
+        assert await aggregates_after_restart(tmp_path, pilot_id, closed) == after
+    finally:
+        await services.db.close()
+
+
+async def test_sums_on_disk_over_waves_not_asked_for_are_computed_afresh(tmp_path: Path) -> None:
+    observations = load_observations(SYNTHETIC)
+    services, pilot_id, _summed = await restarted_after_summing(tmp_path, observations, frozenset())
+    try:
+        # The last wave is no longer asked for (say an erasure left it too small to show):
+        # the sums on disk hold it, so they cannot be used.
+        reads = answer_reads(services.db)
+        closed, _running = await services.analysis.waves(pilot_id, NOW)
+        fewer = await services.analysis.aggregates(pilot_id, closed[:-1])
+        assert passes_over_every_answer(reads) == 1
+        last = (closed[-1].module, closed[-1].period)
+        assert fewer == aggregate_observations([o for o in observations if stored_as(o) != last])
+    finally:
+        await services.db.close()

@@ -72,6 +72,7 @@ async def test_mydata_says_in_the_persons_language_what_is_held_since_when_and_w
         "audit_log",
         "map_edits",
         "impact_map_versions",
+        "analysis_sums",
         "checkin_answers",
         "checkin_prompts",
         "checkin_due",

@@ -130,6 +130,7 @@ async def test_erasure_removes_every_row_about_the_person(services) -> None:
         "audit_log": 1,
         "map_edits": 0,
         "impact_map_versions": 0,
+        "analysis_sums": 0,
         "checkin_answers": 0,
         "checkin_prompts": 0,
         "checkin_due": 0,

@@ -6,12 +6,15 @@ reads a committed snapshot on the analysis connection while the writer goes on c
 A closed wave no longer changes (no prompt of it is open, so no answer can be stored in it)
 unless rows are erased, which migration 0014 counts per pilot. So the closed waves found and
 the aggregates computed over them are kept per pilot, and read again only when a wave has
-closed since or a row has been erased.
+closed since or a row has been erased. The per-member sums are also kept on disk (migration
+0021): a restart or an erasure reads them back (an erased member's row goes with their
+answers) instead of passing over every answer again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -63,11 +66,15 @@ class AnalysisReads(Repository):
         self._known: dict[int, _Known] = {}
         self._computing: dict[tuple[int, tuple[WaveStatus, ...]], asyncio.Future[Aggregates]] = {}
 
-    async def _known_of(self, pilot_id: int) -> _Known:
+    async def _erasures(self, pilot_id: int) -> int:
+        """How many of the pilot's check-in rows have been deleted so far."""
         row = await self.db.fetch_one(
             "SELECT rows_deleted FROM analysis_erasures WHERE pilot_id = ?", (pilot_id,)
         )
-        erasures = row["rows_deleted"] if row else 0
+        return row["rows_deleted"] if row else 0
+
+    async def _known_of(self, pilot_id: int) -> _Known:
+        erasures = await self._erasures(pilot_id)
         known = self._known.get(pilot_id)
         if known is None or known.erasures != erasures:
             # Erased rows change counts and aggregates: forget them, with what they held.
@@ -114,10 +121,12 @@ class AnalysisReads(Repository):
     async def aggregates(self, pilot_id: int, waves: Sequence[WaveStatus]) -> Aggregates:
         """The answers of these (closed) waves per member, as the SEROI+ derivations read them.
 
-        One pass over the answers in primary-key order: per member and period, then per
-        member, so Python sees one row per member, never one per answer. The sums are kept:
-        after a wave closes, only its answers are read and added; after an erasure,
-        everything is read again. Two requests at once share one pass.
+        Per member and period, then per member, so Python sees one row per member, never
+        one per answer. The sums are kept in memory and on disk: after a wave closes, only
+        its answers are read (period index) and added; after a restart or an erasure, the
+        sums on disk are read back. One pass over every answer in primary-key order fills
+        them the first time (or when they no longer fit the waves asked for, such as a
+        wave that an erasure left too small to show). Two requests at once share one pass.
         """
         known = await self._known_of(pilot_id)
         key = tuple(waves)
@@ -140,19 +149,103 @@ class AnalysisReads(Repository):
         self, pilot_id: int, waves: tuple[WaveStatus, ...], known: _Known
     ) -> Aggregates:
         wanted = frozenset(waves)
-        summed_waves, summed = known.summed or (frozenset(), {})
+        summed_waves, summed = known.summed or await self._stored_sums(pilot_id, waves)
         if not summed_waves <= wanted:
             summed_waves, summed = frozenset(), {}
         new = [wave for wave in waves if wave not in summed_waves]
         if new:
             # The first time, one pass over every answer in key order; then, through the
             # period index, the new waves' answers alone.
-            sql = _MEMBERS_OF_NEW_WAVES if summed else _MEMBERS
+            sql = _MEMBERS_OF_NEW_WAVES if summed_waves else _MEMBERS
             rows = await self.db.fetch_all_long(sql, (pilot_id, _wave_keys(new)))
             # Thousands of members: added up in a worker thread, so the event loop goes on.
             summed = await asyncio.to_thread(_added, summed, rows)
-            known.summed = (wanted, summed)
-        return await asyncio.to_thread(_aggregates_of, summed)
+        known.summed = (wanted, summed)
+        if not new:
+            return await asyncio.to_thread(_aggregates_of, summed)
+        # Written while the derivations' view is built (the write waits on SQLite mostly).
+        _stored, aggregates = await asyncio.gather(
+            self._store_sums(pilot_id, known.erasures, waves, summed),
+            asyncio.to_thread(_aggregates_of, summed),
+        )
+        return aggregates
+
+    async def _stored_sums(
+        self, pilot_id: int, waves: Sequence[WaveStatus]
+    ) -> tuple[frozenset[WaveStatus], dict[str, dict[str, Any]]]:
+        """The sums on disk and the waves they cover, if these are among `waves` (else none).
+
+        One statement, so the waves and the rows come from one committed snapshot; the rows
+        as one JSON object, so Python parses one document, not one per member.
+        """
+        stored = await self.db.fetch_all_long(
+            "SELECT waves, names, layout, (SELECT '{' || group_concat(json_quote(pseudonym) "
+            "|| ':' || sums, ',') || '}' FROM analysis_sums WHERE pilot_id = ?1) AS sums "
+            "FROM analysis_summed WHERE pilot_id = ?1",
+            (pilot_id,),
+        )
+        if not stored or stored[0]["layout"] != _LAYOUT:
+            return frozenset(), {}
+        by_key = {_stored_key(wave): wave for wave in waves}
+        keys = [tuple(key) for key in json.loads(stored[0]["waves"])]
+        if not all(key in by_key for key in keys):
+            return frozenset(), {}
+        summed = await asyncio.to_thread(
+            _decoded, json.loads(stored[0]["names"]), stored[0]["sums"]
+        )
+        return frozenset(by_key[key] for key in keys), summed
+
+    async def _store_sums(
+        self,
+        pilot_id: int,
+        erasures: int,
+        waves: Sequence[WaveStatus],
+        summed: dict[str, dict[str, Any]],
+    ) -> None:
+        """Keep the sums over `waves` on disk, in place of those kept before."""
+        names = [name for name in next(iter(summed.values()), {}) if name != "pseudonym"]
+        encoded = await asyncio.to_thread(_encoded, names, summed)
+        async with self.db.transaction():
+            if await self._erasures(pilot_id) != erasures:
+                # Rows were erased since the answers were read: these sums may hold them.
+                return
+            await self.db.execute("DELETE FROM analysis_sums WHERE pilot_id = ?", (pilot_id,))
+            await self.db.execute(
+                "INSERT INTO analysis_sums (pilot_id, pseudonym, sums) "
+                "SELECT ?, key, value FROM json_each(?)",
+                (pilot_id, encoded),
+            )
+            await self.db.execute(
+                "INSERT INTO analysis_summed (pilot_id, waves, names, layout) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (pilot_id) DO UPDATE SET "
+                "waves = excluded.waves, names = excluded.names, layout = excluded.layout",
+                (
+                    pilot_id,
+                    json.dumps([_stored_key(wave) for wave in waves]),
+                    json.dumps(names),
+                    _LAYOUT,
+                ),
+            )
+
+
+def _stored_key(wave: WaveStatus) -> tuple[str, str, str]:
+    """What identifies a closed wave on disk. Its counts are left out: an erasure lowers
+    them, while the others' sums stay true. A prompt added to the wave later would move
+    its closing time, so sums stored before it no longer fit."""
+    return (wave.module, wave.period, wave.closes_at)
+
+
+def _encoded(names: list[str], summed: dict[str, dict[str, Any]]) -> str:
+    """The sums as one JSON object: by member, an array in the order of `names`."""
+    return json.dumps({member: [sums[name] for name in names] for member, sums in summed.items()})
+
+
+def _decoded(names: list[str], stored: str | None) -> dict[str, dict[str, Any]]:
+    """The sums of each member as `_encoded` stored them (None: no member)."""
+    return {
+        member: dict(zip(names, values, strict=True), pseudonym=member)
+        for member, values in json.loads(stored or "{}").items()
+    }
 
 
 def _aggregates_of(summed: dict[str, dict[str, Any]]) -> Aggregates:
@@ -290,6 +383,8 @@ def _members_sql(index: str, in_waves: str) -> str:
 _MEMBERS = _members_sql("", _IN_WAVES)
 # The answers of a few new waves, through the period index rather than a pass over all.
 _MEMBERS_OF_NEW_WAVES = _members_sql("INDEXED BY checkin_answers_by_period", _IN_WAVE_PERIODS)
+# What the sums on disk were computed by: sums of another layout are computed afresh.
+_LAYOUT = hashlib.sha256(_MEMBERS.encode()).hexdigest()[:16]
 _ANSWERED = (
     "work_days",
     "home_days",

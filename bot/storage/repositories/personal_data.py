@@ -17,6 +17,7 @@ class PersonalData(Repository):
         "supports",
         "dots",
         "proposals",
+        "analysis_sums",
         "checkin_answers",
         "checkin_prompts",
         "checkin_due",
