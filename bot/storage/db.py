@@ -18,12 +18,14 @@ import fcntl
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import partial
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
@@ -130,6 +132,9 @@ _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+Result = TypeVar("Result")
+
+
 def utc_now() -> str:
     """A sortable ISO timestamp in UTC."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -148,6 +153,17 @@ def _read_only_uri(path: Path | str) -> str:
     return f"{Path(path).resolve().as_uri()}?mode=ro"
 
 
+def _fetch_all_on_thread(
+    connection: sqlite3.Connection, sql: str, parameters: tuple
+) -> list[aiosqlite.Row]:
+    return connection.execute(sql, parameters).fetchall()
+
+
+def _roll_back_on_thread(connection: sqlite3.Connection) -> None:
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
+
+
 class Database:
     """A writer connection (WAL) behind `transaction()`, and a reader for everything else."""
 
@@ -160,6 +176,9 @@ class Database:
         self._long_reader: aiosqlite.Connection | None = None
         self._long_reader_opening = asyncio.Lock()
         self._write_lock = asyncio.Lock()
+        # The update id (0: none) whose transaction is still to be begun: BEGIN goes with
+        # the transaction's first statement, in the same trip to the writer's thread.
+        self._to_begin: int | None = None
         # Telegram numbers a bot's updates in increasing order, so only ids up to the last
         # one stored before this start can be redeliveries; later ones need no lookup.
         self._last_update_before_start = 0
@@ -227,55 +246,119 @@ class Database:
 
         Recording the update in the same transaction as its effects is what makes a
         redelivered update (after a crash) have its effect once: the second time,
-        `AlreadyProcessedError` is raised before anything is written.
+        `AlreadyProcessedError` is raised (by the first statement, or at the end if there
+        is none) and nothing is written.
+
+        The writer's thread is visited as few times as the statements need: BEGIN and the
+        update's record go with the first statement, and the COMMIT is queued behind the
+        last one before the write lock passes on (the thread runs its queue in order), so
+        the next transaction's first statement need not wait for this one's round trip.
+        This transaction still returns only once its COMMIT has succeeded.
         """
         if _in_transaction.get():
             raise RuntimeError("transactions do not nest")
-        async with self._write_lock:
-            marker = _in_transaction.set(True)
+        await self._write_lock.acquire()
+        marker = _in_transaction.set(True)
+        self._to_begin = update_id or 0
+        try:
             try:
-                if update_id is None:
-                    await self._writer.execute("BEGIN IMMEDIATE")
-                else:
-                    # One trip for both: the values are ours (an int and a timestamp), so
-                    # the script needs no parameters. A second delivery breaks the key.
-                    try:
-                        await self._writer.executescript(
-                            "BEGIN IMMEDIATE; INSERT INTO processed_updates "
-                            f"(update_id, processed_at) VALUES ({int(update_id)}, '{utc_now()}');"
-                        )
-                    except sqlite3.IntegrityError:
-                        raise AlreadyProcessedError(update_id) from None
                 yield
             except BaseException:
-                if self._writer.in_transaction:
-                    await self._writer.execute("ROLLBACK")
+                if self._to_begin is None:
+                    # Queued even when the first statement's wait was cancelled before the
+                    # thread ran it: the thread must not stay inside this transaction.
+                    await self._queue_on_writer(_roll_back_on_thread)
                 raise
-            else:
-                await self._writer.execute("COMMIT")
-            finally:
-                _in_transaction.reset(marker)
+            # Nothing written and no update to record: no transaction was begun at all.
+            committed = (
+                self._queue_on_writer(self._commit_on_thread, self._to_begin)
+                if self._to_begin != 0
+                else None
+            )
+        finally:
+            self._to_begin = None
+            _in_transaction.reset(marker)
+            self._write_lock.release()
+        if committed is not None:
+            await committed
+
+    def _queue_on_writer(
+        self, work: Callable[..., Result], *arguments: object
+    ) -> asyncio.Future[Result]:
+        """Queue `work(connection, *arguments)` for the writer's thread now; its result later.
+
+        aiosqlite's connection thread runs its queue in order. Its own `_execute` does the
+        same but queues only once awaited; a COMMIT queued here, while the write lock is
+        still held, is sure to run before whatever the next holder queues.
+        """
+        future = asyncio.get_running_loop().create_future()
+        call = partial(work, self._writer._conn, *arguments)
+        self._writer._tx.put_nowait((future, call))
+        return future
+
+    @staticmethod
+    def _begin_on_thread(connection: sqlite3.Connection, update_id: int) -> None:
+        """BEGIN, and the update's record (0: none); a second delivery rolls back at once."""
+        connection.execute("BEGIN IMMEDIATE")
+        if not update_id:
+            return
+        try:
+            connection.execute(
+                "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+                (update_id, utc_now()),
+            )
+        except sqlite3.IntegrityError:
+            connection.execute("ROLLBACK")
+            raise AlreadyProcessedError(update_id) from None
+
+    @classmethod
+    def _commit_on_thread(cls, connection: sqlite3.Connection, to_begin: int | None) -> None:
+        """COMMIT what the transaction wrote; roll back if that fails (the next one starts
+        clean). A transaction that wrote nothing commits only its update's record."""
+        if to_begin is not None:
+            cls._begin_on_thread(connection, to_begin)
+        try:
+            connection.execute("COMMIT")
+        except BaseException:
+            _roll_back_on_thread(connection)
+            raise
+
+    async def _in_writer(self, work: Callable[..., Result], *arguments: object) -> Result:
+        """Run a statement of the current transaction on the writer's thread, in one trip
+        with the transaction's BEGIN if that has not been sent yet."""
+        if not _in_transaction.get():
+            raise OutsideTransactionError(str(arguments[0]) if arguments else "")
+        to_begin, self._to_begin = self._to_begin, None
+        if to_begin is None:
+            return await self._queue_on_writer(work, *arguments)
+        return await self._queue_on_writer(self._begun_then, to_begin, work, *arguments)
+
+    @classmethod
+    def _begun_then(
+        cls,
+        connection: sqlite3.Connection,
+        to_begin: int,
+        work: Callable[..., Result],
+        *arguments: object,
+    ) -> Result:
+        cls._begin_on_thread(connection, to_begin)
+        return work(connection, *arguments)
 
     async def execute(self, sql: str, parameters: tuple = ()) -> aiosqlite.Cursor:
         """Run one write statement of the current transaction."""
-        if not _in_transaction.get():
-            raise OutsideTransactionError(sql)
-        return await self._writer.execute(sql, parameters)
+        cursor = await self._in_writer(sqlite3.Connection.execute, sql, parameters)
+        return aiosqlite.Cursor(self._writer, cursor)
 
     async def executemany(self, sql: str, rows: list[tuple]) -> None:
         """Run one write statement for many rows, in the current transaction."""
-        if not _in_transaction.get():
-            raise OutsideTransactionError(sql)
-        await self._writer.executemany(sql, rows)
+        await self._in_writer(sqlite3.Connection.executemany, sql, rows)
 
     async def execute_returning(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
         """Run one write statement of the current transaction; the rows of its RETURNING.
 
         One trip to aiosqlite's thread, where executing and then fetching take two.
         """
-        if not _in_transaction.get():
-            raise OutsideTransactionError(sql)
-        return list(await self._writer.execute_fetchall(sql, parameters))
+        return await self._in_writer(_fetch_all_on_thread, sql, parameters)
 
     async def fetch_one(self, sql: str, parameters: tuple = ()) -> aiosqlite.Row | None:
         """The first row of a query, or None."""
@@ -284,10 +367,11 @@ class Database:
 
     async def fetch_all(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
         """All rows of a query: inside a transaction as it sees them, else as committed."""
-        connection = self._writer if _in_transaction.get() else self._reader
+        if _in_transaction.get():
+            return await self._in_writer(_fetch_all_on_thread, sql, parameters)
         # One trip to aiosqlite's thread instead of three (execute, fetch, close): those
         # trips, not SQLite, are most of the cost of a query.
-        return list(await connection.execute_fetchall(sql, parameters))
+        return list(await self._reader.execute_fetchall(sql, parameters))
 
     async def fetch_all_long(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
         """All rows of a long read, as committed, on the analysis connection (opened on first
@@ -302,16 +386,37 @@ class Database:
                 self._long_reader = reader
         return list(await self._long_reader.execute_fetchall(sql, parameters))
 
-    async def atomic(self, sql: str, parameters: tuple = ()) -> list[aiosqlite.Row]:
-        """One write statement as a transaction of its own: one trip, not three.
+    async def atomic(
+        self, sql: str, parameters: tuple = (), *, update_id: int | None = None
+    ) -> list[aiosqlite.Row]:
+        """One write statement as a transaction of its own, in one trip; with `update_id`,
+        recording the update as applied in the same transaction (`transaction()`'s rule).
 
-        SQLite runs a single statement (with its triggers) atomically; rows come back
-        from a `RETURNING` clause.
+        The whole transaction is one call on the writer's thread, so the write lock is held
+        only while it is queued, not while it runs: the next writer queues right behind it.
+        Rows come back from a `RETURNING` clause.
         """
         if _in_transaction.get():
             raise RuntimeError("atomic() is its own transaction; use execute() inside one")
         async with self._write_lock:
-            return list(await self._writer.execute_fetchall(sql, parameters))
+            done = self._queue_on_writer(self._atomic_on_thread, update_id or 0, sql, parameters)
+        return await done
+
+    @classmethod
+    def _atomic_on_thread(
+        cls, connection: sqlite3.Connection, update_id: int, sql: str, parameters: tuple
+    ) -> list[aiosqlite.Row]:
+        if not update_id:
+            # SQLite runs a single statement (with its triggers) atomically.
+            return _fetch_all_on_thread(connection, sql, parameters)
+        cls._begin_on_thread(connection, update_id)
+        try:
+            rows = _fetch_all_on_thread(connection, sql, parameters)
+            connection.execute("COMMIT")
+        except BaseException:
+            _roll_back_on_thread(connection)
+            raise
+        return rows
 
     async def mark_answered(self, *update_ids: int) -> None:
         """Record that every handler has run for these updates (and so has replied)."""

@@ -119,15 +119,19 @@ async def press(
     moved = screens.moved(prompt["script"], prompt["state"], action, step.question.id, value)
     if moved.problem is not None:
         return Shown(prompt_id, script, step, moved.problem)
+    state = engine.serialise(moved.state)
+    if not moved.finished:
+        # The prompt's new state is all there is to store: one trip to the database.
+        if not await services.checkins.advance_alone(
+            prompt_id, prompt["state"], state, message_id, update_id
+        ):
+            return Closed()
+        return Shown(prompt_id, script, moved)
     async with services.db.transaction(update_id):
-        state = engine.serialise(moved.state)
         if not await services.checkins.advance(prompt_id, prompt["state"], state, message_id):
             return Closed()
-        if moved.finished:
-            await _finish(services, prompt, script, moved, now)
-    if moved.finished:
-        return await _finished(services, prompt, script)
-    return Shown(prompt_id, script, moved)
+        await _finish(services, prompt, script, moved, now)
+    return await _finished(services, prompt, script)
 
 
 async def _finish(

@@ -11,6 +11,11 @@ from bot.storage.repositories.base import Repository
 
 # Everything the tick needs about one due row, in one query: the member, their contact,
 # consent, settings and their latest prompt of the module.
+# A prompt moved on by an answer, Skip or Back, only if it is still as the press found it.
+_ADVANCE = (
+    "UPDATE checkin_prompts SET state = ?, message_id = ? "
+    "WHERE id = ? AND state = ? AND status = 'open'"
+)
 _DUE = """
 SELECT d.pilot_id, d.pseudonym, d.module, d.next_due_at,
     m.status, m.checkin_day, m.checkin_window, m.distance_band,
@@ -154,12 +159,20 @@ class Checkins(Repository):
 
     async def advance(self, prompt_id: int, before: str, after: str, message_id: int) -> bool:
         """Move an open prompt from state `before` to `after`; False if it changed meanwhile."""
-        cursor = await self.db.execute(
-            "UPDATE checkin_prompts SET state = ?, message_id = ? "
-            "WHERE id = ? AND state = ? AND status = 'open'",
-            (after, message_id, prompt_id, before),
-        )
+        cursor = await self.db.execute(_ADVANCE, (after, message_id, prompt_id, before))
         return cursor.rowcount == 1
+
+    async def advance_alone(
+        self, prompt_id: int, before: str, after: str, message_id: int, update_id: int
+    ) -> bool:
+        """`advance` as the whole of an update's transaction, which records the update too.
+
+        One call on the writer's thread (`Database.atomic`): most answers store only this.
+        """
+        moved = await self.db.atomic(
+            f"{_ADVANCE} RETURNING id", (after, message_id, prompt_id, before), update_id=update_id
+        )
+        return bool(moved)
 
     async def open_prompt(self, pilot_id: int, pseudonym: str) -> aiosqlite.Row | None:
         """The member's open prompt, the oldest first (weekly before monthly)."""
