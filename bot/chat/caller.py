@@ -30,6 +30,9 @@ class Caller:
     roles: frozenset[Role]
     # The membership in `pilot` as it was when the update arrived.
     member: Member | None
+    # Whether that membership stood on no privacy notice older than the current one (then
+    # no update of the notice can be due after this update; see `Members`).
+    notice_up_to_date: bool = False
 
     @property
     def _(self) -> Translate:
@@ -96,6 +99,7 @@ async def identify(services: Services, update: Update) -> Caller:
         pilot=pilot,
         roles=standing.roles if standing else frozenset(),
         member=standing.member if standing else None,
+        notice_up_to_date=standing.notice_up_to_date if standing else True,
     )
 
 
@@ -122,4 +126,5 @@ async def of_person(services: Services, pseudonym: str, chat_id: int) -> Caller:
         pilot=pilot,
         roles=standing.roles if standing else frozenset(),
         member=standing.member if standing else None,
+        notice_up_to_date=standing.notice_up_to_date if standing else True,
     )

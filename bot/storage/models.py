@@ -101,6 +101,8 @@ class Standing(BaseModel):
     person: Person
     roles: frozenset[Role]
     member: Member | None
+    # Whether the membership stands on no privacy notice older than the one shown now.
+    notice_up_to_date: bool = False
 
 
 class Action(BaseModel):

@@ -79,7 +79,9 @@ async def mark_current_notice_shown(services: Services, caller: Caller) -> str |
     Asked after the update was handled, so it reads what that update stored (a /withdraw,
     a /delete). Nothing is written for anyone else, a withdrawn person included.
     """
-    if caller.pilot is None:
+    if caller.pilot is None or caller.notice_up_to_date:
+        # A stored notice version only ever changes to the current one or to none
+        # (`Members`), so one that was not older when the update came is not older now.
         return None
     seen = await services.members.older_notice_seen(caller.pilot.id, caller.pseudonym)
     if seen is None:

@@ -10,7 +10,12 @@ from bot.storage.repositories.pilots import NOTICE_VERSION
 
 
 class Members(Repository):
-    """Membership of a pilot and where the member is in onboarding."""
+    """Membership of a pilot and where the member is in onboarding.
+
+    A membership's `notice_version` is only ever set to the current `NOTICE_VERSION` or
+    to NULL here (older versions come from before a new notice): the notice check after
+    an update relies on it (`Caller.notice_up_to_date`).
+    """
 
     async def get(self, pilot_id: int, pseudonym: str) -> Member | None:
         """The membership, or None."""

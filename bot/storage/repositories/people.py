@@ -7,6 +7,7 @@ import aiosqlite
 from bot.storage.db import utc_now
 from bot.storage.models import Member, Person, Standing
 from bot.storage.repositories.base import Repository
+from bot.storage.repositories.pilots import NOTICE_VERSION
 
 
 class People(Repository):
@@ -24,7 +25,7 @@ class People(Repository):
         """
         row = await self.db.fetch_one(
             "SELECT p.*, m.status, m.stakeholder_group, m.onboarding_state, m.distance_band, "
-            "m.checkin_day, m.checkin_window, "
+            "m.checkin_day, m.checkin_window, m.notice_version, "
             "(SELECT group_concat(role) FROM roles r WHERE r.pilot_id = p.current_pilot_id "
             "AND r.pseudonym = p.pseudonym) AS roles "
             "FROM people p LEFT JOIN members m "
@@ -38,6 +39,7 @@ class People(Repository):
             person=_person(row),
             roles=frozenset((row["roles"] or "").split(",")) - {""},
             member=member_from_row(row, row["current_pilot_id"]) if row["status"] else None,
+            notice_up_to_date=row["notice_version"] in (None, NOTICE_VERSION),
         )
 
     async def ensure(self, pseudonym: str, chat_id: int, language: str | None) -> None:
