@@ -2,8 +2,8 @@
 
 Each feature declares its command rows and button rows; they are merged here, and
 nowhere else. Handlers are registered in the order they match (the order matters): the
-gate first (redeliveries), then every command, each guarded by its row's role, then the
-buttons and membership changes, then the catch-alls.
+gate first (redeliveries), then the buttons (no message handler takes a press), every
+command, each guarded by its row's role, and membership changes, then the catch-alls.
 """
 
 from __future__ import annotations
@@ -149,9 +149,11 @@ def build_application(
     application.bot_data["invite_attempts"] = InviteAttempts()
     application.bot_data["invite_card"] = invite_card  # the workshops' join slide
     application.add_handlers(gate.before(resume=onboarding.resume, flood=FloodGuard()), group=-1)
+    # Presses first: none of the message handlers after it could take one, and each press
+    # would otherwise be offered to every command row in turn.
+    application.add_handlers(buttons.handlers(BUTTONS), group=0)
     application.add_handlers(workshops.private_handlers(), group=0)  # before /start's row
     application.add_handlers(gate.commands(COMMANDS), group=0)
-    application.add_handlers(buttons.handlers(BUTTONS), group=0)
     application.add_handlers(contacts.handlers(), group=0)
     application.add_handlers(impact_map.handlers(), group=0)
     application.add_handlers(help_feature.handlers(), group=0)
