@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,85 @@ async def test_update_ids_older_than_telegram_keeps_updates_are_forgotten(tmp_pa
     assert await reopened.update_progress(1) is UpdateProgress.NEW
     assert await reopened.update_progress(2) is UpdateProgress.ANSWERED
     await reopened.close()
+
+
+async def recorded_updates(services) -> list[int]:
+    rows = await services.db.fetch_all("SELECT update_id FROM processed_updates ORDER BY 1")
+    return [row["update_id"] for row in rows]
+
+
+async def test_a_one_statement_update_has_its_effect_once(services) -> None:
+    """`atomic` with an update id: applied and recorded together; a redelivery changes nothing."""
+    await services.db.atomic(
+        "INSERT INTO people (pseudonym, language, created_at) VALUES ('p1', 'fi', '')",
+        update_id=51,
+    )
+    assert await recorded_updates(services) == [51]
+    with pytest.raises(AlreadyProcessedError):
+        await services.db.atomic("UPDATE people SET language = 'sv'", update_id=51)
+
+    async def again_in_a_transaction() -> None:
+        async with services.db.transaction(update_id=51):
+            await services.people.set_language("p1", "it")
+
+    with pytest.raises(AlreadyProcessedError):
+        await again_in_a_transaction()
+    rows = await services.db.fetch_all("SELECT language FROM people")
+    assert [row["language"] for row in rows] == ["fi"]
+
+
+async def test_a_transaction_without_statements_still_records_its_update(services) -> None:
+    async with services.db.transaction(update_id=61):
+        pass
+    assert await recorded_updates(services) == [61]
+
+
+async def test_a_transaction_cancelled_at_its_first_statement_leaves_nothing_open(
+    services,
+) -> None:
+    """BEGIN travels with the first statement: cancelled before the database ran it, the
+    transaction must still end, or the next one could not begin."""
+    busy = threading.Event()
+    # Keep the writer's thread busy, so the first statement waits in its queue.
+    services.db._queue_on_writer(lambda _connection: busy.wait(10))
+
+    async def create() -> None:
+        async with services.db.transaction(update_id=71):
+            await services.pilots.create("Rauma", controller="Leader Ravakka")
+
+    task = asyncio.create_task(create())
+    await asyncio.sleep(0)  # the task runs until its first statement waits for the thread
+    task.cancel()
+    await asyncio.sleep(0)  # it ends its transaction while the statement still waits
+    busy.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with services.db.transaction(update_id=72):
+        await services.pilots.create("Laitila", controller="Leader Ravakka")
+    assert [pilot.name for pilot in await services.pilots.all()] == ["Laitila"]
+    assert await recorded_updates(services) == [72]
+
+
+async def test_a_failed_commit_leaves_nothing_behind_and_the_next_transaction_works(
+    services,
+) -> None:
+    """A COMMIT that fails (here a foreign key checked only then) rolls back on the spot,
+    though the write lock has already passed on."""
+
+    async def orphan_contact() -> None:
+        async with services.db.transaction(update_id=81):
+            await services.db.execute("PRAGMA defer_foreign_keys = ON")
+            await services.db.execute(
+                "INSERT INTO contacts (pseudonym, chat_id) VALUES ('nobody', 1)"
+            )
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await orphan_contact()
+    async with services.db.transaction(update_id=82):
+        await services.pilots.create("Laitila", controller="Leader Ravakka")
+    assert await recorded_updates(services) == [82]
+    assert await services.db.fetch_all("SELECT * FROM contacts") == []
+    assert [pilot.name for pilot in await services.pilots.all()] == ["Laitila"]
 
 
 async def test_a_write_outside_a_transaction_raises(services) -> None:
