@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -137,18 +138,25 @@ async def press(
 async def _finish(
     services: Services, prompt: aiosqlite.Row, script: Script, step: Step, now: datetime
 ) -> None:
-    """Store every item (the last answer in a wave wins) and plan the next wave."""
+    """Store every item (the last answer in a wave wins) and plan the next wave.
+
+    No statement needs another's result: queued together (in this order), they cost the
+    write lock one wait for the database instead of one each.
+    """
     checkins = services.checkins
     pilot_id, pseudonym = prompt["pilot_id"], prompt["pseudonym"]
     rows = answer_rows(
         pilot_id, pseudonym, prompt["module"], prompt["period"], script, step.state, stamp(now)
     )
-    await checkins.store_answers(rows)
-    await checkins.set_status([("answered", stamp(now), prompt["id"])])
+    writes = [
+        checkins.store_answers(rows),
+        checkins.set_status([("answered", stamp(now), prompt["id"])]),
+    ]
     band = step.results.answers.get("distance_band") if step.results else None
     if band is not None and "distance_band" not in step.state.given:
-        await checkins.set_distance_band(pilot_id, pseudonym, str(band))
-    await checkins.replan(pilot_id, pseudonym)
+        writes.append(checkins.set_distance_band(pilot_id, pseudonym, str(band)))
+    writes.append(checkins.replan(pilot_id, pseudonym))
+    await asyncio.gather(*writes)
 
 
 async def _finished(services: Services, prompt: aiosqlite.Row, script: Script) -> Finished:
