@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from bot.storage.db import utc_now
 from bot.storage.models import Reply, StoredReply
@@ -71,15 +71,26 @@ class Outbox(Repository):
 
     async def forget_in_transaction(self, reply_ids: Sequence[int]) -> None:
         """Telegram has these replies (or refused them for good); in the current transaction."""
-        # In chunks well under SQLite's limit on parameters in one statement.
-        for start in range(0, len(reply_ids), 500):
-            chunk = tuple(reply_ids[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            await self.db.execute(f"DELETE FROM outbox WHERE id IN ({marks})", chunk)
+        for sql, chunk in _deletes(reply_ids):
+            await self.db.execute(sql, chunk)
+
+    async def forget(self, reply_ids: Sequence[int]) -> None:
+        """`forget_in_transaction` with each statement a transaction of its own: one queued
+        call, the write lock held only while it is queued (`Database.atomic`)."""
+        for sql, chunk in _deletes(reply_ids):
+            await self.db.atomic(sql, chunk)
 
     async def forget_chat(self, chat_id: int) -> None:
         """Drop every reply to a chat (its person blocked the bot)."""
         await self.db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
+
+
+def _deletes(reply_ids: Sequence[int]) -> Iterator[tuple[str, tuple[int, ...]]]:
+    """DELETE statements for these replies, in chunks well under SQLite's limit on
+    parameters in one statement."""
+    for start in range(0, len(reply_ids), 500):
+        chunk = tuple(reply_ids[start : start + 500])
+        yield f"DELETE FROM outbox WHERE id IN ({', '.join('?' * len(chunk))})", chunk
 
 
 def _insert(rows: Sequence[Row]) -> tuple[str, tuple]:
