@@ -233,6 +233,12 @@ class Outbox:
         if handling is not None:
             handling.storage_failed = True
 
+    def discard_replies(self) -> None:
+        """Say nothing of the update being handled: it had its effect before (a redelivery)."""
+        handling = _handling.get()
+        if handling is not None:
+            handling.replies.clear()
+
     async def post(self, reply: Reply) -> None:
         """Say something: collected if an update is being handled, else stored and sent now."""
         handling = _handling.get()

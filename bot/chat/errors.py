@@ -35,8 +35,10 @@ async def on_error(update: object, context: BotContext) -> None:
         context.outbox.storage_failed()
         return
     if isinstance(context.error, AlreadyProcessedError):
-        # A redelivered update that slipped past the gate: its effect is stored already.
+        # A redelivered update that slipped past the gate: its effect is stored already,
+        # and so are its replies; what it said this time before finding out is dropped.
         log.info("update %s was already applied", context.error)
+        context.outbox.discard_replies()
         return
     log.error("error while handling an update", exc_info=context.error)
     if chat is None or chat.type != "private":

@@ -140,3 +140,22 @@ async def test_a_person_who_blocked_the_bot_gets_no_more_replies(pilot: Pilot) -
         if int(call.params["chat_id"]) == person.user.id
     ]
     assert [call.error_code for call in attempts] == [403]  # one refused attempt, then silence
+
+
+async def test_a_redelivered_update_says_nothing_again(pilot: Pilot) -> None:
+    """What an update said before finding out it had its effect already is dropped."""
+    aino = pilot.person("Aino")
+    aino.user.started = True  # she has opened the chat, so the bot may write to her
+    outbox = pilot.application.bot_data["outbox"]
+
+    async def handle(update_id: int, text: str, *, redelivered: bool) -> None:
+        async with outbox.replies_of(update_id):
+            await outbox.post(Reply(chat_id=aino.user.id, kind="send", params={"text": text}))
+            if redelivered:
+                outbox.discard_replies()  # what the error handler does on AlreadyProcessedError
+
+    await handle(900_001, "first delivery", redelivered=False)
+    await handle(900_001, "second delivery", redelivered=True)
+    await pilot.sandbox.wait_for_async(lambda: outbox.idle, 10)
+    assert [message["text"] for message in aino.messages] == ["first delivery"]
+    assert _unsent(pilot.settings.db_path) == 0
