@@ -9,13 +9,14 @@ import aiosqlite
 
 from bot.storage.repositories.base import Repository
 
-# Everything the tick needs about one due row, in one query: the member, their contact,
-# consent, settings and their latest prompt of the module.
 # A prompt moved on by an answer, Skip or Back, only if it is still as the press found it.
 _ADVANCE = (
     "UPDATE checkin_prompts SET state = ?, message_id = ? "
     "WHERE id = ? AND state = ? AND status = 'open'"
 )
+# Everything the tick needs about one due row, in one query: the member, their contact,
+# consent, settings and their latest prompt of the module (the last of the member's
+# entries in the prompts' unique index: one step, where MAX(id) read a year of them).
 _DUE = """
 SELECT d.pilot_id, d.pseudonym, d.module, d.next_due_at,
     m.status, m.checkin_day, m.checkin_window, m.distance_band,
@@ -33,8 +34,9 @@ JOIN pilots pl ON pl.id = d.pilot_id
 LEFT JOIN people p ON p.pseudonym = d.pseudonym
 LEFT JOIN contacts c ON c.pseudonym = d.pseudonym
 LEFT JOIN checkin_settings s ON s.pilot_id = d.pilot_id AND s.pseudonym = d.pseudonym
-LEFT JOIN checkin_prompts pr ON pr.id = (SELECT MAX(id) FROM checkin_prompts q
-    WHERE q.pilot_id = d.pilot_id AND q.pseudonym = d.pseudonym AND q.module = d.module)
+LEFT JOIN checkin_prompts pr ON pr.id = (SELECT q.id FROM checkin_prompts q
+    WHERE q.pilot_id = d.pilot_id AND q.pseudonym = d.pseudonym AND q.module = d.module
+    ORDER BY q.period DESC LIMIT 1)
 """
 
 
