@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.storage.models import Member
 from conversations import ACKNOWLEDGED, State, StateError, Step, engine, serialise
@@ -20,6 +21,14 @@ SCRIPT = shipped("onboarding")
 # Consents under which a member is sent check-ins, so is asked when they suit them.
 CHECKIN_CONSENTS = frozenset({"checkins", "wellbeing"})
 CONSENTS = "consents"
+
+
+# The engine is pure and its steps immutable, so members at the same point share one
+# (members answer the same few choices): replaying a stored state is done once.
+@lru_cache(maxsize=4096)
+def resumed(state: str) -> Step:
+    """The step a stored onboarding state is at (engine.resume, remembered)."""
+    return engine.resume(SCRIPT, state)
 
 
 def in_script_order(question_id: str, codes: Iterable[str]) -> tuple[str, ...]:
@@ -55,7 +64,7 @@ def step_of(member: Member | None, language: str, granted: frozenset[str]) -> St
         return None
     if member.onboarding_state is not None:
         try:
-            return engine.resume(SCRIPT, member.onboarding_state)
+            return resumed(member.onboarding_state)
         except StateError as error:
             # The script changed under a stored state: start over from what is known.
             log.warning("onboarding state no longer fits the script: %s", error)
