@@ -143,13 +143,16 @@ def debug_log_holds_no_personal_data(request: pytest.FixtureRequest) -> Iterator
     handler = _Lines()
     handler.addFilter(Redactor([TOKEN, KEY]))
     root = logging.getLogger()
-    level = root.level
+    level, before = root.level, list(root.handlers)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
         yield
     finally:
-        root.removeHandler(handler)
+        # A command run in-process (`configure_logging`) leaves a handler writing to this
+        # test's captured stderr, which pytest then closes: later tests' records would
+        # meet a closed file. The root logger gets back what it had.
+        root.handlers[:] = before
         root.setLevel(level)
     if pilot is None:
         return
