@@ -73,6 +73,8 @@ BUTTONS: tuple[Button, ...] = tuple(
 
 # What the tick does each time it runs (bot.scheduling).
 DUE_WORK = tuple(work for feature in FEATURES for work in getattr(feature, "DUE", ()))
+# What the features run at shutdown, before the outbox stops and the database closes.
+ON_CLOSE = tuple(hook for feature in FEATURES for hook in getattr(feature, "ON_CLOSE", ()))
 
 NETWORK_RETRIES = 4
 UPDATE_CLEANUP_INTERVAL = timedelta(hours=6)
@@ -197,6 +199,8 @@ async def _forget_old_updates(context: BotContext) -> None:
 
 async def _close(application: Application) -> None:
     gc.unfreeze()  # so a process that starts the bot again (tests) can collect this one
+    for hook in ON_CLOSE:
+        await hook(application)
     if "renderer" in application.bot_data:
         application.bot_data["renderer"].close()
     if "outbox" in application.bot_data:

@@ -284,6 +284,22 @@ async def test_a_wave_with_a_prompt_still_open_is_not_closed(tmp_path: Path) -> 
         await db.close()
 
 
+async def test_requests_at_once_see_each_closed_wave_once(tmp_path: Path) -> None:
+    """A coordinator's summary during the tick's preparation: both read the waves at once,
+    and neither they nor a later request find the closed week twice."""
+    db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
+    try:
+        at_once = await asyncio.gather(*(services.analysis.waves(pilot_id, NOW) for _ in range(2)))
+        later = await services.analysis.waves(pilot_id, NOW)
+        assert [[wave.period for wave in closed] for closed, _running in at_once] == [
+            ["2025-03-03"],
+            ["2025-03-03"],
+        ]
+        assert all(result == later for result in at_once)
+    finally:
+        await db.close()
+
+
 async def test_requests_at_once_share_one_pass_over_the_answers(tmp_path: Path) -> None:
     db, services, pilot_id = await _pilot_with_two_weeks(tmp_path)
     passes = 0

@@ -12,7 +12,7 @@ from bot.chat.commands import Button, Command
 from bot.chat.context import BotContext
 from bot.chat.pilot_choice import pilot_asked_for
 from bot.chat.render import say, send_album, showing
-from bot.features.summaries import digest
+from bot.features.summaries import digest, preparing
 from bot.features.summaries.summary import build_summary, render_charts, summaries_of
 from bot.i18n import N_
 from bot.storage.models import Pilot
@@ -89,5 +89,7 @@ COMMANDS = (
     ),
 )
 BUTTONS = (Button(CHOOSE, "coordinator", on_choose),)
-# The tick's work (bot.scheduling).
-DUE = (digest.send_due_digests,)
+# The tick's work (bot.scheduling): results are prepared first, as they run in the background.
+DUE = (preparing.prepare_closed_waves, digest.send_due_digests)
+# What must end before the database closes (bot.app).
+ON_CLOSE = (preparing.finish_preparations,)

@@ -90,13 +90,23 @@ async def build_summary(services: Services, pilot: Pilot, lang: str) -> Summary:
     if live.closed_waves:
         facts = dataclasses.replace(
             facts,
-            figures=await _wave_figures(summaries, pilot, live),
+            figures=await _wave_figures(summaries, pilot.id, live),
             proposals=await summaries.proposal_status(pilot.id),
             actions=await summaries.action_status(pilot.id),
         )
     # Composing is Python over every wave, item and figure: in a worker thread, so the
     # event loop goes on answering residents meanwhile.
     return await asyncio.to_thread(_composed, facts, lang)
+
+
+async def prepare(services: Services, pilot_id: int) -> LiveAnalysis:
+    """Publish what the pilot's next summary reads from its closed waves, before anyone asks:
+    the actual return (`live_analysis` folds a newly closed wave into the kept sums) and
+    each closed wave's figures. The analysis it made, names in the default language."""
+    live = await live_analysis(services, pilot_id, lang=services.settings.default_language)
+    if live.closed_waves:
+        await _wave_figures(summaries_of(services), pilot_id, live)
+    return live
 
 
 def _composed(facts: _Facts, lang: str) -> Summary:
@@ -240,14 +250,16 @@ def _indicator_items(live: LiveAnalysis) -> list[str]:
 _MODULE_OF = {False: "weekly", True: "monthly"}
 
 
-async def _wave_figures(summaries: Summaries, pilot: Pilot, live: LiveAnalysis) -> list[WaveFigure]:
+async def _wave_figures(
+    summaries: Summaries, pilot_id: int, live: LiveAnalysis
+) -> list[WaveFigure]:
     items = _indicator_items(live)
     figures = []
     for wellbeing, module in _MODULE_OF.items():
         asked = [item for item in items if INDICATORS[item].wellbeing == wellbeing]
         waves = [(wave.module, wave.period) for wave in live.closed_waves if wave.module == module]
         if asked and waves:
-            figures += await summaries.wave_figures(pilot.id, waves, asked)
+            figures += await summaries.wave_figures(pilot_id, waves, asked)
     return figures
 
 

@@ -92,7 +92,10 @@ class AnalysisReads(Repository):
             "GROUP BY period, module ORDER BY period, module",
             (pilot_id, after),
         )
-        recent = [WaveStatus(**dict(row)) for row in rows]
+        # Another request may have extended the run while this one read (a summary during
+        # the tick's preparation): its waves are not added twice.
+        after = known.closed[-1].period if known.closed else ""
+        recent = [WaveStatus(**dict(row)) for row in rows if row["period"] > after]
         fresh = 0
         while fresh < len(recent) and recent[fresh].closed_at(now):
             fresh += 1

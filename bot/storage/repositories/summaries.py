@@ -214,6 +214,19 @@ class Summaries(Repository):
                 (pilot_id, pseudonym),
             )
 
+    async def latest_closings(self, now: str) -> dict[int, str]:
+        """Per pilot, when its latest wave to have closed by `now` (UTC ISO) closed.
+
+        From `checkin_waves`, a few rows per pilot and wave: cheap enough for every tick.
+        A wave counts here once its closing time has passed, even if a prompt of it is
+        still open (`AnalysisReads.waves` says when it is over for the analysis)."""
+        rows = await self.db.fetch_all(
+            "SELECT pilot_id, MAX(closes_at) FROM checkin_waves WHERE closes_at <= ? "
+            "GROUP BY pilot_id",
+            (now,),
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def digests_due(self, now: str, limit: int) -> list[DigestDue]:
         """Subscribed coordinators and the latest closed weekly wave they have not had.
 
