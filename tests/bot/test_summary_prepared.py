@@ -268,3 +268,28 @@ async def test_shutdown_waits_for_a_preparation_and_leaves_nothing_pending(
         text, _photos = await summary_of(kaisa, pilot)
         assert member_sums_reads(reads) == 0
         assert actual_line(three_weeks) in text
+
+
+async def test_a_failing_preparation_is_logged_not_retried_and_the_summary_computes_it(
+    pilot: ClockedPilot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    kaisa, _names = await laitila_with_closed_weeks(pilot)
+    context = BotContext(pilot.application)
+    attempts = []
+
+    async def broken(services: Any, pilot_id: int) -> None:
+        attempts.append(pilot_id)
+        raise RuntimeError("a fault in the preparation")
+
+    monkeypatch.setattr("bot.features.summaries.preparing.prepare", broken)
+    assert await run_due(context, (prepare_closed_waves,)) == 1
+    await prepared(pilot)
+    assert any("could not prepare" in record.getMessage() for record in caplog.records)
+    pilot.clock.advance(timedelta(hours=1))
+    assert await run_due(context, (prepare_closed_waves,)) == 0, "not tried at every tick"
+    assert len(attempts) == 1
+    assert published(pilot) == {}
+
+    # The coordinator's request computes what was not prepared.
+    text, _photos = await summary_of(kaisa, pilot)
+    assert actual_line(return_over(pilot, len(CLOSED_WEEKS))) in text

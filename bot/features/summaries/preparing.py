@@ -75,8 +75,11 @@ async def _prepare(
     try:
         live = await prepare(services, pilot_id)
     except Exception:
-        # The next tick tries again, and a coordinator's request computes it meanwhile.
-        log.exception("could not prepare a pilot's summary results; trying again later")
+        # Not tried again at every tick (a fault that repeats would cost a pass over the
+        # new answers each time): the next wave to close, or a coordinator's request,
+        # computes the results, as they did before anything was prepared.
+        log.exception("could not prepare a pilot's summary results; left to the next request")
+        preparations.prepared[pilot_id] = closed
         return
     finally:
         del preparations.running[pilot_id]
