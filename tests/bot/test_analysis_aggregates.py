@@ -458,6 +458,7 @@ async def test_an_erasure_takes_the_members_sums_off_disk_and_needs_no_full_pass
     try:
         closed, _running = await services.analysis.waves(pilot_id, NOW)
         await services.analysis.aggregates(pilot_id, closed)
+        await services.db.background_done()  # the sums' write-back, after the result
         erased = sorted({o.member for o in observations})[1]
         kept_of = "SELECT COUNT(*) AS n FROM analysis_sums WHERE pseudonym = ?"
         assert (await services.db.fetch_one(kept_of, (erased,)))["n"] == 1
