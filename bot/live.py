@@ -160,6 +160,8 @@ async def _published_actual(
         stored = await summaries.published_return(
             pilot_id, version.number, waves, now.model_dump_json()
         )
+        # The sums behind it are kept on disk now that the result is out.
+        services.analysis.write_back(pilot_id)
     return PublishedActual.model_validate_json(stored)
 
 

@@ -384,6 +384,16 @@ def _last_week(observations: Sequence[Observation]) -> str:
     return max(stored_as(o)[1] for o in observations if o.indicator == "work_days")
 
 
+async def summed_and_kept(
+    services: Services, pilot_id: int, waves: Sequence[WaveStatus]
+) -> Aggregates:
+    """The aggregates of these waves, their sums written to disk as once a result is out."""
+    aggregates = await services.analysis.aggregates(pilot_id, waves)
+    services.analysis.write_back(pilot_id)
+    await services.db.background_done()
+    return aggregates
+
+
 async def restarted_after_summing(
     folder: Path, observations: Sequence[Observation], open_periods: frozenset[str]
 ) -> tuple[Services, int, Aggregates]:
@@ -392,7 +402,7 @@ async def restarted_after_summing(
     services, pilot_id = await stored_pilot(folder, observations, open_periods)
     try:
         closed, _running = await services.analysis.waves(pilot_id, NOW)
-        summed = await services.analysis.aggregates(pilot_id, closed)
+        summed = await summed_and_kept(services, pilot_id, closed)
     finally:
         await services.db.close()
     return await started(folder), pilot_id, summed
@@ -457,8 +467,7 @@ async def test_an_erasure_takes_the_members_sums_off_disk_and_needs_no_full_pass
     services, pilot_id = await stored_pilot(tmp_path, observations, frozenset({last_week}))
     try:
         closed, _running = await services.analysis.waves(pilot_id, NOW)
-        await services.analysis.aggregates(pilot_id, closed)
-        await services.db.background_done()  # the sums' write-back, after the result
+        await summed_and_kept(services, pilot_id, closed)
         erased = sorted({o.member for o in observations})[1]
         kept_of = "SELECT COUNT(*) AS n FROM analysis_sums WHERE pseudonym = ?"
         assert (await services.db.fetch_one(kept_of, (erased,)))["n"] == 1
@@ -468,7 +477,7 @@ async def test_an_erasure_takes_the_members_sums_off_disk_and_needs_no_full_pass
         await close_wave(services, last_week)
         reads = answer_reads(services.db)
         closed, _running = await services.analysis.waves(pilot_id, NOW)
-        after = await services.analysis.aggregates(pilot_id, closed)
+        after = await summed_and_kept(services, pilot_id, closed)
         assert passes_over_every_answer(reads) == 0
         left = [o for o in observations if o.member != erased]
         assert after == aggregate_observations(left)

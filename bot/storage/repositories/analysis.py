@@ -17,7 +17,7 @@ import asyncio
 import hashlib
 import json
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,17 +92,17 @@ class AnalysisReads(Repository):
         """The pilot's closed waves and those still running at `now` (UTC ISO), oldest first."""
         known = await self._known_of(pilot_id)
         after = known.closed[-1].period if known.closed else ""
+        # Counted per status, in the covering index's order: a quarter faster than sums
+        # of conditions over a year of prompts, which a restart or an erasure reads.
         rows = await self.db.fetch_all(
-            "SELECT module, period, MAX(closes_at) AS closes_at, COUNT(*) AS prompted, "
-            "SUM(status = 'answered') AS answered, SUM(status = 'open') AS still_open "
-            "FROM checkin_prompts WHERE pilot_id = ? AND period > ? "
-            "GROUP BY period, module ORDER BY period, module",
+            "SELECT module, period, status, MAX(closes_at), COUNT(*) FROM checkin_prompts "
+            "WHERE pilot_id = ? AND period > ? GROUP BY period, module, status",
             (pilot_id, after),
         )
         # Another request may have extended the run while this one read (a summary during
         # the tick's preparation): its waves are not added twice.
         after = known.closed[-1].period if known.closed else ""
-        recent = [WaveStatus(**dict(row)) for row in rows if row["period"] > after]
+        recent = _statuses(row for row in rows if row["period"] > after)
         fresh = 0
         while fresh < len(recent) and recent[fresh].closed_at(now):
             fresh += 1
@@ -137,6 +137,9 @@ class AnalysisReads(Repository):
         sums on disk are read back. One pass over every answer in primary-key order fills
         them the first time (or when they no longer fit the waves asked for, such as a
         wave that an erasure left too small to show). Two requests at once share one pass.
+
+        New sums are written to disk once the caller says its result is out (`write_back`),
+        so that work does not hold it up.
         """
         known = await self._known_of(pilot_id)
         key = tuple(waves)
@@ -185,18 +188,16 @@ class AnalysisReads(Repository):
             summed = await asyncio.to_thread(_added, summed, rows)
         known.summed = (wanted, summed)
         if new:
-            self._write_later(pilot_id, known.erasures, waves, summed)
+            self._unwritten[pilot_id] = (known.erasures, waves, summed)
         return await asyncio.to_thread(_aggregates_of, summed)
 
-    def _write_later(
-        self, pilot_id: int, erasures: int, waves: tuple[WaveStatus, ...], summed: Sums
-    ) -> None:
-        """Keep these sums on disk in the background, not on the result's path: they are a
-        cache. Until they are written, the sums on disk (with the waves they cover, in the
-        same transaction) stay those of fewer waves, so a write lost with the process only
-        means those waves' answers are read again. Only a pilot's latest sums are written."""
-        self._unwritten[pilot_id] = (erasures, waves, summed)
-        if pilot_id not in self._writing:
+    def write_back(self, pilot_id: int) -> None:
+        """Start keeping the pilot's new sums on disk, in the background (nothing waits for
+        it; `Database.close` does). They are a cache: until they are written, the sums on
+        disk (and the waves they cover, in the same transaction) stay those of fewer waves,
+        so a write lost with the process only means those waves' answers are read again.
+        Only a pilot's latest sums are written."""
+        if pilot_id in self._unwritten and pilot_id not in self._writing:
             self._writing.add(pilot_id)
             self.db.in_background(self._write_back(pilot_id), f"analysis sums of pilot {pilot_id}")
 
@@ -262,6 +263,24 @@ class AnalysisReads(Repository):
                     _LAYOUT,
                 ),
             )
+
+
+def _statuses(counts: Iterable[Sequence[Any]]) -> list[WaveStatus]:
+    """The waves, by period and module, of their prompts counted per status
+    (module, period, status, latest closing time, prompts)."""
+    waves: dict[tuple[str, str], dict[str, Any]] = {}
+    for module, period, status, closes_at, prompts in counts:
+        wave = waves.setdefault(
+            (period, module),
+            dict(module=module, period=period, closes_at=closes_at, prompted=0, answered=0),
+        )
+        wave["closes_at"] = max(wave["closes_at"], closes_at)
+        wave["prompted"] += prompts
+        if status == "answered":
+            wave["answered"] = prompts
+        elif status == "open":
+            wave["still_open"] = prompts
+    return [WaveStatus(**waves[key]) for key in sorted(waves)]
 
 
 def _stored_key(wave: WaveStatus) -> tuple[str, str, str]:
