@@ -208,6 +208,7 @@ async def _summed_before_last(services: Services) -> Services:
     as they are now: an erasure changes their counts)."""
     closed, _running = await services.analysis.waves(1, NOW_UTC)
     await services.analysis.aggregates(1, closed[:-1])
+    services.analysis.write_back(1)
     await services.db.background_done()  # their write-back, long over when the wave closes
     return services
 

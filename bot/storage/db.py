@@ -232,6 +232,8 @@ class Database:
 
     async def close(self) -> None:
         """Close every connection, once the background writes have ended."""
+        if self._background:
+            log.info("waiting for %d background write(s) to end", len(self._background))
         await self.background_done()
         if self._long_reader is not None:
             await self._long_reader.close()
