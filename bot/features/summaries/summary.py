@@ -103,9 +103,15 @@ async def prepare(services: Services, pilot_id: int) -> LiveAnalysis:
     """Publish what the pilot's next summary reads from its closed waves, before anyone asks:
     the actual return (`live_analysis` folds a newly closed wave into the kept sums) and
     each closed wave's figures. The analysis it made, names in the default language."""
-    live = await live_analysis(services, pilot_id, lang=services.settings.default_language)
-    if live.closed_waves:
-        await _wave_figures(summaries_of(services), pilot_id, live)
+    live = await live_analysis(
+        services, pilot_id, lang=services.settings.default_language, write_back=False
+    )
+    try:
+        if live.closed_waves:
+            await _wave_figures(summaries_of(services), pilot_id, live)
+    finally:
+        # Once all is published: the sums' write-back would hold up the figures' transaction.
+        services.analysis.write_back(pilot_id)
     return live
 
 

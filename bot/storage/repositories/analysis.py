@@ -56,6 +56,8 @@ class _Known:
     erasures: int
     # The longest run of waves, oldest first, that had all closed: nothing can change them.
     closed: list[WaveStatus] = field(default_factory=list)
+    # Whether that run was read back from disk (analysis_closed_waves) yet.
+    loaded: bool = False
     # Per member, the SQL sums over these closed waves (a new wave adds its own sums).
     summed: tuple[frozenset[WaveStatus], Sums] | None = None
     aggregates: tuple[tuple[WaveStatus, ...], Aggregates] | None = None
@@ -91,6 +93,9 @@ class AnalysisReads(Repository):
     async def waves(self, pilot_id: int, now: str) -> tuple[list[WaveStatus], list[WaveStatus]]:
         """The pilot's closed waves and those still running at `now` (UTC ISO), oldest first."""
         known = await self._known_of(pilot_id)
+        if not known.loaded:
+            known.loaded = True
+            known.closed = await self._kept_closed(pilot_id)
         after = known.closed[-1].period if known.closed else ""
         # Counted per status, in the covering index's order: a quarter faster than sums
         # of conditions over a year of prompts, which a restart or an erasure reads.
@@ -110,8 +115,47 @@ class AnalysisReads(Repository):
         while fresh and fresh < len(recent) and recent[fresh].period == recent[fresh - 1].period:
             fresh -= 1
         known.closed.extend(recent[:fresh])
+        if fresh:
+            self.db.in_background(
+                self._keep_closed(pilot_id, known.erasures, tuple(known.closed)),
+                f"closed waves of pilot {pilot_id}",
+            )
         closed = [*known.closed, *(wave for wave in recent[fresh:] if wave.closed_at(now))]
         return closed, [wave for wave in recent[fresh:] if not wave.closed_at(now)]
+
+    async def _kept_closed(self, pilot_id: int) -> list[WaveStatus]:
+        """The run of closed waves kept on disk, with their counts as they are now."""
+        rows = await self.db.fetch_all(
+            "SELECT module, period, closes_at, prompted, answered FROM analysis_closed_waves "
+            "WHERE pilot_id = ? AND prompted > 0 ORDER BY period, module",
+            (pilot_id,),
+        )
+        return [WaveStatus(**dict(row)) for row in rows]
+
+    async def _keep_closed(
+        self, pilot_id: int, erasures: int, closed: tuple[WaveStatus, ...]
+    ) -> None:
+        """Keep the run of closed waves on disk (in the background: a cache), unless rows
+        were erased since it was counted. Waves kept before stay as the trigger keeps them."""
+        async with self.db.transaction():
+            if await self._erasures(pilot_id) != erasures:
+                return
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO analysis_closed_waves "
+                "(pilot_id, period, module, closes_at, prompted, answered) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        pilot_id,
+                        wave.period,
+                        wave.module,
+                        wave.closes_at,
+                        wave.prompted,
+                        wave.answered,
+                    )
+                    for wave in closed
+                ],
+            )
 
     async def export_rows(self, pilot_id: int, waves: Sequence[WaveStatus]) -> list[aiosqlite.Row]:
         """Every stored answer of these waves (skips as NULL, derived values too), with the
