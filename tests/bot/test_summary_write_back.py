@@ -32,25 +32,14 @@ from .test_summaries import (
     write,
 )
 from .test_summary_kept_sums import bot_on, full_pass_summary, next_week_closed, stopped
-from .test_summary_prepared import _Records, member_sums_reads
+from .test_summary_prepared import held_calls, member_sums_reads, watched_log
 
 __all__ = ["stopped"]  # the fixture, used by name
 
 
 def held_write_backs(pilot: ClockedPilot) -> tuple[list[tuple], asyncio.Event]:
     """From now on, each write-back of the sums waits for the event; their arguments."""
-    analysis = pilot.services.analysis
-    started: list[tuple] = []
-    release = asyncio.Event()
-    store = analysis._store_sums
-
-    async def held(*arguments: Any) -> None:
-        started.append(arguments)
-        await release.wait()
-        await store(*arguments)
-
-    analysis._store_sums = held
-    return started, release
+    return held_calls(pilot.services.analysis, "_store_sums")
 
 
 def weeks_on_disk(pilot: ClockedPilot) -> list[str]:
@@ -70,9 +59,7 @@ async def test_the_reply_does_not_wait_for_the_write_back_and_shutdown_does(
     stopped: ClockedPilot,
 ) -> None:
     pilot = stopped
-    records = _Records("waiting for 1 background write")
-    logging.getLogger().addHandler(records)
-    try:
+    with watched_log("waiting for 1 background write") as records:
         async with bot_on(pilot):
             kaisa, names = await laitila_with_closed_weeks(pilot)
             await three_weeks_summed(pilot, kaisa)
@@ -85,8 +72,6 @@ async def test_the_reply_does_not_wait_for_the_write_back_and_shutdown_does(
             assert weeks_on_disk(pilot) == list(CLOSED_WEEKS), "answered before the write"
             # Leaving the block stops the bot with the write held; it is released only
             # once the database, closing, says it waits for it.
-    finally:
-        logging.getLogger().removeHandler(records)
     assert release.is_set()
     assert records.problems == []
     assert weeks_on_disk(pilot) == [*CLOSED_WEEKS, OPEN_WEEK]
