@@ -6,9 +6,12 @@ reads a committed snapshot on the analysis connection while the writer goes on c
 A closed wave no longer changes (no prompt of it is open, so no answer can be stored in it)
 unless rows are erased, which migration 0014 counts per pilot. So the closed waves found and
 the aggregates computed over them are kept per pilot, and read again only when a wave has
-closed since or a row has been erased. The per-member sums are also kept on disk (migration
-0021): a restart or an erasure reads them back (an erased member's row goes with their
-answers) instead of passing over every answer again.
+closed since or a row has been erased. Both are also kept on disk: the run of closed waves
+with its counts (migration 0023; a trigger subtracts erased prompts) and the per-member sums
+(migration 0021; an erased member's row goes with their answers), so a restart or an
+erasure reads them back instead of counting every prompt and passing over every answer
+again. They are cache writes, made in the background once the result that needed them is
+out (`Database.in_background`), each with the waves it covers in its own transaction.
 """
 
 from __future__ import annotations
