@@ -52,7 +52,7 @@ from bot.features.checkins.screens import ANSWER, LATER, RETURN
 from bot.features.summaries.preparing import preparations_of, prepare_closed_waves
 from bot.pseudonym_keys import check_key
 from bot.scheduling import BATCH, DueWork, ManualClock, run_due
-from bot.services import Services
+from bot.services import Services, services_of
 from bot.settings import Settings
 from bot.storage.db import Database
 from sandbox.core import Sandbox
@@ -264,6 +264,8 @@ async def tick_cost(
                     await run_due(BotContext(app), (prepare_closed_waves,))
                     preparing = preparations_of(app).running
                     await sandbox.wait_for_async(lambda p=preparing: not p, 120)
+                    # And what they write in the background (the sums kept on disk).
+                    await services_of(app).db.background_done()
                     batches: list[float] = []
                     work = timed_pieces(DUE_WORK, batches)
                     started, started_cpu = time.perf_counter(), time.process_time()

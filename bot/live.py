@@ -65,13 +65,17 @@ class LiveAnalysis:
     map_problems: tuple[str, ...] = field(default=())
 
 
-async def live_analysis(services: Services, pilot_id: int, *, lang: str) -> LiveAnalysis:
+async def live_analysis(
+    services: Services, pilot_id: int, *, lang: str, write_back: bool = True
+) -> LiveAnalysis:
     """The pilot's current impact map analysed over its closed waves, names in `lang`.
 
     Reads committed data only (the read-only connections); the SEROI+ evaluation runs in
     a worker thread, so the event loop stays free while it computes. The actual return is
     the one published for the map version and the waves it reads, computed and published
-    by the first request that needs it.
+    by the first request that needs it. Then the new sums behind it are written to disk
+    in the background, unless `write_back` is false (the caller starts that later, with
+    `services.analysis.write_back`, once it has published more).
     """
     closed_waves, open_waves = await services.analysis.waves(
         pilot_id, services.clock.now().astimezone(UTC).isoformat(timespec="seconds")
@@ -112,6 +116,8 @@ async def live_analysis(services: Services, pilot_id: int, *, lang: str) -> Live
     if used:
         actual = await _published_actual(services, pilot_id, version, impact_map, forecast, used)
         analysis = forecast.model_copy(update=dict(actual))
+        if write_back:
+            services.analysis.write_back(pilot_id)
     return found(
         map_version=version,
         impact_map=impact_map,

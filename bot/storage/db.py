@@ -18,14 +18,14 @@ import fcntl
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -164,6 +164,13 @@ def _roll_back_on_thread(connection: sqlite3.Connection) -> None:
         connection.execute("ROLLBACK")
 
 
+async def _logged_failure(work: Coroutine[Any, Any, None], name: str) -> None:
+    try:
+        await work
+    except Exception:
+        log.exception("background work failed: %s", name)
+
+
 class Database:
     """A writer connection (WAL) behind `transaction()`, and a reader for everything else."""
 
@@ -182,6 +189,9 @@ class Database:
         # Telegram numbers a bot's updates in increasing order, so only ids up to the last
         # one stored before this start can be redeliveries; later ones need no lookup.
         self._last_update_before_start = 0
+        # Writes that nothing waits for (a cache written back after the result it served):
+        # close() lets them end first.
+        self._background: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -221,11 +231,28 @@ class Database:
         return database
 
     async def close(self) -> None:
-        """Close every connection."""
+        """Close every connection, once the background writes have ended."""
+        if self._background:
+            log.info("waiting for %d background write(s) to end", len(self._background))
+        await self.background_done()
         if self._long_reader is not None:
             await self._long_reader.close()
         await self._reader.close()
         await self._writer.close()
+
+    def in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` (which writes in transactions of its own) as a task that nothing waits
+        for; a failure is logged. It starts outside any transaction of the caller."""
+        task = asyncio.create_task(
+            _logged_failure(work, name), name=name, context=contextvars.Context()
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def background_done(self) -> None:
+        """Wait until the background work started so far, and any it starts, has ended."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def migrate(self) -> None:
         """Apply the numbered SQL files newer than `PRAGMA user_version`."""

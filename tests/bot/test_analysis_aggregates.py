@@ -384,6 +384,16 @@ def _last_week(observations: Sequence[Observation]) -> str:
     return max(stored_as(o)[1] for o in observations if o.indicator == "work_days")
 
 
+async def summed_and_kept(
+    services: Services, pilot_id: int, waves: Sequence[WaveStatus]
+) -> Aggregates:
+    """The aggregates of these waves, their sums written to disk as once a result is out."""
+    aggregates = await services.analysis.aggregates(pilot_id, waves)
+    services.analysis.write_back(pilot_id)
+    await services.db.background_done()
+    return aggregates
+
+
 async def restarted_after_summing(
     folder: Path, observations: Sequence[Observation], open_periods: frozenset[str]
 ) -> tuple[Services, int, Aggregates]:
@@ -392,7 +402,7 @@ async def restarted_after_summing(
     services, pilot_id = await stored_pilot(folder, observations, open_periods)
     try:
         closed, _running = await services.analysis.waves(pilot_id, NOW)
-        summed = await services.analysis.aggregates(pilot_id, closed)
+        summed = await summed_and_kept(services, pilot_id, closed)
     finally:
         await services.db.close()
     return await started(folder), pilot_id, summed
@@ -457,7 +467,7 @@ async def test_an_erasure_takes_the_members_sums_off_disk_and_needs_no_full_pass
     services, pilot_id = await stored_pilot(tmp_path, observations, frozenset({last_week}))
     try:
         closed, _running = await services.analysis.waves(pilot_id, NOW)
-        await services.analysis.aggregates(pilot_id, closed)
+        await summed_and_kept(services, pilot_id, closed)
         erased = sorted({o.member for o in observations})[1]
         kept_of = "SELECT COUNT(*) AS n FROM analysis_sums WHERE pseudonym = ?"
         assert (await services.db.fetch_one(kept_of, (erased,)))["n"] == 1
@@ -467,7 +477,7 @@ async def test_an_erasure_takes_the_members_sums_off_disk_and_needs_no_full_pass
         await close_wave(services, last_week)
         reads = answer_reads(services.db)
         closed, _running = await services.analysis.waves(pilot_id, NOW)
-        after = await services.analysis.aggregates(pilot_id, closed)
+        after = await summed_and_kept(services, pilot_id, closed)
         assert passes_over_every_answer(reads) == 0
         left = [o for o in observations if o.member != erased]
         assert after == aggregate_observations(left)
@@ -490,5 +500,74 @@ async def test_sums_on_disk_over_waves_not_asked_for_are_computed_afresh(tmp_pat
         assert passes_over_every_answer(reads) == 1
         last = (closed[-1].module, closed[-1].period)
         assert fewer == aggregate_observations([o for o in observations if stored_as(o) != last])
+    finally:
+        await services.db.close()
+
+
+def prompt_counts_read_after(db: Database) -> list[str]:
+    """From now on, the period after which each count of the prompts by wave starts."""
+    afters: list[str] = []
+    read = db.fetch_all
+
+    async def recorded(sql: str, parameters: tuple = ()) -> list:
+        if "FROM checkin_prompts" in sql and "GROUP BY period, module, status" in sql:
+            afters.append(parameters[1])
+        return await read(sql, parameters)
+
+    db.fetch_all = recorded
+    return afters
+
+
+async def counted_afresh(db: Database, pilot_id: int, waves: Sequence[WaveStatus]) -> list[tuple]:
+    """These waves' (module, period, closes_at, prompted, answered), counted over every prompt."""
+    rows = await db.fetch_all(
+        "SELECT module, period, MAX(closes_at), COUNT(*), SUM(status = 'answered') "
+        "FROM checkin_prompts WHERE pilot_id = ? GROUP BY period, module ORDER BY period, module",
+        (pilot_id,),
+    )
+    counted = {(row[0], row[1]): tuple(row) for row in rows}
+    return [counted[wave.module, wave.period] for wave in waves]
+
+
+def counts_of(waves: Sequence[WaveStatus]) -> list[tuple]:
+    return [(w.module, w.period, w.closes_at, w.prompted, w.answered) for w in waves]
+
+
+async def test_closed_waves_are_kept_on_disk_and_an_erasure_is_subtracted(tmp_path: Path) -> None:
+    observations = load_observations(SYNTHETIC)
+    last_week = _last_week(observations)
+    services, pilot_id = await stored_pilot(tmp_path, observations, frozenset({last_week}))
+    # A second member prompted in every wave, answering each: the one erased below.
+    erased = sorted({o.member for o in observations})[1]
+    async with services.db.transaction():
+        await services.db.execute(
+            "INSERT INTO checkin_prompts (pilot_id, pseudonym, module, period, script, state, "
+            "status, prompted_at, closes_at) SELECT pilot_id, ?, module, period, script, "
+            "state, 'answered', prompted_at, closes_at FROM checkin_prompts",
+            (erased,),
+        )
+    closed, _running = await services.analysis.waves(pilot_id, NOW)
+    await services.db.close()
+
+    # A restart counts only the prompts after the kept run (up to the week still open).
+    run_end = max(wave.period for wave in closed if wave.period < last_week)
+    services = await started(tmp_path)
+    try:
+        afters = prompt_counts_read_after(services.db)
+        again, running = await services.analysis.waves(pilot_id, NOW)
+        assert again == closed
+        assert afters == [run_end]
+        assert [wave.period for wave in running] == [last_week]
+        assert counts_of(again) == await counted_afresh(services.db, pilot_id, again)
+
+        # An erasure: the kept counts lose the member's prompts in the same transaction,
+        # and the waves after the run are all that is counted again.
+        async with services.db.transaction():
+            await services.personal_data.erase(erased)
+        afters.clear()
+        after, _running = await services.analysis.waves(pilot_id, NOW)
+        assert afters == [run_end]
+        assert counts_of(after) == await counted_afresh(services.db, pilot_id, after)
+        assert [w.answered for w in after] == [w.answered - 1 for w in closed]
     finally:
         await services.db.close()

@@ -130,6 +130,7 @@ async def test_delete_takes_the_members_sums_off_disk_and_the_next_wave_reads_no
         weeks_of(pilot, [*names, pseudonym])
         first, _photos = await summary_of(kaisa, pilot)
         kept_of_leaver = "SELECT COUNT(*) FROM analysis_sums WHERE pseudonym = ?"
+        await pilot.services.db.background_done()  # the sums' write-back, after the reply
         assert pilot.rows(kept_of_leaver, (pseudonym,)) == [(1,)]
 
         await leaver.command("delete")

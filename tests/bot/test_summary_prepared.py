@@ -10,9 +10,10 @@ waits for a preparation before the database closes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -117,20 +118,25 @@ class _Sharing(dict):
         return found
 
 
-def held_aggregations(pilot: ClockedPilot) -> tuple[list[tuple], asyncio.Event]:
-    """From now on, each aggregation the bot starts waits for the event; their arguments."""
-    analysis = pilot.services.analysis
+def held_calls(owner: Any, name: str) -> tuple[list[tuple], asyncio.Event]:
+    """From now on, each call of the coroutine method `owner.name` waits for the event;
+    their arguments."""
     started: list[tuple] = []
     release = asyncio.Event()
-    aggregate = analysis._aggregate
+    call = getattr(owner, name)
 
     async def held(*arguments: Any) -> Any:
         started.append(arguments)
         await release.wait()
-        return await aggregate(*arguments)
+        return await call(*arguments)
 
-    analysis._aggregate = held
+    setattr(owner, name, held)
     return started, release
+
+
+def held_aggregations(pilot: ClockedPilot) -> tuple[list[tuple], asyncio.Event]:
+    """From now on, each aggregation the bot starts waits for the event; their arguments."""
+    return held_calls(pilot.services.analysis, "_aggregate")
 
 
 async def until(pilot: ClockedPilot, condition: Callable[[], bool]) -> None:
@@ -241,14 +247,23 @@ class _Records(logging.Handler):
             self.then()
 
 
+@contextlib.contextmanager
+def watched_log(message: str) -> Iterator[_Records]:
+    """The root logger's records watched for `message` (and problems) meanwhile."""
+    records = _Records(message)
+    logging.getLogger().addHandler(records)
+    try:
+        yield records
+    finally:
+        logging.getLogger().removeHandler(records)
+
+
 async def test_shutdown_waits_for_a_preparation_and_leaves_nothing_pending(
     stopped: ClockedPilot,
 ) -> None:
     pilot = stopped
     # Logged once the bot, stopping, waits for the preparation.
-    records = _Records("waiting for 1 summary preparation")
-    logging.getLogger().addHandler(records)
-    try:
+    with watched_log("waiting for 1 summary preparation") as records:
         async with bot_on(pilot):
             kaisa, _names = await laitila_with_closed_weeks(pilot)
             started, release = held_aggregations(pilot)
@@ -257,8 +272,6 @@ async def test_shutdown_waits_for_a_preparation_and_leaves_nothing_pending(
             await until(pilot, lambda: len(started) == 1)
             # Leaving the block stops the bot while the aggregation is held; it is released
             # only once shutdown says it waits for the preparation.
-    finally:
-        logging.getLogger().removeHandler(records)
     assert release.is_set()
     assert records.problems == []
     # The preparation ended before the database closed: its return was stored.

@@ -76,24 +76,29 @@ class _Facts:
 
 async def build_summary(services: Services, pilot: Pilot, lang: str) -> Summary:
     """The pilot's summary in `lang`, with its charts described but not yet drawn."""
-    live = await live_analysis(services, pilot.id, lang=lang)
+    live = await live_analysis(services, pilot.id, lang=lang, write_back=False)
     summaries = summaries_of(services)
-    joined, active = await summaries.members(pilot.id)
-    facts = _Facts(
-        pilot,
-        live,
-        await summaries.participation(pilot.id),
-        joined,
-        active,
-        services.settings.timezone,
-    )
-    if live.closed_waves:
-        facts = dataclasses.replace(
-            facts,
-            figures=await _wave_figures(summaries, pilot.id, live),
-            proposals=await summaries.proposal_status(pilot.id),
-            actions=await summaries.action_status(pilot.id),
+    try:
+        joined, active = await summaries.members(pilot.id)
+        facts = _Facts(
+            pilot,
+            live,
+            await summaries.participation(pilot.id),
+            joined,
+            active,
+            services.settings.timezone,
         )
+        if live.closed_waves:
+            facts = dataclasses.replace(
+                facts,
+                figures=await _wave_figures(summaries, pilot.id, live),
+                proposals=await summaries.proposal_status(pilot.id),
+                actions=await summaries.action_status(pilot.id),
+            )
+    finally:
+        # Once the figures are published: the sums' write-back would hold up their
+        # transaction.
+        services.analysis.write_back(pilot.id)
     # Composing is Python over every wave, item and figure: in a worker thread, so the
     # event loop goes on answering residents meanwhile.
     return await asyncio.to_thread(_composed, facts, lang)
@@ -103,9 +108,15 @@ async def prepare(services: Services, pilot_id: int) -> LiveAnalysis:
     """Publish what the pilot's next summary reads from its closed waves, before anyone asks:
     the actual return (`live_analysis` folds a newly closed wave into the kept sums) and
     each closed wave's figures. The analysis it made, names in the default language."""
-    live = await live_analysis(services, pilot_id, lang=services.settings.default_language)
-    if live.closed_waves:
-        await _wave_figures(summaries_of(services), pilot_id, live)
+    live = await live_analysis(
+        services, pilot_id, lang=services.settings.default_language, write_back=False
+    )
+    try:
+        if live.closed_waves:
+            await _wave_figures(summaries_of(services), pilot_id, live)
+    finally:
+        # As in build_summary.
+        services.analysis.write_back(pilot_id)
     return live
 
 
