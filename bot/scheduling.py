@@ -9,6 +9,7 @@ Nothing is scheduled per person, and a tick costs O(due rows).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,12 +19,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.chat.context import BotContext
+    from bot.storage.models import StoredReply
 
 log = logging.getLogger(__name__)
 
 # One piece of due work: handle up to `limit` rows due at `now`; how many it handled.
 DueWork = Callable[["BotContext", datetime, int], Awaitable[int]]
 BATCH = 200
+
+# What the batches of a running `run_due` stored: sent once its last batch has committed.
+_stored_by_tick: contextvars.ContextVar[list[StoredReply] | None] = contextvars.ContextVar(
+    "stored_by_tick", default=None
+)
 
 
 class Clock:
@@ -76,19 +83,34 @@ async def job_transaction(context: BotContext) -> AsyncIterator[None]:
         async with context.services.db.transaction():
             yield
             stored = await outbox.store_in_transaction(replies)
-    outbox.send_stored(stored)
+    held = _stored_by_tick.get()
+    if held is None:
+        outbox.send_stored(stored)
+    else:
+        held.extend(stored)
 
 
 async def run_due(context: BotContext, work: tuple[DueWork, ...], batch: int = BATCH) -> int:
-    """Handle everything due now, batch by batch; how many rows were handled."""
+    """Handle everything due now, batch by batch; how many rows were handled.
+
+    What the batches store goes out when the last one has committed, not batch by batch:
+    sending it would otherwise compete with the later batches for the event loop, and
+    every batch holds the write lock that residents' answers wait for.
+    """
     now = context.services.clock.now()
     handled = 0
-    for piece in work:
-        while True:
-            count = await piece(context, now, batch)
-            handled += count
-            if count < batch:
-                break
+    held: list[StoredReply] = []
+    marker = _stored_by_tick.set(held)
+    try:
+        for piece in work:
+            while True:
+                count = await piece(context, now, batch)
+                handled += count
+                if count < batch:
+                    break
+    finally:
+        _stored_by_tick.reset(marker)
+        context.outbox.send_stored(held)
     return handled
 
 

@@ -7,7 +7,9 @@ writer connection; a read inside a transaction sees that transaction's own write
 every other read goes to a separate read-only connection, which sees committed data. Long
 analysis reads (summaries over every answer of a pilot) have a read-only connection of
 their own, so the reads behind residents' replies never queue behind them; in WAL mode no
-reader holds up the writer.
+reader holds up the writer. Copying the write-ahead log back into the database file (a
+checkpoint, with its fsync) is done soon after commits on a connection of its own, never
+inside the COMMIT of whichever transaction happens to fill the log.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import partial
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 UPDATE_MEMORY = timedelta(days=2)
 # How long a statement waits for another connection's write lock before giving up.
 BUSY_TIMEOUT_SECONDS = 5
+# How soon after a commit the write-ahead log is copied into the database file: writes
+# within it share one checkpoint (and one fsync).
+CHECKPOINT_DELAY_SECONDS = 1.0
 
 
 class UpdateProgress(Enum):
@@ -175,10 +180,17 @@ class Database:
     """A writer connection (WAL) behind `transaction()`, and a reader for everything else."""
 
     def __init__(
-        self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path | str
+        self,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        checkpointer: aiosqlite.Connection,
+        path: Path | str,
     ) -> None:
         self._writer = writer
         self._reader = reader
+        self._checkpointer = checkpointer
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._written_since_checkpoint = False
         self._path = path
         self._long_reader: aiosqlite.Connection | None = None
         self._long_reader_opening = asyncio.Lock()
@@ -212,11 +224,16 @@ class Database:
             # defaults to it).
             await writer.execute("PRAGMA secure_delete=ON")
             await writer.execute("PRAGMA synchronous=NORMAL")
+            # The checkpointer copies the log back (`_checkpoint_after_writes`), not COMMIT.
+            await writer.execute("PRAGMA wal_autocheckpoint=0")
             reader = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
             connections.append(reader)
             reader.row_factory = aiosqlite.Row
             await reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
-            database = cls(writer, reader, path)
+            checkpointer = await aiosqlite.connect(str(path), isolation_level=None)
+            connections.append(checkpointer)
+            await checkpointer.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+            database = cls(writer, reader, checkpointer, path)
             await database.migrate()
             await database.forget_old_updates()
             row = await database.fetch_one("SELECT MAX(update_id) AS last FROM processed_updates")
@@ -231,12 +248,18 @@ class Database:
         return database
 
     async def close(self) -> None:
-        """Close every connection, once the background writes have ended."""
+        """Close every connection, once the background writes have ended (the last
+        connection to close copies what is left of the log back)."""
         if self._background:
             log.info("waiting for %d background write(s) to end", len(self._background))
         await self.background_done()
+        if self._checkpointing is not None:
+            self._checkpointing.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._checkpointing
         if self._long_reader is not None:
             await self._long_reader.close()
+        await self._checkpointer.close()
         await self._reader.close()
         await self._writer.close()
 
@@ -253,6 +276,31 @@ class Database:
         """Wait until the background work started so far, and any it starts, has ended."""
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+    def _committed(self) -> None:
+        """Note a commit: the log is copied back into the database file soon."""
+        self._written_since_checkpoint = True
+        if self._checkpointing is None:
+            self._checkpointing = asyncio.create_task(
+                self._checkpoint_after_writes(), context=contextvars.Context()
+            )
+
+    async def _checkpoint_after_writes(self) -> None:
+        """Copy the log into the database file a little after writes, until none come.
+
+        PASSIVE: it copies what no reader still needs and never waits for the writer, which
+        goes on appending meanwhile; the next writer starts the log over once all is copied.
+        """
+        try:
+            while self._written_since_checkpoint:
+                await asyncio.sleep(CHECKPOINT_DELAY_SECONDS)
+                self._written_since_checkpoint = False
+                await self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:
+            # The next commit tries again; until then the log only grows.
+            log.warning("could not copy the write-ahead log into the database (%s)", error)
+        finally:
+            self._checkpointing = None
 
     async def migrate(self) -> None:
         """Apply the numbered SQL files newer than `PRAGMA user_version`."""
@@ -308,6 +356,7 @@ class Database:
             self._write_lock.release()
         if committed is not None:
             await committed
+            self._committed()
 
     def _queue_on_writer(
         self, work: Callable[..., Result], *arguments: object
@@ -427,7 +476,9 @@ class Database:
             raise RuntimeError("atomic() is its own transaction; use execute() inside one")
         async with self._write_lock:
             done = self._queue_on_writer(self._atomic_on_thread, update_id or 0, sql, parameters)
-        return await done
+        rows = await done
+        self._committed()
+        return rows
 
     @classmethod
     def _atomic_on_thread(

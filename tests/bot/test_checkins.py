@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import DUE_WORK
+from bot.chat.context import BotContext
 from bot.cli import main
 from bot.demo.tour import run_demo
 from bot.i18n import translator
+from bot.scheduling import run_due
 from bot.settings import LANGUAGES
 from conversations.scripts import shipped
 from seroi.observations import load_observations
@@ -453,6 +456,26 @@ async def test_after_downtime_overdue_prompts_are_sent_once_coalesced(pilot: Clo
     await pilot.tick()
     assert len(eeva.messages) == seen["Eeva"] + 2
     assert pilot.rows("SELECT reminders FROM checkin_prompts WHERE module = 'monthly'") == [(2,)]
+
+
+async def test_a_tick_sends_what_its_batches_stored_even_when_a_later_piece_fails(
+    pilot: ClockedPilot,
+) -> None:
+    aino = await pilot.member("Aino")
+    await pilot.tick()
+    before = len(aino.messages)
+
+    async def broken(context: BotContext, now: datetime, limit: int) -> int:
+        raise RuntimeError("a later piece of the tick fails")
+
+    pilot.clock.advance(timedelta(hours=1))
+    with pytest.raises(RuntimeError):
+        await run_due(BotContext(pilot.application), (*DUE_WORK, broken))
+    await pilot.settled()
+    # The prompt was stored with its batch: it goes out now, not at the next restart.
+    [prompt] = aino.messages[before:]
+    assert prompt["text"].startswith(shipped("work_travel").title["fi"])
+    assert pilot.rows("SELECT COUNT(*) FROM outbox") == [(0,)]
 
 
 async def test_export_observations_feeds_the_report(

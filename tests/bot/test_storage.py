@@ -363,3 +363,50 @@ async def test_a_pilot_s_waves_and_their_close_are_kept_from_its_prompts(tmp_pat
         (1, "monthly", "2026-12", "2026-12-15"),
         (1, "weekly", "2026-11-30", "2026-12-14T09:00"),
     ]
+
+
+async def _copied_back(database: Database) -> None:
+    """Wait for the checkpointer to be done with what the last commits wrote."""
+    checkpointing = database._checkpointing
+    assert checkpointing is not None
+    await asyncio.wait_for(checkpointing, 10)
+
+
+def _sizes(path: Path) -> tuple[int, int]:
+    """The database file's size and its write-ahead log's (0 when there is none)."""
+    log_file = Path(f"{path}-wal")
+    return path.stat().st_size, log_file.stat().st_size if log_file.exists() else 0
+
+
+async def test_the_log_is_copied_back_after_commits_not_inside_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit that fills the write-ahead log does not also pay for copying it into the
+    database file (an fsync): a connection of its own does that soon after, and the log then
+    starts over, so it stays about one burst of writes long."""
+    monkeypatch.setattr(db_module, "CHECKPOINT_DELAY_SECONDS", 0.05)
+    path = tmp_path / "log.db"
+    database = await Database.open(path)
+    rows = [(bytes(4000),)] * 1500  # well over SQLite's default 1,000-page autocheckpoint
+    try:
+        async with database.transaction():
+            await database.execute("CREATE TABLE filler (data BLOB)")
+        await _copied_back(database)
+        before, _log = _sizes(path)
+
+        async with database.transaction():
+            await database.executemany("INSERT INTO filler (data) VALUES (?)", rows)
+        assert _sizes(path)[0] == before  # the COMMIT copied nothing back
+        await _copied_back(database)
+        after_one, one_burst = _sizes(path)
+        assert after_one > before + 1500 * 4000
+
+        async with database.transaction():
+            await database.executemany("INSERT INTO filler (data) VALUES (?)", rows)
+        await _copied_back(database)
+        after_two, log_size = _sizes(path)
+        assert after_two > after_one + 1500 * 4000
+        assert log_size < 1.2 * one_burst  # the log started over
+    finally:
+        await database.close()
+    assert _sizes(path)[1] == 0  # closing copies the rest back and removes the log

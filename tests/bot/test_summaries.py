@@ -137,7 +137,8 @@ async def summary_of(person: Participant, pilot: ClockedPilot, payload: str | No
     """The summary's text message and the photos sent after it."""
     before = len(person.messages)
     pilot.sandbox.command(person.user, "summary", payload)
-    await pilot.sandbox.wait_for_async(lambda: len(person.messages) > before, 10)
+    # The first summary of a map also draws its forecast: slow on a loaded 2-core machine.
+    await pilot.sandbox.wait_for_async(lambda: len(person.messages) > before, 60)
     await pilot.settled()
     [text, *photos] = person.messages[before:]
     return text["text"], photos
