@@ -266,8 +266,10 @@ async def tick_cost(
                     await run_due(BotContext(app), (prepare_closed_waves,))
                     preparing = preparations_of(app).running
                     await sandbox.wait_for_async(lambda p=preparing: not p, 120)
-                    # And what they write in the background (the sums kept on disk).
+                    # And what they write in the background (the sums kept on disk), and
+                    # the checkpoint after it: a tick that has the machine to itself.
                     await services_of(app).db.background_done()
+                    await services_of(app).db.log_copied_back()
                     batches: list[float] = []
                     work = timed_pieces(DUE_WORK, batches)
                     started, started_cpu = time.perf_counter(), time.process_time()

@@ -285,6 +285,11 @@ class Database:
                 self._checkpoint_after_writes(), context=contextvars.Context()
             )
 
+    async def log_copied_back(self) -> None:
+        """Wait until the log holds nothing the checkpointer was told of (benches, tests)."""
+        if self._checkpointing is not None:
+            await asyncio.shield(self._checkpointing)
+
     async def _checkpoint_after_writes(self) -> None:
         """Copy the log into the database file a little after writes, until none come.
 

@@ -365,13 +365,6 @@ async def test_a_pilot_s_waves_and_their_close_are_kept_from_its_prompts(tmp_pat
     ]
 
 
-async def _copied_back(database: Database) -> None:
-    """Wait for the checkpointer to be done with what the last commits wrote."""
-    checkpointing = database._checkpointing
-    assert checkpointing is not None
-    await asyncio.wait_for(checkpointing, 10)
-
-
 def _sizes(path: Path) -> tuple[int, int]:
     """The database file's size and its write-ahead log's (0 when there is none)."""
     log_file = Path(f"{path}-wal")
@@ -391,19 +384,19 @@ async def test_the_log_is_copied_back_after_commits_not_inside_them(
     try:
         async with database.transaction():
             await database.execute("CREATE TABLE filler (data BLOB)")
-        await _copied_back(database)
+        await asyncio.wait_for(database.log_copied_back(), 10)
         before, _log = _sizes(path)
 
         async with database.transaction():
             await database.executemany("INSERT INTO filler (data) VALUES (?)", rows)
         assert _sizes(path)[0] == before  # the COMMIT copied nothing back
-        await _copied_back(database)
+        await asyncio.wait_for(database.log_copied_back(), 10)
         after_one, one_burst = _sizes(path)
         assert after_one > before + 1500 * 4000
 
         async with database.transaction():
             await database.executemany("INSERT INTO filler (data) VALUES (?)", rows)
-        await _copied_back(database)
+        await asyncio.wait_for(database.log_copied_back(), 10)
         after_two, log_size = _sizes(path)
         assert after_two > after_one + 1500 * 4000
         assert log_size < 1.2 * one_burst  # the log started over
